@@ -1,0 +1,71 @@
+"""Doctors: create, read, replace, patch, delete and list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+
+from scheduling import service
+from scheduling.config import Settings
+from scheduling.http import create_resolver, lambda_handler_for
+from scheduling.models import Doctor, DoctorIn, DoctorsPage
+from scheduling.store import SchedulingStore, dynamodb_client
+
+settings = Settings()  # type: ignore[call-arg]  # read from the environment, fails at cold start if incomplete
+app = create_resolver()
+
+
+def store() -> SchedulingStore:
+    return SchedulingStore(settings.table_name, dynamodb_client(settings.dynamodb_endpoint_url))
+
+
+def _doctor_response(doctor: Doctor, status_code: int = 200) -> Response[Doctor]:
+    headers = {"ETag": service.etag(doctor)}
+    if status_code == 201:
+        headers["Location"] = f"/doctors/{doctor.id}"
+    return Response(status_code=status_code, content_type="application/json", body=doctor, headers=headers)
+
+
+IfMatch = Annotated[str | None, Header(alias="if-match", description="An ETag from a previous response.")]
+
+
+@app.post("/doctors")
+def create_doctor(draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
+    return _doctor_response(service.create_doctor(store(), draft), 201)
+
+
+@app.get("/doctors")
+def list_doctors(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> DoctorsPage:
+    page = service.list_doctors(store(), limit, next_token)
+    return DoctorsPage(items=page.items, next_token=page.next_token)
+
+
+@app.get("/doctors/<doctor_id>")
+def get_doctor(doctor_id: str) -> Response[Doctor]:
+    return _doctor_response(service.get_doctor(store(), doctor_id))
+
+
+@app.put("/doctors/<doctor_id>")
+def replace_doctor(doctor_id: str, draft: Annotated[DoctorIn, Body()], if_match: IfMatch = None) -> Response[Doctor]:
+    return _doctor_response(service.replace_doctor(store(), doctor_id, draft, if_match))
+
+
+@app.patch("/doctors/<doctor_id>")
+def patch_doctor(
+    doctor_id: str, patch: Annotated[dict[str, Any], Body()], if_match: IfMatch = None
+) -> Response[Doctor]:
+    return _doctor_response(service.patch_doctor(store(), doctor_id, patch, if_match))
+
+
+@app.delete("/doctors/<doctor_id>")
+def delete_doctor(doctor_id: str, if_match: IfMatch = None) -> Response[None]:
+    service.delete_doctor(store(), doctor_id, if_match)
+    return Response(status_code=204)
+
+
+lambda_handler = lambda_handler_for(app)

@@ -1,0 +1,1 @@
+"""Shared domain, models and data access for the hospital scheduling API."""

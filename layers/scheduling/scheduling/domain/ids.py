@@ -1,0 +1,35 @@
+"""Identifiers. An appointment id starts with its slot's UTC start, so it can be found with one keyed read."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+_DOCTOR_ID = re.compile(r"^[0-9a-f]{32}$")
+_APPOINTMENT_ID = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{12}$")
+_ID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def new_doctor_id() -> str:
+    return uuid.uuid4().hex
+
+
+def is_doctor_id(text: str) -> bool:
+    return bool(_DOCTOR_ID.match(text))
+
+
+def new_appointment_id(start: datetime) -> str:
+    return f"{start.astimezone(UTC).strftime(_ID_TIME_FORMAT)}-{secrets.token_hex(6)}"
+
+
+def appointment_start(appointment_id: str) -> datetime | None:
+    """The slot start an appointment id was minted for, or None when the text is no id of ours."""
+    match = _APPOINTMENT_ID.match(appointment_id)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1), _ID_TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,95 @@
+"""Domain errors. Raised by the domain, the service and the store; mapped to HTTP in `http.py` only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One bad input field: `path` reads like `schedule.monday[0].end`."""
+
+    path: str
+    message: str
+
+
+class SchedulingError(Exception):
+    """Base of every error the API answers on purpose."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(SchedulingError):
+    """The request is well-formed but breaks a rule; lists every bad field."""
+
+    def __init__(self, problems: list[FieldProblem], detail: str = "The request has invalid fields.") -> None:
+        super().__init__(detail)
+        self.problems = problems
+
+
+class BadRequest(SchedulingError):
+    """The request cannot be read at all (e.g. malformed JSON, a token we never issued)."""
+
+
+class DoctorNotFound(SchedulingError):
+    def __init__(self, doctor_id: str) -> None:
+        super().__init__(f"No doctor with id '{doctor_id}'.")
+        self.doctor_id = doctor_id
+
+
+class AppointmentNotFound(SchedulingError):
+    def __init__(self, doctor_id: str, appointment_id: str) -> None:
+        super().__init__(f"Doctor '{doctor_id}' has no appointment with id '{appointment_id}'.")
+
+
+class SlotTaken(SchedulingError):
+    """The doctor already has an appointment in this slot."""
+
+    def __init__(self, doctor_id: str, start: datetime) -> None:
+        self.slot_start = start
+        super().__init__(f"The slot starting {start.isoformat()} of doctor '{doctor_id}' is already booked.")
+
+
+class DoctorHasBookings(SchedulingError):
+    """A doctor with future booked appointments cannot be deleted."""
+
+
+class AppointmentNotActive(SchedulingError):
+    """The appointment was cancelled, so it cannot be rescheduled."""
+
+
+class PreconditionFailed(SchedulingError):
+    """`If-Match` named a version that is not the current one."""
+
+
+class IdempotencyConflict(SchedulingError):
+    """Same `Idempotency-Key` is in flight right now."""
+
+
+class ServiceUnavailable(SchedulingError):
+    """The database kept failing after our retries; the caller may retry later."""
+
+
+def field_path(location: tuple[int | str, ...] | list[int | str]) -> str:
+    """`('schedule', 'monday', 0, 'end')` -> `schedule.monday[0].end`."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def problems_from_pydantic(errors: list[dict]) -> list[FieldProblem]:  # type: ignore[type-arg]
+    """Pydantic's error list as field problems; a leading 'body'/'query'/'path'/'header' is dropped."""
+    problems = []
+    for error in errors:
+        location = list(error.get("loc", ()))
+        if location and location[0] in {"body", "query", "path", "header"}:
+            location = location[1:]
+        problems.append(FieldProblem(field_path(location), str(error.get("msg", "is not valid"))))
+    return problems

@@ -1,0 +1,314 @@
+"""Docker-free local API: serves every route of `template.yaml` on localhost, invoking the handlers in-process.
+
+- Builds API Gateway REST proxy events (v1) from HTTP requests and turns handler results back into HTTP.
+- Embedded DynamoDB: moto, in-process, with the template's tables; or `DYNAMODB_ENDPOINT_URL` for another one.
+- Requests run concurrently (one thread each). Moto is not safe for overlapping operations (it applies a
+  TransactWriteItems step by step), so each DynamoDB *operation* holds a lock; requests never do.
+
+Run: `python -m local.runner [--port 3000] [--no-seed]` (the Makefile's `make run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+for extra_path in (ROOT / "layers" / "scheduling", ROOT):
+    if str(extra_path) not in sys.path:
+        sys.path.insert(0, str(extra_path))
+
+from local.template import (  # noqa: E402  # the layer must be importable first
+    ApiRoute,
+    api_routes,
+    create_tables,
+    function_environment,
+    load_template,
+    table_names,
+)
+
+SAMPLE_DOCTORS = ROOT / "local" / "sample_doctors.json"
+LOCAL_ENVIRONMENT = {
+    # moto and botocore need credentials and a region; none of them reach AWS.
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    # No X-Ray daemon here, and metrics would print an EMF blob per request.
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class LambdaContext:
+    """What powertools reads from the Lambda context object."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:local"
+    deadline: float = 0.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def serialise_moto_operations() -> None:
+    """Make each mocked AWS call atomic with respect to the others (moto's own state is not thread-safe)."""
+    from moto.core.models import botocore_stubber
+
+    lock = threading.Lock()
+    process_request = botocore_stubber.process_request
+
+    def process_one_at_a_time(request: Any) -> Any:
+        with lock:
+            return process_request(request)
+
+    botocore_stubber.process_request = process_one_at_a_time  # type: ignore[method-assign]
+
+
+class LocalApi:
+    """The template's routes bound to in-process handlers."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self.routes = api_routes(template)
+        self.timeout_seconds = int(template.get("Globals", {}).get("Function", {}).get("Timeout", 10))
+        self._handlers: dict[str, Handler] = {}
+
+    def load_handlers(self) -> None:
+        for route in self.routes:
+            if route.function not in self._handlers:
+                module_name = ".".join(route.module_file.relative_to(ROOT).with_suffix("").parts)
+                module = importlib.import_module(module_name)
+                self._handlers[route.function] = getattr(module, route.handler)
+
+    def match(self, method: str, path: str) -> tuple[ApiRoute | None, dict[str, str], list[str]]:
+        """The route for `method path`, its path parameters, and the methods the path allows."""
+        allowed: list[str] = []
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if not found:
+                continue
+            allowed.append(route.method)
+            if route.method == method:
+                return route, {name: unquote(value) for name, value in found.groupdict().items()}, allowed
+        return None, {}, allowed
+
+    def invoke(self, route: ApiRoute, event: dict[str, Any]) -> dict[str, Any]:
+        context = LambdaContext(
+            function_name=route.function,
+            aws_request_id=str(uuid.uuid4()),
+            deadline=time.monotonic() + self.timeout_seconds,
+        )
+        return self._handlers[route.function](event, context)
+
+
+def build_event(
+    route: ApiRoute,
+    method: str,
+    raw_path: str,
+    path_parameters: dict[str, str],
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event, as API Gateway would send it."""
+    parsed = urlsplit(raw_path)
+    query = parse_qs(parsed.query, keep_blank_values=True)
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name, []).append(value)
+    try:
+        text_body: str | None = body.decode() if body else None
+        is_base64 = False
+    except UnicodeDecodeError:
+        text_body, is_base64 = base64.b64encode(body).decode(), True
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": route.path,
+        "path": parsed.path,
+        "httpMethod": method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": path_parameters or None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "resourceId": "local",
+            "resourcePath": route.path,
+            "httpMethod": method,
+            "path": f"/local{parsed.path}",
+            "stage": "local",
+            "protocol": "HTTP/1.1",
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": source_ip, "userAgent": multi_headers.get("User-Agent", [None])[-1]},
+        },
+        "body": text_body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def make_request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class RequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "scheduling-local"
+
+        def _serve(self) -> None:
+            method = self.command
+            path = urlsplit(self.path).path
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            route, path_parameters, allowed = api.match(method, path)
+            if route is None:
+                if allowed:
+                    self._problem(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}.", allowed)
+                else:
+                    self._problem(HTTPStatus.NOT_FOUND, f"No route for {path}.")
+                return
+            event = build_event(
+                route, method, self.path, path_parameters, list(self.headers.items()), body, self.client_address[0]
+            )
+            try:
+                result = api.invoke(route, event)
+            except Exception as error:  # what API Gateway answers when a function crashes
+                sys.stderr.write(f"handler {route.function} crashed: {error!r}\n")
+                self._problem(HTTPStatus.BAD_GATEWAY, "The function failed.")
+                return
+            self._send(result)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+
+        def _send(self, result: dict[str, Any]) -> None:
+            payload = result.get("body") or ""
+            data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
+            self.send_response(int(result.get("statusCode", 200)))
+            headers: dict[str, list[str]] = {
+                name: [str(value)] for name, value in (result.get("headers") or {}).items()
+            }
+            for name, values in (result.get("multiValueHeaders") or {}).items():
+                headers[name] = [str(value) for value in values]
+            for name, values in headers.items():
+                if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                    for value in values:
+                        self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def _problem(self, status: HTTPStatus, detail: str, allowed: list[str] | None = None) -> None:
+            body = {"type": "about:blank", "title": status.phrase, "status": int(status), "detail": detail}
+            headers = {"Content-Type": "application/problem+json"}
+            if allowed:
+                headers["Allow"] = ", ".join(sorted(set(allowed)))
+            self._send({"statusCode": int(status), "headers": headers, "body": json.dumps(body)})
+
+        def log_message(self, format: str, *args: Any) -> None:  # BaseHTTPRequestHandler's name
+            if os.environ.get("LOCAL_ACCESS_LOG", "true") == "true":
+                sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    return RequestHandler
+
+
+class LocalServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # many clients connect at once in the concurrency tests
+
+
+def seed_sample_doctors(api: LocalApi) -> list[str]:
+    """Create the sample doctors through the real POST /doctors handler."""
+    route, _, _ = api.match("POST", "/doctors")
+    assert route is not None
+    created = []
+    for doctor in json.loads(SAMPLE_DOCTORS.read_text()):
+        event = build_event(
+            route,
+            "POST",
+            "/doctors",
+            {},
+            [("Content-Type", "application/json")],
+            json.dumps(doctor).encode(),
+            "127.0.0.1",
+        )
+        result = api.invoke(route, event)
+        if result["statusCode"] != HTTPStatus.CREATED:
+            raise RuntimeError(f"seeding failed: {result['body']}")
+        created.append(json.loads(result["body"])["id"])
+    return created
+
+
+def start(port: int, host: str = "127.0.0.1", seed: bool = True) -> tuple[LocalServer, list[str]]:
+    """Prepare DynamoDB and the handlers, and bind the server (not yet serving)."""
+    for name, value in LOCAL_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    template = load_template()
+    tables = table_names(template)
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL") or None
+    if endpoint is None:
+        from moto import mock_aws
+
+        mock_aws().start()
+        serialise_moto_operations()
+
+    import boto3
+
+    create_tables(boto3.client("dynamodb", endpoint_url=endpoint), template, tables)
+    api = LocalApi(template)
+    shared: dict[str, str] = {}
+    for route in api.routes:
+        for name, value in function_environment(template, route.function, tables).items():
+            if shared.setdefault(name, value) != value:
+                raise RuntimeError(f"{name} differs between functions; the local runner shares one environment")
+    for name, value in shared.items():
+        os.environ.setdefault(name, value)  # what the caller exported wins, e.g. POWERTOOLS_LOG_LEVEL
+    api.load_handlers()
+    seeded = seed_sample_doctors(api) if seed else []
+    server = LocalServer((host, port), make_request_handler(api))
+    return server, seeded
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--no-seed", action="store_true", help="start with empty tables")
+    args = parser.parse_args(argv)
+    server, seeded = start(args.port, args.host, seed=not args.no_seed)
+    host, port = server.server_address[:2]
+    where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "embedded (moto, in memory)"
+    print(f"DynamoDB: {where}; sample doctors: {', '.join(seeded) or 'none'}", flush=True)
+    print(f"Local API running on http://{host}:{port} (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        print("Local API stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()
