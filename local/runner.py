@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-seed", action="store_true", help="start with empty tables")
     args = parser.parse_args(argv)
     server, seeded = start(args.port, args.host, seed=not args.no_seed)
-    host, port = server.server_address[:2]
+    host, port = args.host, server.server_port
     where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "embedded (moto, in memory)"
     print(f"DynamoDB: {where}; sample doctors: {', '.join(seeded) or 'none'}", flush=True)
     print(f"Local API running on http://{host}:{port} (Ctrl-C to stop)", flush=True)

@@ -49,7 +49,8 @@ _CloudFormationLoader.add_multi_constructor("!", _intrinsic)
 @cache
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open() as handle:
-        return yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506  # SafeLoader subclass
+        template: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506  # SafeLoader subclass
+    return template
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from scheduling.http import create_resolver, lambda_handler_for
 from scheduling.models import Doctor, DoctorIn, DoctorsPage
 from scheduling.store import SchedulingStore, dynamodb_client
 
-settings = Settings()  # type: ignore[call-arg]  # read from the environment, fails at cold start if incomplete
+settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
 
 

@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -77,11 +77,7 @@ def _errors(problems: list[FieldProblem]) -> dict[str, Any]:
 
 
 def scheduling_error_response(error: SchedulingError) -> Response[str]:
-    status, slug, title = next(
-        PROBLEM_TYPES[kind]
-        for kind in type(error).__mro__
-        if kind in PROBLEM_TYPES  # type: ignore[index]
-    )
+    status, slug, title = next(PROBLEM_TYPES[kind] for kind in type(error).__mro__ if kind in PROBLEM_TYPES)
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     if isinstance(error, InvalidInput):
@@ -165,7 +161,7 @@ def lambda_handler_for(app: APIGatewayRestResolver) -> LambdaHandler:
             return _proxy_result(rejection)
         return app.resolve(event, context)
 
-    return lambda_handler
+    return cast(LambdaHandler, lambda_handler)
 
 
 def _reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:

@@ -39,6 +39,7 @@ from scheduling.models import Appointment, AppointmentStatus, Doctor
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 T = TypeVar("T")
 ONE_SECOND = timedelta(seconds=1)
@@ -286,7 +287,7 @@ class SchedulingStore:
 
     def reschedule(self, new: Appointment, cancelled_old: Appointment) -> None:
         """Book the new slot and cancel the old appointment in one transaction."""
-        items = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self._table,
@@ -307,7 +308,7 @@ class SchedulingStore:
                     raise AppointmentNotActive(f"Appointment '{cancelled_old.id}' is no longer booked.") from error
                 raise ServiceUnavailable("The booking could not be written; retry later.") from error
 
-    def _cancel_items(self, cancelled: Appointment) -> list[dict[str, Any]]:
+    def _cancel_items(self, cancelled: Appointment) -> list[TransactWriteItemTypeDef]:
         return [
             {
                 "Delete": {

@@ -12,10 +12,8 @@ from scheduling.models import DoctorIn, Interval
 def check_opening_hours(doctor: DoctorIn) -> None:
     """Raise `InvalidInput` listing every interval that is empty, too short for one slot, or overlapping."""
     problems = [
-        *_day_problems("schedule", doctor.schedule, doctor.slot_minutes),
-        *_day_problems(
-            "overrides", {day.isoformat(): hours for day, hours in doctor.overrides.items()}, doctor.slot_minutes
-        ),
+        *_day_problems("schedule", {str(day): hours for day, hours in doctor.schedule.items()}, doctor.slot_minutes),
+        *_day_problems("overrides", {str(day): hours for day, hours in doctor.overrides.items()}, doctor.slot_minutes),
     ]
     if problems:
         raise InvalidInput(problems, "Some opening hours are not valid.")

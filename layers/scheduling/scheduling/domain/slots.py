@@ -33,7 +33,7 @@ def opening_hours_on(doctor: DoctorIn, day: date) -> list[Interval]:
     override = doctor.overrides.get(day)
     if override is not None:
         return override
-    return doctor.schedule.get(WEEKDAYS[day.weekday()], [])  # type: ignore[call-overload]
+    return doctor.schedule.get(WEEKDAYS[day.weekday()], [])
 
 
 def published_slots(doctor: DoctorIn, window_start: datetime, window_end: datetime) -> Iterator[PublishedSlot]:

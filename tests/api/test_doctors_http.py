@@ -1,0 +1,70 @@
+"""Doctors over real HTTP against the local runner: the flows a newcomer tries with curl."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api
+
+HOUSE: dict[str, Any] = {
+    "name": "Gregory House",
+    "locations": ["123 Main St", "456 Central St"],
+    "timezone": "America/New_York",
+    "slot_minutes": 30,
+    "schedule": {"monday": [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]},
+}
+
+
+def test_create_read_replace_patch_list_delete(api: Api) -> None:
+    created = api.post("/doctors", json=HOUSE)
+    assert created.status_code == 201, created.text
+    doctor_id = created.json()["id"]
+    assert created.headers["Location"] == f"/doctors/{doctor_id}"
+
+    read = api.get(f"/doctors/{doctor_id}")
+    assert read.status_code == 200
+    assert read.json() == created.json()
+
+    replaced = api.request("PUT", f"/doctors/{doctor_id}", json={**HOUSE, "name": "Greg House"})
+    assert replaced.status_code == 200
+    assert replaced.json()["name"] == "Greg House"
+
+    patched = api.request(
+        "PATCH",
+        f"/doctors/{doctor_id}",
+        data='{"slot_minutes": 60}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["name"], patched.json()["slot_minutes"]) == ("Greg House", 60)
+
+    listed = api.get("/doctors", params={"limit": 100})
+    assert doctor_id in [doctor["id"] for doctor in listed.json()["items"]]
+
+    assert api.request("DELETE", f"/doctors/{doctor_id}").status_code == 204
+    gone = api.get(f"/doctors/{doctor_id}")
+    assert gone.status_code == 404
+    assert gone.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/nowhere", 404), ("DELETE", "/doctors", 405), ("POST", "/doctors/abc", 405)],
+)
+def test_unknown_routes_and_methods_are_problems(api: Api, method: str, path: str, status: int) -> None:
+    answer = api.request(method, path)
+
+    assert answer.status_code == status
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.json()["status"] == status
+
+
+def test_malformed_json_is_400_and_invalid_fields_422(api: Api) -> None:
+    malformed = api.post("/doctors", data="{", headers={"Content-Type": "application/json"})
+    invalid = api.post("/doctors", json={**HOUSE, "schedule": {"monday": [{"start": "10:00", "end": "09:00"}]}})
+
+    assert malformed.status_code == 400
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"] == [{"path": "schedule.monday[0].end", "message": "must be after start 10:00"}]

@@ -1,0 +1,64 @@
+"""Handlers invoked in-process against moto, with tables built from template.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.template import create_tables, load_template, table_names
+from scheduling.models import Doctor, DoctorIn
+from scheduling.store import SchedulingStore, dynamodb_client
+from tests.support.lambda_events import Answer, context
+
+TEMPLATE = load_template()
+TABLES = table_names(TEMPLATE)
+
+HOUSE: dict[str, Any] = {
+    "name": "Gregory House",
+    "locations": ["123 Main St", "456 Central St"],
+    "timezone": "America/New_York",
+    "slot_minutes": 30,
+    "schedule": {
+        "monday": [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+        "wednesday": [{"start": "08:00", "end": "16:00"}],
+    },
+}
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        create_tables(boto3.client("dynamodb"), TEMPLATE, TABLES)
+        yield
+
+
+@pytest.fixture
+def store(aws: None) -> SchedulingStore:
+    return SchedulingStore(TABLES["SchedulingTable"], dynamodb_client(None))
+
+
+@pytest.fixture
+def given_doctor(store: SchedulingStore) -> Callable[..., Doctor]:
+    """Store a doctor directly (no handler involved); fields override the sample doctor."""
+
+    def make(doctor_id: str, **fields: Any) -> Doctor:
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        draft = DoctorIn.model_validate({**HOUSE, **fields})
+        doctor = Doctor(**draft.model_dump(), id=doctor_id, created_at=now, updated_at=now, version=1)
+        store.create_doctor(doctor)
+        return doctor
+
+    return make
+
+
+def invoke(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any]) -> Answer:
+    return Answer(handler(event, context()))
+
+
+def stored_items(table: str = "SchedulingTable") -> list[dict[str, Any]]:
+    return boto3.client("dynamodb").scan(TableName=TABLES[table])["Items"]
