@@ -11,14 +11,10 @@ from scheduling import service
 from scheduling.config import Settings
 from scheduling.http import create_resolver, lambda_handler_for
 from scheduling.models import Doctor, DoctorIn, DoctorsPage
-from scheduling.store import SchedulingStore, dynamodb_client
+from scheduling.store import store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
-
-
-def store() -> SchedulingStore:
-    return SchedulingStore(settings.table_name, dynamodb_client(settings.dynamodb_endpoint_url))
 
 
 def _doctor_response(doctor: Doctor, status_code: int = 200) -> Response[Doctor]:
@@ -33,7 +29,7 @@ IfMatch = Annotated[str | None, Header(alias="if-match", description="An ETag fr
 
 @app.post("/doctors")
 def create_doctor(draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
-    return _doctor_response(service.create_doctor(store(), draft), 201)
+    return _doctor_response(service.create_doctor(store_for(settings), draft), 201)
 
 
 @app.get("/doctors")
@@ -41,30 +37,30 @@ def list_doctors(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> DoctorsPage:
-    page = service.list_doctors(store(), limit, next_token)
+    page = service.list_doctors(store_for(settings), limit, next_token)
     return DoctorsPage(items=page.items, next_token=page.next_token)
 
 
 @app.get("/doctors/<doctor_id>")
 def get_doctor(doctor_id: str) -> Response[Doctor]:
-    return _doctor_response(service.get_doctor(store(), doctor_id))
+    return _doctor_response(service.get_doctor(store_for(settings), doctor_id))
 
 
 @app.put("/doctors/<doctor_id>")
 def replace_doctor(doctor_id: str, draft: Annotated[DoctorIn, Body()], if_match: IfMatch = None) -> Response[Doctor]:
-    return _doctor_response(service.replace_doctor(store(), doctor_id, draft, if_match))
+    return _doctor_response(service.replace_doctor(store_for(settings), doctor_id, draft, if_match))
 
 
 @app.patch("/doctors/<doctor_id>")
 def patch_doctor(
     doctor_id: str, patch: Annotated[dict[str, Any], Body()], if_match: IfMatch = None
 ) -> Response[Doctor]:
-    return _doctor_response(service.patch_doctor(store(), doctor_id, patch, if_match))
+    return _doctor_response(service.patch_doctor(store_for(settings), doctor_id, patch, if_match))
 
 
 @app.delete("/doctors/<doctor_id>")
 def delete_doctor(doctor_id: str, if_match: IfMatch = None) -> Response[None]:
-    service.delete_doctor(store(), doctor_id, if_match)
+    service.delete_doctor(store_for(settings), doctor_id, if_match)
     return Response(status_code=204)
 
 

@@ -25,6 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from scheduling.config import Settings
 from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
@@ -75,6 +76,10 @@ _deserializer = TypeDeserializer()
 def dynamodb_client(endpoint_url: str | None = None) -> DynamoDBClient:
     """One client per container, created on first use."""
     return boto3.client("dynamodb", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+
+
+def store_for(settings: Settings) -> SchedulingStore:
+    return SchedulingStore(settings.table_name, dynamodb_client(settings.dynamodb_endpoint_url))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,30 @@
+"""Availability: a doctor's free, published slots. Read-only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from scheduling import service
+from scheduling.config import Settings
+from scheduling.http import create_resolver, lambda_handler_for
+from scheduling.models import SlotsPage
+from scheduling.store import store_for
+
+settings = Settings()  # read from the environment, fails at cold start if incomplete
+app = create_resolver()
+
+BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
+
+
+@app.get("/doctors/<doctor_id>/slots")
+def free_slots(
+    doctor_id: str,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, description=f"{BOUND} Default: now.")] = None,
+    to: Annotated[str | None, Query(max_length=40, description=f"{BOUND} Default: from + 7 days.")] = None,
+) -> SlotsPage:
+    return SlotsPage(items=service.free_slots(store_for(settings), doctor_id, from_, to))
+
+
+lambda_handler = lambda_handler_for(app)
