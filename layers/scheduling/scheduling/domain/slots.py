@@ -39,10 +39,9 @@ def opening_hours_on(doctor: DoctorIn, day: date) -> list[Interval]:
 def published_slots(doctor: DoctorIn, window_start: datetime, window_end: datetime) -> Iterator[PublishedSlot]:
     """Slots whose start lies in `[window_start, window_end)`, ascending."""
     zone = doctor.zone
-    # A slot that starts in the window belongs to a local date within a day of the window's own dates.
-    first_day = window_start.astimezone(zone).date() - timedelta(days=1)
-    last_day = window_end.astimezone(zone).date() + timedelta(days=1)
-    day = first_day
+    # A slot belongs to the local date its start reads on the clock, so only the window's own dates matter.
+    day = window_start.astimezone(zone).date()
+    last_day = window_end.astimezone(zone).date()
     while day <= last_day:
         for slot in _slots_on(doctor, zone, day):
             if window_start <= slot.start < window_end:
@@ -53,7 +52,8 @@ def published_slots(doctor: DoctorIn, window_start: datetime, window_end: dateti
 def is_published(doctor: DoctorIn, start: datetime) -> bool:
     """Whether `start` (any offset) is the start of one of the doctor's published slots."""
     instant = start.astimezone(UTC)
-    return any(slot.start == instant for slot in published_slots(doctor, instant, instant + timedelta(minutes=1)))
+    zone = doctor.zone
+    return any(slot.start == instant for slot in _slots_on(doctor, zone, instant.astimezone(zone).date()))
 
 
 def _slots_on(doctor: DoctorIn, zone: ZoneInfo, day: date) -> Iterator[PublishedSlot]:
