@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "scheduling"))
 
-from bench import slot_generation  # noqa: E402  # the layer path must be set first
+from bench import slot_generation  # the layer path must be set first
 
 
 def main() -> None:

@@ -49,7 +49,9 @@ def rows() -> list[tuple[str, int, float, float, float]]:
     for slot_minutes, days in [(5, 31), (5, 16), (5, 8), (5, 4), (10, 31), (20, 31), (60, 31)]:
         count, timings = measure(full_week_doctor(slot_minutes), days)
         median = statistics.median(timings)
-        table.append((f"{days} days x {slot_minutes}-min", count, median * 1e3, p95(timings) * 1e3, median / count * 1e6))
+        table.append(
+            (f"{days} days x {slot_minutes}-min", count, median * 1e3, p95(timings) * 1e3, median / count * 1e6)
+        )
     return table
 
 

@@ -19,14 +19,14 @@ def test_a_new_doctor_publishes_slots_across_the_new_york_spring_forward(api: Ap
     assert created.status_code == 201
     doctor_id = created.json()["id"]
 
-    answer = api.get(f"/doctors/{doctor_id}/slots", params={"from": "2027-03-14", "to": "2027-03-15"})
+    answer = api.get(f"/doctors/{doctor_id}/slots", params={"from": "2035-03-11", "to": "2035-03-12"})
 
     assert answer.status_code == 200
     assert answer.json()["items"] == [
-        {"start": "2027-03-14T00:00:00-05:00", "end": "2027-03-14T01:00:00-05:00"},
-        {"start": "2027-03-14T01:00:00-05:00", "end": "2027-03-14T03:00:00-04:00"},
-        {"start": "2027-03-14T03:00:00-04:00", "end": "2027-03-14T04:00:00-04:00"},
-        {"start": "2027-03-14T04:00:00-04:00", "end": "2027-03-14T05:00:00-04:00"},
+        {"start": "2035-03-11T00:00:00-05:00", "end": "2035-03-11T01:00:00-05:00"},
+        {"start": "2035-03-11T01:00:00-05:00", "end": "2035-03-11T03:00:00-04:00"},
+        {"start": "2035-03-11T03:00:00-04:00", "end": "2035-03-11T04:00:00-04:00"},
+        {"start": "2035-03-11T04:00:00-04:00", "end": "2035-03-11T05:00:00-04:00"},
     ]
 
 
@@ -37,23 +37,23 @@ def test_date_overrides_are_created_and_changed_through_the_doctor(api: Api) -> 
         "timezone": "Europe/London",
         "slot_minutes": 60,
         "schedule": {"friday": [{"start": "09:00", "end": "12:00"}]},
-        "overrides": {"2027-12-24": [{"start": "09:00", "end": "10:00"}]},
+        "overrides": {"2035-12-24": [{"start": "09:00", "end": "10:00"}]},
     }
     doctor_id = api.post("/doctors", json=doctor).json()["id"]
-    window = {"from": "2027-12-24", "to": "2027-12-25"}
+    window = {"from": "2035-12-24", "to": "2035-12-25"}
 
     before = api.get(f"/doctors/{doctor_id}/slots", params=window).json()["items"]
-    api.request("PATCH", f"/doctors/{doctor_id}", json={"overrides": {"2027-12-24": []}})
+    api.request("PATCH", f"/doctors/{doctor_id}", json={"overrides": {"2035-12-24": []}})
     after = api.get(f"/doctors/{doctor_id}/slots", params=window).json()["items"]
 
-    assert before == [{"start": "2027-12-24T09:00:00Z", "end": "2027-12-24T10:00:00Z"}]  # London in winter is UTC
+    assert before == [{"start": "2035-12-24T09:00:00Z", "end": "2035-12-24T10:00:00Z"}]  # London in winter is UTC
     assert after == []
 
 
 def test_a_time_without_an_offset_is_422(api: Api) -> None:
     doctor_id = api.post("/doctors", json={"name": "A", "locations": ["B"]}).json()["id"]
 
-    answer = api.get(f"/doctors/{doctor_id}/slots", params={"from": "2027-03-14T09:00:00"})
+    answer = api.get(f"/doctors/{doctor_id}/slots", params={"from": "2035-03-11T09:00:00"})
 
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["path"] == "from"

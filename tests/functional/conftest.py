@@ -62,3 +62,32 @@ def invoke(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict
 
 def stored_items(table: str = "SchedulingTable") -> list[dict[str, Any]]:
     return boto3.client("dynamodb").scan(TableName=TABLES[table])["Items"]
+
+
+class CallLog:
+    """DynamoDB operations made through the shared client, seen by a botocore event hook."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        tables = {params.get("TableName", "")}
+        for item in params.get("TransactItems", []):
+            tables |= {action.get("TableName", "") for action in item.values()}
+        for table in sorted(tables - {""}) or [""]:
+            self.calls.append((model.name, table))
+
+    def on(self, table: str = "SchedulingTable") -> list[str]:
+        return [operation for operation, name in self.calls if name == TABLES[table]]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@pytest.fixture
+def dynamodb_calls(aws: None) -> Iterator[CallLog]:
+    log = CallLog()
+    events = dynamodb_client(None).meta.events
+    events.register("before-parameter-build.dynamodb", log)
+    yield log
+    events.unregister("before-parameter-build.dynamodb", log)

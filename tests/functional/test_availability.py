@@ -48,36 +48,36 @@ def test_sample_event_lists_the_published_slots_with_the_local_offset(given_doct
 
     assert answer.status == 200
     assert answer.json()["items"][:2] == [
-        {"start": "2027-03-15T09:00:00-04:00", "end": "2027-03-15T09:30:00-04:00"},
-        {"start": "2027-03-15T09:30:00-04:00", "end": "2027-03-15T10:00:00-04:00"},
+        {"start": "2035-06-04T09:00:00-04:00", "end": "2035-06-04T09:30:00-04:00"},
+        {"start": "2035-06-04T09:30:00-04:00", "end": "2035-06-04T10:00:00-04:00"},
     ]
     assert len(answer.json()["items"]) == 4
 
 
 def test_booked_slots_are_left_out(given_doctor: Callable[..., Doctor], store: SchedulingStore) -> None:
     doctor = given_doctor(SAMPLE_DOCTOR_ID, schedule=MONDAY_MORNING)
-    booked(store, doctor, "2027-03-15T09:30:00-04:00")
-    booked(store, doctor, "2027-03-15T14:30:00+00:00")  # 10:30 in New York, written with another offset
+    booked(store, doctor, "2035-06-04T09:30:00-04:00")
+    booked(store, doctor, "2035-06-04T14:30:00+00:00")  # 10:30 in New York, written with another offset
 
-    assert slots({"from": "2027-03-15", "to": "2027-03-16"}) == [
-        "2027-03-15T09:00:00-04:00",
-        "2027-03-15T10:00:00-04:00",
+    assert slots({"from": "2035-06-04", "to": "2035-06-05"}) == [
+        "2035-06-04T09:00:00-04:00",
+        "2035-06-04T10:00:00-04:00",
     ]
 
 
 def test_bookings_outside_the_window_do_not_matter(given_doctor: Callable[..., Doctor], store: SchedulingStore) -> None:
     doctor = given_doctor(SAMPLE_DOCTOR_ID, schedule=MONDAY_MORNING)
-    booked(store, doctor, "2027-03-22T09:00:00-04:00")
+    booked(store, doctor, "2035-06-11T09:00:00-04:00")
 
-    assert len(slots({"from": "2027-03-15", "to": "2027-03-16"})) == 4
+    assert len(slots({"from": "2035-06-04", "to": "2035-06-05"})) == 4
 
 
 def test_window_bounds_are_start_inclusive_and_end_exclusive(given_doctor: Callable[..., Doctor]) -> None:
     given_doctor(SAMPLE_DOCTOR_ID, schedule=MONDAY_MORNING)
 
-    found = slots({"from": "2027-03-15T09:30:00-04:00", "to": "2027-03-15T10:30:00-04:00"})
+    found = slots({"from": "2035-06-04T09:30:00-04:00", "to": "2035-06-04T10:30:00-04:00"})
 
-    assert found == ["2027-03-15T09:30:00-04:00", "2027-03-15T10:00:00-04:00"]
+    assert found == ["2035-06-04T09:30:00-04:00", "2035-06-04T10:00:00-04:00"]
 
 
 def test_slots_in_the_past_are_never_offered(given_doctor: Callable[..., Doctor]) -> None:
@@ -112,11 +112,11 @@ def test_default_window_is_the_next_seven_days(given_doctor: Callable[..., Docto
 @pytest.mark.parametrize(
     ("query", "path"),
     [
-        ({"from": "2027-03-15T09:00:00"}, "from"),
-        ({"from": "2027-03-15", "to": "2027-03-15"}, "to"),
-        ({"from": "2027-03-15", "to": "2027-03-01"}, "to"),
-        ({"from": "2027-03-01", "to": "2027-04-02"}, "to"),
-        ({"from": "2027-02-30"}, "from"),
+        ({"from": "2035-06-04T09:00:00"}, "from"),
+        ({"from": "2035-06-04", "to": "2035-06-04"}, "to"),
+        ({"from": "2035-06-04", "to": "2027-03-01"}, "to"),
+        ({"from": "2035-06-01", "to": "2035-07-03"}, "to"),
+        ({"from": "2035-02-30"}, "from"),
         ({"to": "tomorrow"}, "to"),
         ({"from": "x" * 41}, "from"),
     ],
@@ -133,7 +133,7 @@ def test_bad_windows_are_422(given_doctor: Callable[..., Doctor], query: dict[st
 def test_a_31_day_window_is_allowed(given_doctor: Callable[..., Doctor]) -> None:
     given_doctor(SAMPLE_DOCTOR_ID, schedule=MONDAY_MORNING)
 
-    assert len(slots({"from": "2027-03-01", "to": "2027-04-01"})) == 4 * 5
+    assert len(slots({"from": "2035-06-01", "to": "2035-07-02"})) == 4 * 4
 
 
 def test_unknown_doctor_is_404() -> None:

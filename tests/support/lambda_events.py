@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def event_with(
 
 
 def context(function_name: str = "test") -> LambdaContext:
-    return LambdaContext(function_name=function_name, aws_request_id=str(uuid.uuid4()), deadline=float("inf"))
+    return LambdaContext(function_name=function_name, aws_request_id=str(uuid.uuid4()), deadline=time.monotonic() + 10)
 
 
 class Answer:

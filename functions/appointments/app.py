@@ -1,0 +1,95 @@
+"""Appointments: book, list, read, cancel and reschedule."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.metrics import MetricUnit
+
+from scheduling import service
+from scheduling.config import AppointmentsSettings
+from scheduling.http import create_resolver, lambda_handler_for
+from scheduling.idempotency import IdempotentRunner
+from scheduling.models import Appointment, AppointmentsPage, BookingRequest, CancelRequest, RescheduleRequest
+from scheduling.observability import metrics
+from scheduling.store import store_for
+
+settings = AppointmentsSettings()  # read from the environment, fails at cold start if incomplete
+app = create_resolver()
+BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
+
+
+def _book(request: dict[str, Any]) -> dict[str, Any]:
+    booking = BookingRequest.model_validate(request["body"])
+    return service.book(store_for(settings), request["doctor_id"], booking).model_dump(mode="json")
+
+
+book_once = IdempotentRunner(settings, _book)
+
+
+def _created(appointment: Appointment | dict[str, Any]) -> Response[Appointment]:
+    body = appointment if isinstance(appointment, Appointment) else Appointment.model_validate(appointment)
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=body,
+        headers={"Location": f"/doctors/{body.doctor_id}/appointments/{body.id}"},
+    )
+
+
+@app.post("/doctors/<doctor_id>/appointments")
+def book(
+    doctor_id: str,
+    booking: Annotated[BookingRequest, Body()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="idempotency-key", min_length=1, max_length=255, description="Retry-safe booking key."),
+    ] = None,
+) -> Response[Appointment]:
+    if idempotency_key is None:
+        appointment: Appointment | dict[str, Any] = service.book(store_for(settings), doctor_id, booking)
+    else:
+        body = booking.model_dump(mode="json")
+        appointment = book_once(app.lambda_context, doctor_id, idempotency_key, body)
+    metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
+    return _created(appointment)
+
+
+@app.get("/doctors/<doctor_id>/appointments")
+def list_appointments(
+    doctor_id: str,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, description=BOUND)] = None,
+    to: Annotated[str | None, Query(max_length=40, description=BOUND)] = None,
+    status: Annotated[Literal["booked", "cancelled"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> AppointmentsPage:
+    page = service.list_appointments(store_for(settings), doctor_id, from_, to, status, limit, next_token)
+    return AppointmentsPage(items=page.items, next_token=page.next_token)
+
+
+@app.get("/doctors/<doctor_id>/appointments/<appointment_id>")
+def get_appointment(doctor_id: str, appointment_id: str) -> Appointment:
+    return service.get_appointment(store_for(settings), doctor_id, appointment_id)
+
+
+@app.post("/doctors/<doctor_id>/appointments/<appointment_id>/cancel")
+def cancel(doctor_id: str, appointment_id: str, request: Annotated[CancelRequest | None, Body()] = None) -> Appointment:
+    reason = request.reason if request else None
+    appointment = service.cancel(store_for(settings), doctor_id, appointment_id, reason)
+    metrics.add_metric(name="AppointmentsCancelled", unit=MetricUnit.Count, value=1)
+    return appointment
+
+
+@app.post("/doctors/<doctor_id>/appointments/<appointment_id>/reschedule")
+def reschedule(
+    doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()]
+) -> Response[Appointment]:
+    appointment = service.reschedule(store_for(settings), doctor_id, appointment_id, request)
+    metrics.add_metric(name="AppointmentsRescheduled", unit=MetricUnit.Count, value=1)
+    return _created(appointment)
+
+
+lambda_handler = lambda_handler_for(app)
