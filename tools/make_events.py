@@ -1,17 +1,28 @@
-"""Writes the sample API Gateway events in events/ (run once when routes change; the files are committed)."""
+"""Writes the sample API Gateway events in `events/`: run `python -m tools.make_events` when routes change.
+
+The events are built by the local runner's own event builder, so they have the shape API Gateway sends.
+"""
+
+from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, "layers/scheduling")
-sys.path.insert(0, ".")
-from local.runner import build_event
-from local.template import api_routes, load_template
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "layers" / "scheduling"), str(ROOT)]
 
-routes = {(r.method, r.path): r for r in api_routes(load_template())}
-DOC = "0f8fad5bd9cb469fa16570867728950e"
-JSON = [("Content-Type", "application/json"), ("Accept", "application/json")]
-house = {
+from local.runner import build_event  # noqa: E402  # the layer path must be set first
+from local.template import api_routes, load_template  # noqa: E402
+
+DOCTOR_ID = "0f8fad5bd9cb469fa16570867728950e"
+APPOINTMENT_ID = "20350604T133000Z-0123456789ab"  # 2035-06-04 09:30 in New York, a Monday
+ONE_DOCTOR = f"/doctors/{DOCTOR_ID}"
+ONE_APPOINTMENT = f"{ONE_DOCTOR}/appointments/{APPOINTMENT_ID}"
+JSON_BODY = [("Content-Type", "application/json"), ("Accept", "application/json")]
+ACCEPT_JSON = [("Accept", "application/json")]
+HOUSE = {
     "name": "Gregory House",
     "locations": ["123 Main St", "456 Central St"],
     "timezone": "America/New_York",
@@ -22,107 +33,81 @@ house = {
     },
 }
 
+# name -> (method, resource, concrete path with query, body, headers)
+SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
+    "doctors_create": ("POST", "/doctors", "/doctors", HOUSE, JSON_BODY),
+    "doctors_list": ("GET", "/doctors", "/doctors?limit=10", None, ACCEPT_JSON),
+    "doctors_get": ("GET", "/doctors/{doctor_id}", ONE_DOCTOR, None, ACCEPT_JSON),
+    "doctors_replace": ("PUT", "/doctors/{doctor_id}", ONE_DOCTOR, {**HOUSE, "slot_minutes": 20}, JSON_BODY),
+    "doctors_patch": (
+        "PATCH",
+        "/doctors/{doctor_id}",
+        ONE_DOCTOR,
+        {"locations": ["789 Elm St"], "schedule": {"wednesday": None}},
+        [("Content-Type", "application/merge-patch+json")],
+    ),
+    "doctors_delete": ("DELETE", "/doctors/{doctor_id}", ONE_DOCTOR, None, []),
+    "slots_list": (
+        "GET",
+        "/doctors/{doctor_id}/slots",
+        f"{ONE_DOCTOR}/slots?from=2035-06-04&to=2035-06-05",
+        None,
+        ACCEPT_JSON,
+    ),
+    "appointments_book": (
+        "POST",
+        "/doctors/{doctor_id}/appointments",
+        f"{ONE_DOCTOR}/appointments",
+        {
+            "start": "2035-06-04T09:30:00-04:00",
+            "location": "123 Main St",
+            "patient": {"id": "p-123", "name": "Ada Lovelace"},
+        },
+        JSON_BODY,
+    ),
+    "appointments_list": (
+        "GET",
+        "/doctors/{doctor_id}/appointments",
+        f"{ONE_DOCTOR}/appointments?from=2035-06-01&to=2035-07-01&status=booked&limit=20",
+        None,
+        ACCEPT_JSON,
+    ),
+    "appointments_get": (
+        "GET",
+        "/doctors/{doctor_id}/appointments/{appointment_id}",
+        ONE_APPOINTMENT,
+        None,
+        ACCEPT_JSON,
+    ),
+    "appointments_cancel": (
+        "POST",
+        "/doctors/{doctor_id}/appointments/{appointment_id}/cancel",
+        f"{ONE_APPOINTMENT}/cancel",
+        {"reason": "Patient called to cancel"},
+        JSON_BODY,
+    ),
+    "appointments_reschedule": (
+        "POST",
+        "/doctors/{doctor_id}/appointments/{appointment_id}/reschedule",
+        f"{ONE_APPOINTMENT}/reschedule",
+        {"start": "2035-06-04T10:30:00-04:00", "location": "456 Central St"},
+        JSON_BODY,
+    ),
+}
 
-def ev(name, method, path, concrete, params, body=None, headers=JSON, query=""):
-    r = routes[(method, path)]
-    e = build_event(
-        r,
-        method,
-        concrete + query,
-        params,
-        headers,
-        json.dumps(body).encode() if body is not None else b"",
-        "127.0.0.1",
-    )
-    e["requestContext"]["requestId"] = e["requestContext"]["extendedRequestId"] = f"sample-{name}"
-    e["requestContext"]["requestTimeEpoch"] = 1796000000000
-    open(f"events/{name}.json", "w").write(json.dumps(e, indent=2) + "\n")
+
+def main() -> None:
+    routes = {(route.method, route.path): route for route in api_routes(load_template())}
+    for name, (method, resource, path, body, headers) in SAMPLES.items():
+        route = routes[(method, resource)]
+        parameters = route.pattern.match(path.split("?")[0])
+        assert parameters is not None, name
+        payload = json.dumps(body).encode() if body is not None else b""
+        event = build_event(route, method, path, parameters.groupdict(), headers, payload, "127.0.0.1")
+        event["requestContext"]["requestId"] = event["requestContext"]["extendedRequestId"] = f"sample-{name}"
+        event["requestContext"]["requestTimeEpoch"] = 1796000000000
+        (ROOT / "events" / f"{name}.json").write_text(json.dumps(event, indent=2) + "\n")
 
 
-ev("doctors_create", "POST", "/doctors", "/doctors", {}, house)
-ev("doctors_list", "GET", "/doctors", "/doctors", {}, None, [("Accept", "application/json")], "?limit=10")
-ev(
-    "doctors_get",
-    "GET",
-    "/doctors/{doctor_id}",
-    f"/doctors/{DOC}",
-    {"doctor_id": DOC},
-    None,
-    [("Accept", "application/json")],
-)
-ev(
-    "doctors_replace",
-    "PUT",
-    "/doctors/{doctor_id}",
-    f"/doctors/{DOC}",
-    {"doctor_id": DOC},
-    {**house, "slot_minutes": 20},
-)
-ev(
-    "doctors_patch",
-    "PATCH",
-    "/doctors/{doctor_id}",
-    f"/doctors/{DOC}",
-    {"doctor_id": DOC},
-    {"locations": ["789 Elm St"], "schedule": {"wednesday": None}},
-    [("Content-Type", "application/merge-patch+json")],
-)
-ev("doctors_delete", "DELETE", "/doctors/{doctor_id}", f"/doctors/{DOC}", {"doctor_id": DOC}, None, [])
-ev(
-    "slots_list",
-    "GET",
-    "/doctors/{doctor_id}/slots",
-    f"/doctors/{DOC}/slots",
-    {"doctor_id": DOC},
-    None,
-    [("Accept", "application/json")],
-    "?from=2035-06-04&to=2035-06-05",
-)
-APPT = "20350604T133000Z-0123456789ab"
-ev(
-    "appointments_book",
-    "POST",
-    "/doctors/{doctor_id}/appointments",
-    f"/doctors/{DOC}/appointments",
-    {"doctor_id": DOC},
-    {
-        "start": "2035-06-04T09:30:00-04:00",
-        "location": "123 Main St",
-        "patient": {"id": "p-123", "name": "Ada Lovelace"},
-    },
-)
-ev(
-    "appointments_list",
-    "GET",
-    "/doctors/{doctor_id}/appointments",
-    f"/doctors/{DOC}/appointments",
-    {"doctor_id": DOC},
-    None,
-    [("Accept", "application/json")],
-    "?from=2035-06-01&to=2035-07-01&status=booked&limit=20",
-)
-ev(
-    "appointments_get",
-    "GET",
-    "/doctors/{doctor_id}/appointments/{appointment_id}",
-    f"/doctors/{DOC}/appointments/{APPT}",
-    {"doctor_id": DOC, "appointment_id": APPT},
-    None,
-    [("Accept", "application/json")],
-)
-ev(
-    "appointments_cancel",
-    "POST",
-    "/doctors/{doctor_id}/appointments/{appointment_id}/cancel",
-    f"/doctors/{DOC}/appointments/{APPT}/cancel",
-    {"doctor_id": DOC, "appointment_id": APPT},
-    {"reason": "Patient called to cancel"},
-)
-ev(
-    "appointments_reschedule",
-    "POST",
-    "/doctors/{doctor_id}/appointments/{appointment_id}/reschedule",
-    f"/doctors/{DOC}/appointments/{APPT}/reschedule",
-    {"doctor_id": DOC, "appointment_id": APPT},
-    {"start": "2035-06-04T10:30:00-04:00", "location": "456 Central St"},
-)
+if __name__ == "__main__":
+    main()
