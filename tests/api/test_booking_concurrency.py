@@ -1,0 +1,160 @@
+"""Real concurrent HTTP requests against the local runner: one appointment per doctor per slot, always."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from tests.api.conftest import Api
+
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FIRST_SLOT = datetime.fromisoformat("2035-06-04T09:00:00+00:00")
+
+
+def slot(index: int) -> str:
+    return (FIRST_SLOT + timedelta(minutes=5 * index)).isoformat()
+
+
+@pytest.fixture
+def doctor_id(api: Api) -> str:
+    answer = api.post(
+        "/doctors",
+        json={
+            "name": "Always Open",
+            "locations": ["North Wing", "South Wing"],
+            "timezone": "UTC",
+            "slot_minutes": 5,
+            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
+        },
+    )
+    assert answer.status_code == 201
+    return str(answer.json()["id"])
+
+
+def simultaneously(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:
+    """Start every call at the same moment, each on its own thread and connection."""
+    gate = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], requests.Response]) -> requests.Response:
+        gate.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def booking(api: Api, doctor_id: str, start: str, location: str = "North Wing") -> Callable[[], requests.Response]:
+    body = {"start": start, "location": location}
+    url = f"{api.base_url}/doctors/{doctor_id}/appointments"
+    return lambda: requests.post(url, json=body, timeout=60)
+
+
+def stored_appointments(api: Api, doctor_id: str, **query: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        params = {**query, "limit": 100, **({"next_token": token} if token else {})}
+        page = api.get(f"/doctors/{doctor_id}/appointments", params=params).json()
+        items += page["items"]
+        token = page["next_token"]
+        if not token:
+            return items
+
+
+@pytest.mark.parametrize("round_number", range(20))
+def test_fifty_requests_for_one_slot_book_it_exactly_once(api: Api, doctor_id: str, round_number: int) -> None:
+    start = slot(round_number)
+    # Half the callers write the same instant with another offset: it is the same slot.
+    same_instant = datetime.fromisoformat(start).astimezone(datetime.fromisoformat("2035-06-04T00:00:00-04:00").tzinfo)
+    calls = [
+        booking(api, doctor_id, start if n % 2 else same_instant.isoformat(), ("North Wing", "South Wing")[n % 2])
+        for n in range(50)
+    ]
+
+    answers = simultaneously(calls)
+
+    assert Counter(answer.status_code for answer in answers) == {201: 1, 409: 49}
+    assert all(answer.json()["slot"]["start"] for answer in answers if answer.status_code == 409)
+    assert [item["start"] for item in stored_appointments(api, doctor_id)] == [start.replace("+00:00", "Z")]
+
+
+def test_two_hundred_requests_over_ten_slots_make_exactly_ten_bookings(api: Api, doctor_id: str) -> None:
+    calls = [booking(api, doctor_id, slot(n % 10)) for n in range(200)]
+
+    answers = simultaneously(calls)
+
+    assert Counter(answer.status_code for answer in answers) == {201: 10, 409: 190}
+    stored = stored_appointments(api, doctor_id, status="booked")
+    assert sorted(item["start"] for item in stored) == [slot(n).replace("+00:00", "Z") for n in range(10)]
+
+
+def test_concurrent_reschedules_into_one_slot_have_one_winner_and_the_losers_stay_booked(
+    api: Api, doctor_id: str
+) -> None:
+    originals = [
+        api.post(f"/doctors/{doctor_id}/appointments", json={"start": slot(n), "location": "North Wing"}).json()
+        for n in range(20)
+    ]
+    target = slot(100)
+    calls = [
+        (
+            lambda appointment=appointment: requests.post(
+                f"{api.base_url}/doctors/{doctor_id}/appointments/{appointment['id']}/reschedule",
+                json={"start": target},
+                timeout=60,
+            )
+        )
+        for appointment in originals
+    ]
+
+    answers = simultaneously(calls)
+
+    assert Counter(answer.status_code for answer in answers) == {201: 1, 409: 19}
+    [winner] = [answer.json() for answer in answers if answer.status_code == 201]
+    for appointment, answer in zip(originals, answers, strict=True):
+        now = api.get(f"/doctors/{doctor_id}/appointments/{appointment['id']}").json()
+        if answer.status_code == 201:
+            assert (now["status"], now["replaced_by"]) == ("cancelled", winner["id"])
+        else:
+            assert now == appointment
+    booked = stored_appointments(api, doctor_id, status="booked")
+    assert len(booked) == 20
+    assert Counter(item["start"] for item in booked)[target.replace("+00:00", "Z")] == 1
+
+
+def test_cancel_then_rebook_and_an_idempotent_retry(api: Api, doctor_id: str) -> None:
+    start = slot(200)
+    first = api.post(f"/doctors/{doctor_id}/appointments", json={"start": start, "location": "North Wing"}).json()
+
+    cancelled = api.post(f"/doctors/{doctor_id}/appointments/{first['id']}/cancel", json={"reason": "moved"})
+    cancelled_again = api.post(f"/doctors/{doctor_id}/appointments/{first['id']}/cancel")
+    free = [
+        item["start"]
+        for item in api.get(f"/doctors/{doctor_id}/slots", params={"from": start, "to": slot(201)}).json()["items"]
+    ]
+    key = {"Idempotency-Key": "rebook-200"}
+    rebooked = api.post(
+        f"/doctors/{doctor_id}/appointments", json={"start": start, "location": "South Wing"}, headers=key
+    )
+    retried = api.post(
+        f"/doctors/{doctor_id}/appointments", json={"start": start, "location": "South Wing"}, headers=key
+    )
+
+    assert cancelled.status_code == cancelled_again.status_code == 200
+    assert cancelled_again.json() == cancelled.json()
+    assert free == [start.replace("+00:00", "Z")]
+    assert rebooked.status_code == retried.status_code == 201
+    assert retried.json()["id"] == rebooked.json()["id"] != first["id"]
+    assert Counter(
+        item["status"] for item in stored_appointments(api, doctor_id, **{"from": start, "to": slot(201)})
+    ) == {
+        "cancelled": 1,
+        "booked": 1,
+    }
