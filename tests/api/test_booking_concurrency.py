@@ -56,6 +56,11 @@ def booking(api: Api, doctor_id: str, start: str, location: str = "North Wing") 
     return lambda: requests.post(url, json=body, timeout=60)
 
 
+def rescheduling(api: Api, doctor_id: str, appointment_id: str, start: str) -> Callable[[], requests.Response]:
+    url = f"{api.base_url}/doctors/{doctor_id}/appointments/{appointment_id}/reschedule"
+    return lambda: requests.post(url, json={"start": start}, timeout=60)
+
+
 def stored_appointments(api: Api, doctor_id: str, **query: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     token = None
@@ -103,16 +108,7 @@ def test_concurrent_reschedules_into_one_slot_have_one_winner_and_the_losers_sta
         for n in range(20)
     ]
     target = slot(100)
-    calls = [
-        (
-            lambda appointment=appointment: requests.post(
-                f"{api.base_url}/doctors/{doctor_id}/appointments/{appointment['id']}/reschedule",
-                json={"start": target},
-                timeout=60,
-            )
-        )
-        for appointment in originals
-    ]
+    calls = [rescheduling(api, doctor_id, appointment["id"], target) for appointment in originals]
 
     answers = simultaneously(calls)
 
