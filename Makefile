@@ -42,6 +42,10 @@ unit functional api template: $(VENV)/.installed $(SAM_VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m bench
 
+## openapi: regenerate docs/openapi.json from the code (a test fails when it is stale)
+openapi: $(VENV)/.installed
+	$(PY) -m local.openapi
+
 build: $(SAM_VENV)/.installed
 	$(SAM) build
 

@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -85,6 +86,30 @@ def serialise_moto_operations() -> None:
     botocore_stubber.process_request = process_one_at_a_time  # type: ignore[method-assign]
 
 
+@cache
+def openapi_json() -> tuple[str, str]:
+    from local.openapi import build_openapi, render
+
+    return "application/json", render(build_openapi())
+
+
+@cache
+def swagger_ui() -> tuple[str, str]:
+    """Swagger UI with its script and style inlined from powertools' package: works offline."""
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui as assets
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
+    folder = Path(assets.__file__).parent
+    page = generate_swagger_html(
+        spec=openapi_json()[1],
+        swagger_js=(folder / "swagger-ui-bundle.min.js").read_text(),
+        swagger_css=(folder / "swagger-ui.min.css").read_text(),
+        swagger_base_url="",
+        oauth2_config=None,
+    )
+    return "text/html; charset=utf-8", page
+
+
 class LocalApi:
     """The template's routes bound to in-process handlers."""
 
@@ -92,6 +117,7 @@ class LocalApi:
         self.routes = api_routes(template)
         self.timeout_seconds = int(template.get("Globals", {}).get("Function", {}).get("Timeout", 10))
         self._handlers: dict[str, Handler] = {}
+        self.pages: dict[str, Callable[[], tuple[str, str]]] = {"/openapi.json": openapi_json, "/docs": swagger_ui}
 
     def load_handlers(self) -> None:
         for route in self.routes:
@@ -181,6 +207,10 @@ def make_request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if method == "GET" and path in api.pages:
+                content_type, page = api.pages[path]()
+                self._send({"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page})
+                return
             route, path_parameters, allowed = api.match(method, path)
             if route is None:
                 if allowed:

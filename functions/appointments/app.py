@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling import service
 from scheduling.config import AppointmentsSettings
-from scheduling.http import create_resolver, lambda_handler_for
+from scheduling.http import LOCATION_HEADER, WITH_A_BODY, create_resolver, documented, lambda_handler_for
 from scheduling.idempotency import IdempotentRunner
 from scheduling.models import Appointment, AppointmentsPage, BookingRequest, CancelRequest, RescheduleRequest
 from scheduling.observability import metrics
@@ -18,6 +18,7 @@ from scheduling.store import store_for
 
 settings = AppointmentsSettings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
+TAGS = ["Appointments"]
 BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
 
 
@@ -39,7 +40,12 @@ def _created(appointment: Appointment | dict[str, Any]) -> Response[Appointment]
     )
 
 
-@app.post("/doctors/<doctor_id>/appointments")
+@app.post(
+    "/doctors/<doctor_id>/appointments",
+    summary="Book a free published slot",
+    tags=TAGS,
+    responses=documented(201, "The booked appointment", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
+)
 def book(
     doctor_id: str,
     booking: Annotated[BookingRequest, Body()],
@@ -57,7 +63,12 @@ def book(
     return _created(appointment)
 
 
-@app.get("/doctors/<doctor_id>/appointments")
+@app.get(
+    "/doctors/<doctor_id>/appointments",
+    summary="List a doctor's appointments by start",
+    tags=TAGS,
+    responses=documented(200, "A page of appointments", 404),
+)
 def list_appointments(
     doctor_id: str,
     from_: Annotated[str | None, Query(alias="from", max_length=40, description=BOUND)] = None,
@@ -70,12 +81,22 @@ def list_appointments(
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 
 
-@app.get("/doctors/<doctor_id>/appointments/<appointment_id>")
+@app.get(
+    "/doctors/<doctor_id>/appointments/<appointment_id>",
+    summary="Read an appointment, booked or cancelled",
+    tags=TAGS,
+    responses=documented(200, "The appointment", 404),
+)
 def get_appointment(doctor_id: str, appointment_id: str) -> Appointment:
     return service.get_appointment(store_for(settings), doctor_id, appointment_id)
 
 
-@app.post("/doctors/<doctor_id>/appointments/<appointment_id>/cancel")
+@app.post(
+    "/doctors/<doctor_id>/appointments/<appointment_id>/cancel",
+    summary="Cancel an appointment (repeat-safe)",
+    tags=TAGS,
+    responses=documented(200, "The cancelled appointment", *WITH_A_BODY, 404),
+)
 def cancel(doctor_id: str, appointment_id: str, request: Annotated[CancelRequest | None, Body()] = None) -> Appointment:
     reason = request.reason if request else None
     appointment = service.cancel(store_for(settings), doctor_id, appointment_id, reason)
@@ -83,7 +104,12 @@ def cancel(doctor_id: str, appointment_id: str, request: Annotated[CancelRequest
     return appointment
 
 
-@app.post("/doctors/<doctor_id>/appointments/<appointment_id>/reschedule")
+@app.post(
+    "/doctors/<doctor_id>/appointments/<appointment_id>/reschedule",
+    summary="Move an appointment to another slot, atomically",
+    tags=TAGS,
+    responses=documented(201, "The new appointment", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
+)
 def reschedule(
     doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()]
 ) -> Response[Appointment]:

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from scheduling import service
 from scheduling.config import Settings
-from scheduling.http import create_resolver, lambda_handler_for
+from scheduling.http import create_resolver, documented, lambda_handler_for
 from scheduling.models import SlotsPage
 from scheduling.store import store_for
 
@@ -18,7 +18,12 @@ app = create_resolver()
 BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
 
 
-@app.get("/doctors/<doctor_id>/slots")
+@app.get(
+    "/doctors/<doctor_id>/slots",
+    summary="Free published slots of a doctor",
+    tags=["Availability"],
+    responses=documented(200, "Free slots, ascending", 404),
+)
 def free_slots(
     doctor_id: str,
     from_: Annotated[str | None, Query(alias="from", max_length=40, description=f"{BOUND} Default: now.")] = None,

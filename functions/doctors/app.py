@@ -9,12 +9,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 
 from scheduling import service
 from scheduling.config import Settings
-from scheduling.http import create_resolver, lambda_handler_for
+from scheduling.http import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    WITH_A_BODY,
+    create_resolver,
+    documented,
+    lambda_handler_for,
+)
 from scheduling.models import Doctor, DoctorIn, DoctorsPage
 from scheduling.store import store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
+TAGS = ["Doctors"]
 
 
 def _doctor_response(doctor: Doctor, status_code: int = 200) -> Response[Doctor]:
@@ -27,12 +35,19 @@ def _doctor_response(doctor: Doctor, status_code: int = 200) -> Response[Doctor]
 IfMatch = Annotated[str | None, Header(alias="if-match", description="An ETag from a previous response.")]
 
 
-@app.post("/doctors")
+@app.post(
+    "/doctors",
+    summary="Create a doctor",
+    tags=TAGS,
+    responses=documented(
+        201, "The created doctor", *WITH_A_BODY, headers={"Location": LOCATION_HEADER, "ETag": ETAG_HEADER}
+    ),
+)
 def create_doctor(draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
     return _doctor_response(service.create_doctor(store_for(settings), draft), 201)
 
 
-@app.get("/doctors")
+@app.get("/doctors", summary="List doctors by name", tags=TAGS, responses=documented(200, "A page of doctors"))
 def list_doctors(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
@@ -41,24 +56,44 @@ def list_doctors(
     return DoctorsPage(items=page.items, next_token=page.next_token)
 
 
-@app.get("/doctors/<doctor_id>")
+@app.get(
+    "/doctors/<doctor_id>",
+    summary="Read a doctor",
+    tags=TAGS,
+    responses=documented(200, "The doctor", 404, headers={"ETag": ETAG_HEADER}),
+)
 def get_doctor(doctor_id: str) -> Response[Doctor]:
     return _doctor_response(service.get_doctor(store_for(settings), doctor_id))
 
 
-@app.put("/doctors/<doctor_id>")
+@app.put(
+    "/doctors/<doctor_id>",
+    summary="Replace a doctor",
+    tags=TAGS,
+    responses=documented(200, "The doctor as stored", *WITH_A_BODY, 404, 412, headers={"ETag": ETAG_HEADER}),
+)
 def replace_doctor(doctor_id: str, draft: Annotated[DoctorIn, Body()], if_match: IfMatch = None) -> Response[Doctor]:
     return _doctor_response(service.replace_doctor(store_for(settings), doctor_id, draft, if_match))
 
 
-@app.patch("/doctors/<doctor_id>")
+@app.patch(
+    "/doctors/<doctor_id>",
+    summary="Change some fields of a doctor (JSON merge patch, RFC 7396)",
+    tags=TAGS,
+    responses=documented(200, "The doctor as stored", *WITH_A_BODY, 404, 412, headers={"ETag": ETAG_HEADER}),
+)
 def patch_doctor(
     doctor_id: str, patch: Annotated[dict[str, Any], Body()], if_match: IfMatch = None
 ) -> Response[Doctor]:
     return _doctor_response(service.patch_doctor(store_for(settings), doctor_id, patch, if_match))
 
 
-@app.delete("/doctors/<doctor_id>")
+@app.delete(
+    "/doctors/<doctor_id>",
+    summary="Delete a doctor who has no future bookings",
+    tags=TAGS,
+    responses=documented(204, "Deleted", 404, 409, 412),
+)
 def delete_doctor(doctor_id: str, if_match: IfMatch = None) -> Response[None]:
     service.delete_doctor(store_for(settings), doctor_id, if_match)
     return Response(status_code=204)

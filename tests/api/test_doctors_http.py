@@ -68,3 +68,16 @@ def test_malformed_json_is_400_and_invalid_fields_422(api: Api) -> None:
     assert malformed.status_code == 400
     assert invalid.status_code == 422
     assert invalid.json()["errors"] == [{"path": "schedule.monday[0].end", "message": "must be after start 10:00"}]
+
+
+def test_the_runner_serves_the_openapi_document_and_an_offline_swagger_ui(api: Api) -> None:
+    document = api.get("/openapi.json")
+    page = api.get("/docs")
+
+    assert document.status_code == 200
+    assert document.json()["openapi"].startswith("3.1")
+    assert "/doctors/{doctor_id}/appointments" in document.json()["paths"]
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "SwaggerUIBundle" in page.text
+    assert "<script src=" not in page.text  # scripts are inlined, nothing is fetched from a CDN

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -229,3 +231,28 @@ def test_every_sample_event_gets_its_documented_answer(given_doctor: Callable[..
     answers = {name: invoke(lambda_handler, sample_event(name)).status for name in expected}
 
     assert answers == expected
+
+
+def test_a_body_over_64_kib_is_413_and_stores_nothing() -> None:
+    answer = create({**HOUSE, "name": "x" * (65 * 1024)})
+
+    assert answer.status == 413
+    assert answer.json()["type"] == "/problems/body-too-large"
+    assert stored_items() == []
+
+
+def test_a_binary_body_that_is_not_utf8_is_400() -> None:
+    event = event_with("doctors_create", body=base64.b64encode(b"\xff\xfe{").decode())
+    event["isBase64Encoded"] = True
+
+    answer = invoke(lambda_handler, event)
+
+    assert answer.status == 400
+    assert stored_items() == []
+
+
+def test_a_base64_json_body_is_read_like_text() -> None:
+    event = event_with("doctors_create", body=base64.b64encode(json.dumps(HOUSE).encode()).decode())
+    event["isBase64Encoded"] = True
+
+    assert invoke(lambda_handler, event).status == 201

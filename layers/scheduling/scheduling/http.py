@@ -15,8 +15,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
 
 from scheduling.errors import (
     AppointmentNotActive,
@@ -53,6 +55,55 @@ PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
     PreconditionFailed: (HTTPStatus.PRECONDITION_FAILED, "precondition-failed", "The doctor has changed"),
     ServiceUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Temporarily unavailable"),
 }
+
+
+class FieldError(BaseModel):
+    path: str = Field(examples=["schedule.monday[0].end"])
+    message: str = Field(examples=["must be after start 10:00"])
+
+
+class SlotRef(BaseModel):
+    start: str = Field(description="The slot that is already booked.", examples=["2035-06-04T13:30:00+00:00"])
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered (`application/problem+json`)."""
+
+    type: str = Field(examples=["/problems/slot-taken"])
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = Field(None, description="Every bad field, for validation problems.")
+    slot: SlotRef | None = Field(None, description="The contested slot, for `slot-taken`.")
+
+
+ETAG_HEADER: OpenAPIResponseHeader = {
+    "description": "Version of the doctor; send it back in `If-Match` to update safely.",
+    "schema": {"type": "string"},
+}
+LOCATION_HEADER: OpenAPIResponseHeader = {"description": "Path of the created resource.", "schema": {"type": "string"}}
+RETRY_AFTER_HEADER: OpenAPIResponseHeader = {"description": "Seconds to wait.", "schema": {"type": "string"}}
+ALWAYS_POSSIBLE = (422, 500, 503)
+WITH_A_BODY = (400, 413, 415)
+
+
+def documented(
+    success: int,
+    description: str,
+    *problems: int,
+    headers: dict[str, OpenAPIResponseHeader] | None = None,
+) -> dict[int, OpenAPIResponse]:
+    """OpenAPI responses of a route: its success answer plus the problem answers it can give."""
+    answers: dict[int, OpenAPIResponse] = {success: {"description": description}}
+    if headers:
+        answers[success]["headers"] = headers
+    if success == HTTPStatus.NO_CONTENT:
+        answers[success]["content"] = {}
+    for status in sorted({*problems, *ALWAYS_POSSIBLE}):
+        answers[status] = {"description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {"model": Problem}}}
+        if status in {HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.CONFLICT}:
+            answers[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+    return answers
 
 
 def problem(
@@ -167,12 +218,15 @@ def lambda_handler_for(app: APIGatewayRestResolver) -> LambdaHandler:
 def _reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
     """Bodies over 64 KiB are 413 and non-JSON bodies 415, before any parsing; merge-patch+json reads as JSON."""
     body = event.get("body") or ""
-    try:
-        size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
-    except (binascii.Error, ValueError):
-        return problem(
-            HTTPStatus.BAD_REQUEST, "bad-request", "The request cannot be read", "The body is not valid base64."
-        )
+    if event.get("isBase64Encoded") and body:
+        try:
+            body = base64.b64decode(body, validate=True).decode()
+        except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+            return problem(
+                HTTPStatus.BAD_REQUEST, "bad-request", "The request cannot be read", "The body is not UTF-8 text."
+            )
+        event["body"], event["isBase64Encoded"] = body, False
+    size = len(body.encode())
     if size > MAX_BODY_BYTES:
         return problem(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
