@@ -13,7 +13,7 @@ from scheduling.config import AppointmentsSettings
 from scheduling.http import LOCATION_HEADER, WITH_A_BODY, create_resolver, documented, lambda_handler_for
 from scheduling.idempotency import IdempotentRunner
 from scheduling.models import Appointment, AppointmentsPage, BookingRequest, CancelRequest, RescheduleRequest
-from scheduling.observability import metrics
+from scheduling.observability import logger, metrics
 from scheduling.store import store_for
 
 settings = AppointmentsSettings()  # read from the environment, fails at cold start if incomplete
@@ -30,13 +30,12 @@ def _book(request: dict[str, Any]) -> dict[str, Any]:
 book_once = IdempotentRunner(settings, _book)
 
 
-def _created(appointment: Appointment | dict[str, Any]) -> Response[Appointment]:
-    body = appointment if isinstance(appointment, Appointment) else Appointment.model_validate(appointment)
+def _created(appointment: Appointment) -> Response[Appointment]:
     return Response(
         status_code=201,
         content_type="application/json",
-        body=body,
-        headers={"Location": f"/doctors/{body.doctor_id}/appointments/{body.id}"},
+        body=appointment,
+        headers={"Location": f"/doctors/{appointment.doctor_id}/appointments/{appointment.id}"},
     )
 
 
@@ -55,11 +54,12 @@ def book(
     ] = None,
 ) -> Response[Appointment]:
     if idempotency_key is None:
-        appointment: Appointment | dict[str, Any] = service.book(store_for(settings), doctor_id, booking)
+        appointment = service.book(store_for(settings), doctor_id, booking)
     else:
         body = booking.model_dump(mode="json")
-        appointment = book_once(app.lambda_context, doctor_id, idempotency_key, body)
+        appointment = Appointment.model_validate(book_once(app.lambda_context, doctor_id, idempotency_key, body))
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
+    logger.info("appointment booked", extra={"doctor_id": doctor_id, "appointment_id": appointment.id})
     return _created(appointment)
 
 
@@ -101,6 +101,7 @@ def cancel(doctor_id: str, appointment_id: str, request: Annotated[CancelRequest
     reason = request.reason if request else None
     appointment = service.cancel(store_for(settings), doctor_id, appointment_id, reason)
     metrics.add_metric(name="AppointmentsCancelled", unit=MetricUnit.Count, value=1)
+    logger.info("appointment cancelled", extra={"doctor_id": doctor_id, "appointment_id": appointment_id})
     return appointment
 
 
@@ -115,6 +116,10 @@ def reschedule(
 ) -> Response[Appointment]:
     appointment = service.reschedule(store_for(settings), doctor_id, appointment_id, request)
     metrics.add_metric(name="AppointmentsRescheduled", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "appointment rescheduled",
+        extra={"doctor_id": doctor_id, "appointment_id": appointment_id, "new_appointment_id": appointment.id},
+    )
     return _created(appointment)
 
 

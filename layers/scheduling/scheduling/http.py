@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import traceback
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, cast
@@ -17,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
@@ -163,7 +165,10 @@ def create_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(SchedulingError)
     def _scheduling_error(error: SchedulingError) -> Response[str]:
         if isinstance(error, ServiceUnavailable):
-            logger.warning("database unavailable after retries", exc_info=error)
+            logger.warning("database unavailable after retries", extra={"cause": _cause(error)})
+            metrics.add_metric(name="DatabaseUnavailable", unit=MetricUnit.Count, value=1)
+        if isinstance(error, SlotTaken):
+            metrics.add_metric(name="BookingConflicts", unit=MetricUnit.Count, value=1)
         return scheduling_error_response(error)
 
     @app.exception_handler(RequestValidationError)
@@ -185,8 +190,8 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[str]:
-        # A bug: log it with its traceback for us, answer without one for the caller.
-        logger.exception("unhandled error")
+        # A bug: log where it happened for us (not its message: it may quote patient data), answer without it.
+        logger.error("unhandled error", extra={"error_type": type(error).__name__, "where": _frames(error)})
         return problem(
             HTTPStatus.INTERNAL_SERVER_ERROR,
             "internal-error",
@@ -195,6 +200,17 @@ def create_resolver() -> APIGatewayRestResolver:
         )
 
     return app
+
+
+def _cause(error: BaseException) -> str:
+    """The class of the underlying AWS error (e.g. ProvisionedThroughputExceededException), never its text."""
+    cause = error.__cause__
+    code = (getattr(cause, "response", None) or {}).get("Error", {}).get("Code")
+    return str(code or type(cause).__name__)
+
+
+def _frames(error: BaseException) -> list[str]:
+    return [f"{frame.filename}:{frame.lineno} {frame.name}" for frame in traceback.extract_tb(error.__traceback__)]
 
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]

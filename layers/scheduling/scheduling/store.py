@@ -51,7 +51,7 @@ BY_START_INDEX = "LSI1"
 
 # Lambda's timeout is 10 s: three attempts with short timeouts stay well inside it.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": 3},  # first try + 2 retries
     connect_timeout=1,
     read_timeout=2,
     tcp_keepalive=True,
@@ -288,7 +288,9 @@ class SchedulingStore:
             try:
                 self._client.transact_write_items(TransactItems=self._cancel_items(cancelled))
             except self._client.exceptions.TransactionCanceledException as error:
-                raise AppointmentNotActive(f"Appointment '{cancelled.id}' is no longer booked.") from error
+                if "ConditionalCheckFailed" in _cancellation_codes(error):
+                    raise AppointmentNotActive(f"Appointment '{cancelled.id}' is no longer booked.") from error
+                raise ServiceUnavailable("The cancellation could not be written; retry later.") from error
 
     def reschedule(self, new: Appointment, cancelled_old: Appointment) -> None:
         """Book the new slot and cancel the old appointment in one transaction."""
@@ -306,8 +308,8 @@ class SchedulingStore:
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
-                reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-                if reasons and reasons[0] == "ConditionalCheckFailed":
+                reasons = _cancellation_codes(error)
+                if reasons[:1] == ["ConditionalCheckFailed"]:
                     raise SlotTaken(new.doctor_id, new.start) from error
                 if "ConditionalCheckFailed" in reasons:
                     raise AppointmentNotActive(f"Appointment '{cancelled_old.id}' is no longer booked.") from error
@@ -350,13 +352,16 @@ def _translated() -> Iterator[None]:
         code = error.response.get("Error", {}).get("Code", "")
         if code in UNAVAILABLE_CODES:
             raise ServiceUnavailable("The database is busy; retry later.") from error
-        if code == "TransactionCanceledException":
-            reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
-            if reasons & {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"}:
-                raise ServiceUnavailable("The database is busy; retry later.") from error
+        if code == "TransactionCanceledException" and "ConditionalCheckFailed" not in _cancellation_codes(error):
+            raise ServiceUnavailable("The database is busy; retry later.") from error
         raise
     except BotoCoreError as error:  # connect/read timeouts, endpoint unreachable
         raise ServiceUnavailable("The database did not answer in time; retry later.") from error
+
+
+def _cancellation_codes(error: ClientError) -> list[str]:
+    """Per-item reasons of a cancelled transaction, in item order ('None' for items that were fine)."""
+    return [str(reason.get("Code")) for reason in error.response.get("CancellationReasons", [])]
 
 
 def _missing_or_changed(doctor_id: str, error: Exception) -> Exception:

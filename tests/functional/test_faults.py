@@ -1,0 +1,175 @@
+"""Injected DynamoDB faults: retried within bounds, then 503 + Retry-After, and never a half-written booking."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ReadTimeoutError
+from moto.core.models import botocore_stubber
+
+from functions.appointments.app import lambda_handler
+from functions.doctors.app import lambda_handler as doctors_handler
+from scheduling.models import Doctor
+from tests.functional.conftest import invoke, stored_items
+from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+MAX_ATTEMPTS = 3  # store.CLIENT_CONFIG: the first try and two retries
+
+
+class Fault:
+    """Answers one DynamoDB operation with an error instead of moto (which then never applies it)."""
+
+    def __init__(self, operation: str, status: int = 400, code: str = "", extra: dict[str, Any] | None = None) -> None:
+        self.operation, self.status, self.code, self.extra = operation, status, code, extra or {}
+        self.attempts = 0
+
+    def respond(self, request: Any) -> tuple[int, dict[str, str], str] | None:
+        self.attempts += 1
+        if self.code == "ReadTimeout":
+            raise ReadTimeoutError(endpoint_url=request.url)
+        body = json.dumps(
+            {"__type": f"com.amazonaws.dynamodb.v20120810#{self.code}", "message": "injected", **self.extra}
+        )
+        return self.status, {"x-amzn-ErrorType": self.code, "Content-Type": "application/x-amz-json-1.0"}, body
+
+
+@pytest.fixture
+def inject(monkeypatch: pytest.MonkeyPatch) -> Callable[[Fault], Fault]:
+    """Faults sit in front of moto's request processing, so a faulted write is really not written."""
+    faults: list[Fault] = []
+    process_request = botocore_stubber.process_request
+
+    def process(request: Any) -> Any:
+        target = request.headers.get("X-Amz-Target", b"")
+        operation = (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1]
+        for fault in faults:
+            if fault.operation == operation:
+                answer = fault.respond(request)
+                if answer is not None:
+                    return answer
+        return process_request(request)
+
+    monkeypatch.setattr(botocore_stubber, "process_request", process)
+
+    def install(fault: Fault) -> Fault:
+        faults.append(fault)
+        return fault
+
+    return install
+
+
+@pytest.fixture
+def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
+    return given_doctor(SAMPLE_DOCTOR_ID)
+
+
+def booked_items() -> list[dict[str, Any]]:
+    return [item for item in stored_items() if item["SK"]["S"].startswith(("SLOT#", "CANCELLED#"))]
+
+
+def assert_unavailable(answer: Any) -> None:
+    assert answer.status == 503, answer
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"
+    assert "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("PutItem", 400, "ProvisionedThroughputExceededException"),
+        Fault("PutItem", 400, "ThrottlingException"),
+        Fault("PutItem", 500, "InternalServerError"),
+        Fault("PutItem", 0, "ReadTimeout"),
+        Fault("GetItem", 400, "RequestLimitExceeded"),
+    ],
+    ids=lambda fault: f"{fault.operation}-{fault.code}",
+)
+def test_a_persistent_fault_while_booking_is_503_after_bounded_retries_and_books_nothing(
+    doctor: Doctor, inject: Callable[[Fault], Fault], fault: Fault
+) -> None:
+    inject(fault)
+
+    answer = invoke(lambda_handler, sample_event("appointments_book"))
+
+    assert_unavailable(answer)
+    assert fault.attempts == MAX_ATTEMPTS
+    assert booked_items() == []
+
+
+def test_a_transient_fault_is_retried_and_the_booking_succeeds(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    class Once(Fault):
+        def respond(self, request: Any) -> tuple[int, dict[str, str], str] | None:
+            return super().respond(request) if self.attempts == 0 else None
+
+    fault = inject(Once("PutItem", 400, "ThrottlingException"))
+
+    answer = invoke(lambda_handler, sample_event("appointments_book"))
+
+    assert answer.status == 201
+    assert fault.attempts == 1
+    assert len(booked_items()) == 1
+
+
+def test_a_transaction_conflict_on_cancel_is_503_and_the_appointment_stays_booked(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    appointment = invoke(lambda_handler, sample_event("appointments_book")).json()
+    inject(
+        Fault(
+            "TransactWriteItems",
+            400,
+            "TransactionCanceledException",
+            {"CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]},
+        )
+    )
+    path = {"doctor_id": doctor.id, "appointment_id": appointment["id"]}
+
+    answer = invoke(lambda_handler, event_with("appointments_cancel", path_parameters=path))
+
+    assert_unavailable(answer)
+    [item] = booked_items()
+    assert (item["SK"]["S"], item["status"]["S"]) == ("SLOT#2035-06-04T13:30:00Z", "booked")
+
+
+def test_a_fault_while_rescheduling_leaves_both_slots_as_they_were(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    appointment = invoke(lambda_handler, sample_event("appointments_book")).json()
+    inject(Fault("TransactWriteItems", 500, "InternalServerError"))
+    path = {"doctor_id": doctor.id, "appointment_id": appointment["id"]}
+
+    answer = invoke(lambda_handler, event_with("appointments_reschedule", path_parameters=path))
+
+    assert_unavailable(answer)
+    assert [item["SK"]["S"] for item in booked_items()] == ["SLOT#2035-06-04T13:30:00Z"]
+
+
+def test_a_fault_in_the_idempotency_store_is_503_and_books_nothing(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    inject(Fault("PutItem", 400, "ProvisionedThroughputExceededException"))
+
+    answer = invoke(lambda_handler, event_with("appointments_book", headers={"Idempotency-Key": "k-1"}))
+
+    assert_unavailable(answer)
+    assert booked_items() == []
+
+
+def test_a_fault_while_updating_a_doctor_is_503_and_changes_nothing(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    before = stored_items()
+    inject(Fault("PutItem", 400, "ThrottlingException"))
+
+    answer = invoke(doctors_handler, sample_event("doctors_replace"))
+
+    assert_unavailable(answer)
+    assert stored_items() == before
