@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
 
 from tests.api.conftest import Api
 
@@ -81,3 +85,23 @@ def test_the_runner_serves_the_openapi_document_and_an_offline_swagger_ui(api: A
     assert page.headers["Content-Type"].startswith("text/html")
     assert "SwaggerUIBundle" in page.text
     assert "<script src=" not in page.text  # scripts are inlined, nothing is fetched from a CDN
+
+
+def test_concurrent_updates_with_the_same_etag_have_exactly_one_winner(api: Api) -> None:
+    created = api.post("/doctors", json=HOUSE)
+    doctor_id, etag = created.json()["id"], created.headers["ETag"]
+    url = f"{api.base_url}/doctors/{doctor_id}"
+    gate = threading.Barrier(10)
+
+    def update(n: int) -> requests.Response:
+        gate.wait()
+        return requests.put(url, json={**HOUSE, "name": f"Writer {n}"}, headers={"If-Match": etag}, timeout=60)
+
+    for round_number in range(5):
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            answers = list(pool.map(update, range(10)))
+        statuses = Counter(answer.status_code for answer in answers)
+        assert statuses == {200: 1, 412: 9}, (round_number, statuses)
+        [winner] = [answer for answer in answers if answer.status_code == 200]
+        assert api.get(f"/doctors/{doctor_id}").json()["name"] == winner.json()["name"]
+        etag = winner.headers["ETag"]

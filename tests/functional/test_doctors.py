@@ -256,3 +256,38 @@ def test_a_base64_json_body_is_read_like_text() -> None:
     event["isBase64Encoded"] = True
 
     assert invoke(lambda_handler, event).status == 201
+
+
+# Optimistic concurrency
+
+
+@pytest.mark.parametrize("if_match", ['"1"', 'W/"1"', '"7", "1"', "*"])
+def test_a_matching_if_match_lets_the_update_through(given_doctor: Callable[..., Doctor], if_match: str) -> None:
+    given_doctor(SAMPLE_DOCTOR_ID)
+
+    answer = invoke(lambda_handler, event_with("doctors_replace", headers={"If-Match": if_match}))
+
+    assert answer.status == 200
+    assert answer.headers["etag"] == '"2"'
+
+
+@pytest.mark.parametrize("event", ["doctors_replace", "doctors_patch", "doctors_delete"])
+def test_a_stale_if_match_is_412_and_changes_nothing(given_doctor: Callable[..., Doctor], event: str) -> None:
+    given_doctor(SAMPLE_DOCTOR_ID)
+    before = stored_items()
+
+    answer = invoke(lambda_handler, event_with(event, headers={"If-Match": '"0"'}))
+
+    assert answer.status == 412
+    assert answer.json()["type"] == "/problems/precondition-failed"
+    assert stored_items() == before
+
+
+def test_the_etag_moves_with_every_change(given_doctor: Callable[..., Doctor]) -> None:
+    given_doctor(SAMPLE_DOCTOR_ID)
+
+    first = invoke(lambda_handler, sample_event("doctors_patch")).headers["etag"]
+    second = invoke(lambda_handler, event_with("doctors_patch", headers={"If-Match": first})).headers["etag"]
+    stale = invoke(lambda_handler, event_with("doctors_patch", headers={"If-Match": first}))
+
+    assert (first, second, stale.status) == ('"2"', '"3"', 412)
