@@ -1,0 +1,106 @@
+"""The deployment's safety rules, read from template.yaml: auth, least privilege, data protection, alarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from local.template import api_routes, load_template, resources
+
+TEMPLATE = load_template()
+FUNCTIONS = resources(TEMPLATE, "AWS::Serverless::Function")
+TABLES = resources(TEMPLATE, "AWS::DynamoDB::Table")
+READ_ONLY_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"}
+READ_ONLY_FUNCTIONS = {"AvailabilityFunction"}
+
+
+def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for policy in function["Properties"].get("Policies", []):
+        assert isinstance(policy, dict), f"only inline policies are allowed: {policy}"
+        assert "Statement" in policy, f"only inline policies are allowed: {policy}"
+        found += policy["Statement"]
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_route_requires_iam_auth() -> None:
+    [api] = resources(TEMPLATE, "AWS::Serverless::Api").values()
+    assert api["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    for function in FUNCTIONS.values():
+        for event in function["Properties"]["Events"].values():
+            assert event["Properties"]["RestApiId"] == {"Ref": "SchedulingApi"}
+            assert "Auth" not in event["Properties"], "a route must not override the IAM authorizer"
+    assert all("{proxy+}" not in route.path for route in api_routes(TEMPLATE))
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_no_wildcard_permissions(name: str) -> None:
+    for statement in statements(FUNCTIONS[name]):
+        assert statement["Effect"] == "Allow"
+        assert all("*" not in action for action in as_list(statement["Action"])), statement
+        assert "*" not in as_list(statement["Resource"]), statement
+
+
+@pytest.mark.parametrize("name", sorted(READ_ONLY_FUNCTIONS))
+def test_read_only_functions_can_only_read(name: str) -> None:
+    actions = {action for statement in statements(FUNCTIONS[name]) for action in as_list(statement["Action"])}
+    assert actions <= READ_ONLY_ACTIONS
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_no_function_can_scan(name: str) -> None:
+    actions = {action for statement in statements(FUNCTIONS[name]) for action in as_list(statement["Action"])}
+    assert "dynamodb:Scan" not in actions
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_tables_are_protected(name: str) -> None:
+    table = TABLES[name]
+    properties = table["Properties"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["DeletionProtectionEnabled"] is True
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_has_a_log_group_with_retention(name: str) -> None:
+    groups = [
+        group["Properties"]
+        for group in resources(TEMPLATE, "AWS::Logs::LogGroup").values()
+        if group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{name}}}"}
+    ]
+    assert len(groups) == 1
+    assert groups[0]["RetentionInDays"]
+
+
+def test_alarms_watch_5xx_and_throttles() -> None:
+    alarms = [alarm["Properties"] for alarm in resources(TEMPLATE, "AWS::CloudWatch::Alarm").values()]
+    watched = {(alarm["Namespace"], alarm["MetricName"], str(alarm["Dimensions"][0]["Value"])) for alarm in alarms}
+
+    assert any(namespace == "AWS/ApiGateway" and metric == "5XXError" for namespace, metric, _ in watched)
+    for function in FUNCTIONS:
+        assert ("AWS/Lambda", "Throttles", str({"Ref": function})) in watched
+    for table in TABLES:
+        assert ("AWS/DynamoDB", "WriteThrottleEvents", str({"Ref": table})) in watched
+        assert ("AWS/DynamoDB", "ReadThrottleEvents", str({"Ref": table})) in watched
+    assert all(alarm["AlarmActions"] for alarm in alarms)
+
+
+def test_globals_fix_runtime_architecture_tracing_and_powertools() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert (function_globals["Runtime"], function_globals["Architectures"]) == ("python3.13", ["arm64"])
+    assert function_globals["Tracing"] == "Active"
+    assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"} <= set(
+        function_globals["Environment"]["Variables"]
+    )
+
+
+def test_outputs_name_the_api_url_and_the_table() -> None:
+    assert {"ApiUrl", "TableName"} <= set(TEMPLATE["Outputs"])
