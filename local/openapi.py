@@ -17,7 +17,8 @@ FUNCTION_MODULES = ("functions.doctors.app", "functions.availability.app", "func
 DESCRIPTION = """Scheduling API of the hospital: doctors, their published slots, and appointments.
 
 Every request is signed with AWS SigV4 (service `execute-api`); errors are RFC 9457 problem documents
-(`application/problem+json`). Times are RFC 3339 with an offset."""
+(`application/problem+json`). Times are RFC 3339 with an offset. Request bodies are limited to 64 KiB (413);
+list pages to 100 items; slot searches to 31 days."""
 
 
 def build_openapi() -> dict[str, Any]:

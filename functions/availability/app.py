@@ -27,7 +27,9 @@ BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's 
 def free_slots(
     doctor_id: str,
     from_: Annotated[str | None, Query(alias="from", max_length=40, description=f"{BOUND} Default: now.")] = None,
-    to: Annotated[str | None, Query(max_length=40, description=f"{BOUND} Default: from + 7 days.")] = None,
+    to: Annotated[
+        str | None, Query(max_length=40, description=f"{BOUND} Default: from + 7 days; at most 31 days after from.")
+    ] = None,
 ) -> SlotsPage:
     return SlotsPage(items=service.free_slots(store_for(settings), doctor_id, from_, to))
 
