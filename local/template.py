@@ -93,16 +93,20 @@ def table_names(template: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def function_environment(template: dict[str, Any], function: str, tables: dict[str, str]) -> dict[str, str]:
-    """Globals environment merged with the function's own, `!Ref Table` resolved to local table names."""
+    """Globals environment merged with the function's own; `!Ref` to a table gives its local name, to a
+    parameter its default."""
     variables = dict(template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
     own = template["Resources"][function]["Properties"].get("Environment", {}).get("Variables", {})
     variables.update(own)
-    return {name: _resolve(value, tables) for name, value in variables.items()}
+    defaults = {
+        name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items() if "Default" in spec
+    }
+    return {name: _resolve(value, {**defaults, **tables}) for name, value in variables.items()}
 
 
-def _resolve(value: Any, tables: dict[str, str]) -> str:
+def _resolve(value: Any, references: dict[str, str]) -> str:
     if isinstance(value, dict) and "Ref" in value:
-        return tables[value["Ref"]]
+        return references[value["Ref"]]
     if isinstance(value, str):
         return value
     raise ValueError(f"the local runner cannot resolve {value!r}")

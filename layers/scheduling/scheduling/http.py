@@ -37,7 +37,7 @@ from scheduling.errors import (
     SlotTaken,
     problems_from_pydantic,
 )
-from scheduling.observability import logger, metrics, tracer
+from scheduling.observability import logger, metrics, traced
 
 PROBLEM_JSON = "application/problem+json"
 MAX_BODY_BYTES = 64 * 1024
@@ -220,7 +220,7 @@ def lambda_handler_for(app: APIGatewayRestResolver) -> LambdaHandler:
     """The fixed decorator stack every function uses: correlation id and cold start in logs, traces, metrics."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         rejection = _reject_unreadable_body(event)
