@@ -25,23 +25,25 @@ ITEM = {**KEY, "name": {"S": "Bench"}}
 TABLE = "SchedulingTable"
 
 
-def _round_trips(client: Any, operations: str) -> None:
-    """The same DynamoDB calls our route makes, with minimal arguments and no use of the answers."""
+def _round_trips(client: Any, operations: str, items: dict[str, Any]) -> None:
+    """The same DynamoDB calls our route makes, writing items of the same size, without using the answers."""
     for operation in operations.split():
-        if operation == "get":
+        kind, _, item_name = operation.partition(":")
+        item = items.get(item_name, ITEM)
+        if kind == "get":
             client.get_item(TableName=TABLE, Key=KEY, ConsistentRead=True)
-        elif operation == "query":
+        elif kind == "query":
             client.query(
                 TableName=TABLE, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": KEY["PK"]}
             )
-        elif operation == "put":
-            client.put_item(TableName=TABLE, Item=ITEM, ConditionExpression="attribute_not_exists(PK)")
-        elif operation.startswith("transact"):
-            items = [{"Put": {"TableName": TABLE, "Item": ITEM}}] * int(operation[-1])
-            client.transact_write_items(TransactItems=items)
+        elif kind == "put":
+            client.put_item(TableName=TABLE, Item=item, ConditionExpression="attribute_not_exists(PK)")
+        elif kind.startswith("transact"):
+            actions = [{"Put": {"TableName": TABLE, "Item": item}}] * int(kind[-1])
+            client.transact_write_items(TransactItems=actions)
 
 
-def floor_app(answers: dict[str, Any], client: Any = None) -> Any:
+def floor_app(answers: dict[str, Any], client: Any = None, items: dict[str, Any] | None = None) -> Any:
     """Routes of the same shape and validation as ours, each returning a prepared answer.
 
     With a client, each route also makes the same DynamoDB round trips as ours (the framework-plus-I/O floor).
@@ -50,11 +52,11 @@ def floor_app(answers: dict[str, Any], client: Any = None) -> Any:
 
     def io(operations: str) -> None:
         if client is not None:
-            _round_trips(client, operations)
+            _round_trips(client, operations, items or {})
 
     @app.post("/doctors")
     def create(draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
-        io("put")
+        io("put:doctor")
         return Response(201, "application/json", answers["doctor"])
 
     @app.get("/doctors")
@@ -69,7 +71,7 @@ def floor_app(answers: dict[str, Any], client: Any = None) -> Any:
 
     @app.put("/doctors/<doctor_id>")
     def replace(doctor_id: str, draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
-        io("get put")
+        io("get put:doctor")
         return Response(200, "application/json", answers["doctor"])
 
     @app.get("/doctors/<doctor_id>/slots")
@@ -83,7 +85,7 @@ def floor_app(answers: dict[str, Any], client: Any = None) -> Any:
 
     @app.post("/doctors/<doctor_id>/appointments")
     def book(doctor_id: str, booking: Annotated[BookingRequest, Body()]) -> Response[Appointment]:
-        io("get put")
+        io("get put:appointment")
         return Response(201, "application/json", answers["appointment"])
 
     @app.get("/doctors/<doctor_id>/appointments")
@@ -105,14 +107,14 @@ def floor_app(answers: dict[str, Any], client: Any = None) -> Any:
     def cancel(
         doctor_id: str, appointment_id: str, request: Annotated[CancelRequest | None, Body()] = None
     ) -> Appointment:
-        io("query transact2")
+        io("query transact2:appointment")
         return answers["cancelled"]  # type: ignore[no-any-return]
 
     @app.post("/doctors/<doctor_id>/appointments/<appointment_id>/reschedule")
     def reschedule(
         doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()]
     ) -> Response[Appointment]:
-        io("query get transact3")
+        io("query get transact3:appointment")
         return Response(201, "application/json", answers["appointment"])
 
     return app

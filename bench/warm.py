@@ -71,6 +71,18 @@ def _time(call: Callable[[], Any]) -> list[float]:
 def rows() -> list[tuple[str, float, float, float, float, float, float]]:
     """(route, ours median µs, p95 µs, floor median µs, ratio, floor-with-I/O median µs, ratio to it)."""
     prepare_environment()
+    from scheduling.store import dynamodb_client
+
+    stub = StubDynamoDB()
+    events = dynamodb_client(None).meta.events
+    events.register("before-send.dynamodb", stub)
+    try:
+        return _measure(stub)
+    finally:
+        events.unregister("before-send.dynamodb", stub)
+
+
+def _measure(stub: StubDynamoDB) -> list[tuple[str, float, float, float, float, float, float]]:
     from functions.appointments.app import lambda_handler as appointments
     from functions.availability.app import lambda_handler as availability
     from functions.doctors.app import lambda_handler as doctors
@@ -78,8 +90,6 @@ def rows() -> list[tuple[str, float, float, float, float, float, float]]:
     from scheduling.store import dynamodb_client
     from tests.support.lambda_events import SAMPLE_DOCTOR_ID, context, sample_event
 
-    stub = StubDynamoDB()
-    dynamodb_client(None).meta.events.register("before-send.dynamodb", stub)
     ctx: Any = context()
 
     created = json.loads(doctors(sample_event("doctors_create"), ctx)["body"])
@@ -108,7 +118,7 @@ def rows() -> list[tuple[str, float, float, float, float, float, float]]:
         "cancelled": appointment.model_copy(update={"status": "cancelled"}),
     }
     floor = floor_app(answers)
-    floor_with_io = floor_app(answers, dynamodb_client(None))
+    floor_with_io = floor_app(answers, dynamodb_client(None), {"doctor": doctor_item, "appointment": appointment_item})
 
     # route -> (our handler, event, DynamoDB answers)
     cases: dict[str, tuple[Callable[..., Any], dict[str, Any], dict[str, Any]]] = {

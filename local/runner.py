@@ -72,6 +72,9 @@ class LambdaContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
+MOTO_TIME = {"operations": 0, "seconds": 0.0}  # served at /_local/moto-stats, for the load benchmark
+
+
 def serialise_moto_operations() -> None:
     """Make each mocked AWS call atomic with respect to the others (moto's own state is not thread-safe)."""
     from moto.core.models import botocore_stubber
@@ -81,7 +84,12 @@ def serialise_moto_operations() -> None:
 
     def process_one_at_a_time(request: Any) -> Any:
         with lock:
-            return process_request(request)
+            began = time.perf_counter()
+            try:
+                return process_request(request)
+            finally:
+                MOTO_TIME["operations"] += 1
+                MOTO_TIME["seconds"] += time.perf_counter() - began
 
     botocore_stubber.process_request = process_one_at_a_time  # type: ignore[method-assign]
 
@@ -117,7 +125,11 @@ class LocalApi:
         self.routes = api_routes(template)
         self.timeout_seconds = int(template.get("Globals", {}).get("Function", {}).get("Timeout", 10))
         self._handlers: dict[str, Handler] = {}
-        self.pages: dict[str, Callable[[], tuple[str, str]]] = {"/openapi.json": openapi_json, "/docs": swagger_ui}
+        self.pages: dict[str, Callable[[], tuple[str, str]]] = {
+            "/openapi.json": openapi_json,
+            "/docs": swagger_ui,
+            "/_local/moto-stats": lambda: ("application/json", json.dumps(MOTO_TIME)),
+        }
 
     def load_handlers(self) -> None:
         for route in self.routes:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
@@ -11,10 +12,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from scheduling import service
 from scheduling.config import AppointmentsSettings
 from scheduling.http import LOCATION_HEADER, WITH_A_BODY, create_resolver, documented, lambda_handler_for
-from scheduling.idempotency import IdempotentRunner
 from scheduling.models import Appointment, AppointmentsPage, BookingRequest, CancelRequest, RescheduleRequest
 from scheduling.observability import logger, metrics
 from scheduling.store import store_for
+
+if TYPE_CHECKING:
+    from scheduling.idempotency import IdempotentRunner
 
 settings = AppointmentsSettings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
@@ -27,7 +30,12 @@ def _book(request: dict[str, Any]) -> dict[str, Any]:
     return service.book(store_for(settings), request["doctor_id"], booking).model_dump(mode="json")
 
 
-book_once = IdempotentRunner(settings, _book)
+@cache
+def book_once() -> IdempotentRunner:
+    """Built on the first keyed booking: the idempotency utility is not needed at cold start otherwise."""
+    from scheduling.idempotency import IdempotentRunner
+
+    return IdempotentRunner(settings, _book)
 
 
 def _created(appointment: Appointment) -> Response[Appointment]:
@@ -57,7 +65,7 @@ def book(
         appointment = service.book(store_for(settings), doctor_id, booking)
     else:
         body = booking.model_dump(mode="json")
-        appointment = Appointment.model_validate(book_once(app.lambda_context, doctor_id, idempotency_key, body))
+        appointment = Appointment.model_validate(book_once()(app.lambda_context, doctor_id, idempotency_key, body))
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
     logger.info("appointment booked", extra={"doctor_id": doctor_id, "appointment_id": appointment.id})
     return _created(appointment)

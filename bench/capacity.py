@@ -1,0 +1,203 @@
+"""DynamoDB round trips and capacity units per API operation: deterministic, so they are also asserted in tests.
+
+Capacity follows DynamoDB's published rules (moto's own ConsumedCapacity figures are not faithful):
+- item size = attribute name bytes + value bytes (numbers about half their digits, lists and maps 3 bytes plus
+  1 per element);
+- a write costs ceil(size / 1 KB) write units in the table and again in every index that holds the item;
+  transactional writes cost double;
+- a read costs ceil(size / 4 KB) read units (strongly consistent; half for eventually consistent); a Query
+  adds the sizes of the items it reads before rounding; transactional reads cost double.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.common import prepare_environment
+
+KB = 1024
+INDEX_KEYS = {"GSI1": "GSI1PK", "LSI1": "LSI1SK"}
+
+
+def value_size(value: dict[str, Any]) -> int:
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = inner.lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(base64.b64decode(inner))
+    if kind in {"BOOL", "NULL"}:
+        return 1
+    if kind == "L":
+        return 3 + sum(value_size(element) + 1 for element in inner)
+    if kind == "M":
+        return 3 + sum(len(name.encode()) + value_size(element) + 1 for name, element in inner.items())
+    if kind in {"SS", "NS", "BS"}:
+        return sum(value_size({kind[0]: element}) for element in inner)
+    raise ValueError(kind)
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+
+
+def write_units(item: dict[str, Any]) -> int:
+    """The table write plus one write per index holding the item (projection ALL: same size)."""
+    copies = 1 + sum(1 for key in INDEX_KEYS.values() if key in item)
+    return copies * math.ceil(item_size(item) / KB)
+
+
+def read_units(items: list[dict[str, Any]], consistent: bool) -> float:
+    units = max(1, math.ceil(sum(item_size(item) for item in items) / (4 * KB)))
+    return float(units if consistent else units / 2)
+
+
+@dataclass
+class Usage:
+    reads: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
+    read_units: float = 0.0
+    write_units: float = 0.0
+
+    @property
+    def round_trips(self) -> int:
+        return len(self.reads) + len(self.writes)
+
+
+class Meter:
+    """Watches every DynamoDB call of the shared client and prices it against a copy of the table."""
+
+    def __init__(self, table: str, stored: Callable[[], dict[tuple[str, str], dict[str, Any]]]) -> None:
+        self.table, self.stored, self.usage = table, stored, Usage()
+        self._params: dict[str, Any] = {}
+        self._before: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self._params = copy.deepcopy(params)
+        self._before = self.stored()
+
+    def after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        name, params = model.name, self._params
+        if params.get("TableName", self.table) != self.table and name != "TransactWriteItems":
+            return
+        if name == "Scan":
+            raise AssertionError("a request path used Scan")
+        if name in {"GetItem", "Query"}:
+            self.usage.reads.append(name)
+            found = parsed.get("Items") or ([parsed["Item"]] if "Item" in parsed else [])
+            partition = params.get("ExpressionAttributeValues", {}).get(":pk") or params.get("Key", {}).get("PK")
+            items = [self._full(item, partition) for item in found]
+            self.usage.read_units += read_units(items, bool(params.get("ConsistentRead")))
+        elif name in {"PutItem", "DeleteItem", "UpdateItem"}:
+            self.usage.writes.append(name)
+            self.usage.write_units += self._write(name, params)
+        elif name == "TransactWriteItems":
+            self.usage.writes.append(name)
+            for action in params["TransactItems"]:
+                ((kind, inner),) = action.items()
+                self.usage.write_units += 2 * self._write(f"{kind}Item", inner)
+
+    def _full(self, item: dict[str, Any], partition: dict[str, str] | None) -> dict[str, Any]:
+        """The whole stored item: a projected read is charged for all of it."""
+        pk = item.get("PK") or partition
+        return self._before.get((pk["S"], item["SK"]["S"]), item) if pk and "SK" in item else item
+
+    def _write(self, name: str, params: dict[str, Any]) -> int:
+        key = params.get("Key") or {"PK": params["Item"]["PK"], "SK": params["Item"]["SK"]}
+        old = self._before.get((key["PK"]["S"], key["SK"]["S"]))
+        if name == "PutItem":
+            return max(write_units(params["Item"]), write_units(old) if old else 0)
+        return write_units(old) if old else 1
+
+
+def rows() -> list[tuple[str, str, str, float, float]]:
+    """(operation, reads, writes, read units, write units), each measured on one request."""
+    prepare_environment()
+    import boto3
+    from moto import mock_aws
+
+    from local.template import create_tables, load_template, table_names
+    from tests.support.lambda_events import context, event_with, sample_event
+
+    template = load_template()
+    tables = table_names(template)
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        create_tables(client, template, tables)
+        from functions.appointments.app import lambda_handler as appointments
+        from functions.availability.app import lambda_handler as availability
+        from functions.doctors.app import lambda_handler as doctors
+        from scheduling.store import dynamodb_client
+
+        dynamodb_client.cache_clear()  # a client made before moto was imported would reach for the network
+
+        def stored() -> dict[tuple[str, str], dict[str, Any]]:
+            items = client.scan(TableName=tables["SchedulingTable"])["Items"]
+            return {(item["PK"]["S"], item["SK"]["S"]): item for item in items}
+
+        meter = Meter(tables["SchedulingTable"], stored)
+        ctx: Any = context()
+        events = dynamodb_client(None).meta.events
+
+        def call(handler: Callable[..., Any], event: dict[str, Any]) -> tuple[Usage, dict[str, Any]]:
+            meter.usage = Usage()
+            events.register("before-parameter-build.dynamodb", meter.before)
+            events.register("after-call.dynamodb", meter.after)
+            try:
+                answer = handler(event, ctx)
+            finally:
+                events.unregister("before-parameter-build.dynamodb", meter.before)
+                events.unregister("after-call.dynamodb", meter.after)
+            assert answer["statusCode"] < 300, answer
+            return meter.usage, json.loads(answer["body"] or "null")
+
+        results: list[tuple[str, Usage]] = []
+        created, doctor = call(doctors, sample_event("doctors_create"))
+        results.append(("create doctor", created))
+        doctor_id = doctor["id"]
+        on_doctor = {"doctor_id": doctor_id}
+        for n in range(10):
+            doctors(event_with("doctors_create", body={"name": f"Doctor {n}", "locations": ["1 Road"]}), ctx)
+        results.append(("read doctor", call(doctors, event_with("doctors_get", path_parameters=on_doctor))[0]))
+        results.append(
+            ("list doctors (page of 10)", call(doctors, event_with("doctors_list", query={"limit": "10"}))[0])
+        )
+        same_hours = json.loads(sample_event("doctors_create")["body"])
+        replace = event_with("doctors_replace", path_parameters=on_doctor, body=same_hours)
+        results.append(("replace doctor", call(doctors, replace)[0]))
+        usage, booked = call(appointments, event_with("appointments_book", path_parameters=on_doctor))
+        results.append(("book appointment", usage))
+        for start in ("2035-06-04T10:00:00-04:00", "2035-06-04T11:00:00-04:00", "2035-06-04T11:30:00-04:00"):
+            body = {"start": start, "location": "123 Main St", "patient": {"id": "p-1", "name": "A Patient"}}
+            appointments(event_with("appointments_book", path_parameters=on_doctor, body=body), ctx)
+        slots = event_with("slots_list", path_parameters=on_doctor)
+        results.append(("free slots, 1 day, 4 booked", call(availability, slots)[0]))
+        on_appointment = {"doctor_id": doctor_id, "appointment_id": booked["id"]}
+        results.append(
+            ("read appointment", call(appointments, event_with("appointments_get", path_parameters=on_appointment))[0])
+        )
+        listing = event_with("appointments_list", path_parameters=on_doctor, query={"limit": "10"})
+        results.append(("list appointments (page of 4)", call(appointments, listing)[0]))
+        reschedule = event_with("appointments_reschedule", path_parameters=on_appointment)
+        usage, moved = call(appointments, reschedule)
+        results.append(("reschedule appointment", usage))
+        cancel = event_with(
+            "appointments_cancel", path_parameters={"doctor_id": doctor_id, "appointment_id": moved["id"]}
+        )
+        results.append(("cancel appointment", call(appointments, cancel)[0]))
+        results.append(("cancel again (no change)", call(appointments, cancel)[0]))
+        unbooked = json.loads(doctors(event_with("doctors_list", query={"limit": "1"}), ctx)["body"])["items"][0]["id"]
+        delete = event_with("doctors_delete", path_parameters={"doctor_id": unbooked})
+        results.append(("delete doctor (no bookings)", call(doctors, delete)[0]))
+    return [
+        (name, " ".join(usage.reads) or "-", " ".join(usage.writes) or "-", usage.read_units, usage.write_units)
+        for name, usage in results
+    ]

@@ -1,0 +1,133 @@
+"""The local runner under concurrent clients (locust, headless, bounded in time): booking and slot search.
+
+Reports throughput and latency percentiles, and how much of the time the embedded DynamoDB (moto, serialised
+by the runner) was busy: the local numbers say little about Lambda, but they show where local time goes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT
+
+USERS = 20
+SECONDS = 15
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _http(method: str, url: str, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # our own local runner
+        return json.loads(answer.read() or b"null")
+
+
+def _start_runner(port: int, log: Path) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "PORT": str(port), "LOCAL_ACCESS_LOG": "false", "POWERTOOLS_LOG_LEVEL": "ERROR"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.runner", "--no-seed"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while "Local API running" not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(log.read_text())
+        time.sleep(0.1)
+    return process
+
+
+def _locust(base: str, scenario: str, doctor_id: str, folder: Path) -> dict[str, str]:
+    prefix = folder / scenario
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(USERS),
+            "-r",
+            str(USERS),
+            "-t",
+            f"{SECONDS}s",
+            "--host",
+            base,
+            "--tags",
+            scenario,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DOCTOR_ID": doctor_id, "LOCATION": "North Wing"},
+        check=True,
+        capture_output=True,
+    )
+    with (folder / f"{scenario}_stats.csv").open() as handle:
+        return next(row for row in csv.DictReader(handle) if row["Name"] == "Aggregated")
+
+
+def rows() -> list[tuple[str, int, int, float, str, str, str, str]]:
+    """(scenario, requests, failures, requests/s, median ms, p95 ms, p99 ms, moto busy %)."""
+    table = []
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        port = _free_port()
+        runner = _start_runner(port, folder / "runner.log")
+        base = f"http://127.0.0.1:{port}"
+        try:
+            doctor = _http(
+                "POST",
+                f"{base}/doctors",
+                {
+                    "name": "Load Test",
+                    "locations": ["North Wing"],
+                    "timezone": "UTC",
+                    "slot_minutes": 5,
+                    "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in DAYS},
+                },
+            )
+            for scenario in ("book", "search"):
+                before = _http("GET", f"{base}/_local/moto-stats")
+                stats = _locust(base, scenario, doctor["id"], folder)
+                after = _http("GET", f"{base}/_local/moto-stats")
+                busy = (after["seconds"] - before["seconds"]) / SECONDS
+                table.append(
+                    (
+                        scenario,
+                        int(stats["Request Count"]),
+                        int(stats["Failure Count"]),
+                        float(stats["Requests/s"]),
+                        stats["50%"],
+                        stats["95%"],
+                        stats["99%"],
+                        f"{busy:.0%}",
+                    )
+                )
+        finally:
+            runner.terminate()
+            runner.wait(timeout=10)
+    return table

@@ -1,0 +1,36 @@
+"""Deterministic DynamoDB budgets per API operation (round trips and capacity units), from bench/capacity.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.capacity import item_size, rows, value_size
+
+BUDGETS = {name: (reads, writes, read_units, write_units) for name, reads, writes, read_units, write_units in rows()}
+
+
+def test_booking_is_one_read_and_one_write_of_at_most_two_write_units() -> None:
+    reads, writes, _, write_units = BUDGETS["book appointment"]
+
+    assert (reads, writes) == ("GetItem", "PutItem")
+    assert write_units <= 2
+
+
+@pytest.mark.parametrize(
+    "name", ["list doctors (page of 10)", "list appointments (page of 4)", "free slots, 1 day, 4 booked"]
+)
+def test_each_list_or_search_is_one_query(name: str) -> None:
+    assert BUDGETS[name][0].split().count("Query") == 1
+
+
+def test_cancel_is_at_most_two_calls_and_a_repeat_writes_nothing() -> None:
+    assert (BUDGETS["cancel appointment"][0], BUDGETS["cancel appointment"][1]) == ("Query", "TransactWriteItems")
+    _, writes_again, _, write_units_again = BUDGETS["cancel again (no change)"]
+    assert (writes_again, write_units_again) == ("-", 0)
+
+
+def test_item_sizes_follow_dynamodb_rules() -> None:
+    assert value_size({"S": "héllo"}) == 6
+    assert value_size({"N": "12345"}) == 4
+    assert value_size({"L": [{"S": "ab"}, {"BOOL": True}]}) == 3 + (2 + 1) + (1 + 1)
+    assert item_size({"PK": {"S": "a"}, "n": {"N": "1"}}) == (2 + 1) + (1 + 2)
