@@ -9,26 +9,19 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT
+from local.process import free_port, start_runner
 
 USERS = 20
 SECONDS = 15
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _http(method: str, url: str, body: Any = None) -> Any:
@@ -36,23 +29,6 @@ def _http(method: str, url: str, body: Any = None) -> Any:
     request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as answer:  # our own local runner
         return json.loads(answer.read() or b"null")
-
-
-def _start_runner(port: int, log: Path) -> subprocess.Popen[bytes]:
-    environment = {**os.environ, "PORT": str(port), "LOCAL_ACCESS_LOG": "false", "POWERTOOLS_LOG_LEVEL": "ERROR"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.runner", "--no-seed"],
-        cwd=ROOT,
-        env=environment,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while "Local API running" not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(log.read_text())
-        time.sleep(0.1)
-    return process
 
 
 def _locust(base: str, scenario: str, doctor_id: str, folder: Path) -> dict[str, str]:
@@ -95,8 +71,8 @@ def rows() -> list[tuple[str, int, int, float, str, str, str, str]]:
     table = []
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        port = _free_port()
-        runner = _start_runner(port, folder / "runner.log")
+        port = free_port()
+        runner = start_runner(port, folder / "runner.log", "--no-seed", environment={"POWERTOOLS_LOG_LEVEL": "ERROR"})
         base = f"http://127.0.0.1:{port}"
         try:
             doctor = _http(

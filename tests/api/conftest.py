@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from local.process import free_port, start_runner
 
 
 class Api:
@@ -41,24 +28,10 @@ class Api:
 
 @pytest.fixture(scope="session")
 def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("runner") / "runner.log"
-    environment = {**os.environ, "PORT": str(port), "LOCAL_ACCESS_LOG": "false", "POWERTOOLS_LOG_LEVEL": "WARNING"}
-    environment.pop("DYNAMODB_ENDPOINT_URL", None)
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.runner", "--no-seed"],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_runner(port, log, "--no-seed")
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while "Local API running" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"local runner did not start:\n{log.read_text()}")
-            time.sleep(0.1)
         yield Api(f"http://127.0.0.1:{port}")
     finally:
         process.terminate()

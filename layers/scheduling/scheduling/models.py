@@ -136,17 +136,37 @@ class Patient(StrictModel):
 
 
 class BookingRequest(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "start": "2035-06-04T09:30:00-04:00",
+                    "location": "123 Main St",
+                    "patient": {"id": "p-123", "name": "Ada Lovelace"},
+                }
+            ]
+        },
+    )
+
     start: AwareDatetime = Field(description="A published slot start, RFC 3339 with an offset.")
     location: Address
     patient: Patient | None = None
 
 
 class RescheduleRequest(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"start": "2035-06-04T10:30:00-04:00", "location": "456 Central St"}]},
+    )
+
     start: AwareDatetime
     location: Address | None = Field(None, description="Defaults to the location of the appointment it replaces.")
 
 
 class CancelRequest(StrictModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "Patient called to cancel"}]})
+
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
