@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,21 +14,13 @@ from moto import mock_aws
 from local.template import create_tables, load_template, table_names
 from scheduling.models import Doctor, DoctorIn
 from scheduling.store import SchedulingStore, dynamodb_client
-from tests.support.lambda_events import Answer, context
+from tests.support.lambda_events import Answer, context, sample_event
 
 TEMPLATE = load_template()
 TABLES = table_names(TEMPLATE)
 
-HOUSE: dict[str, Any] = {
-    "name": "Gregory House",
-    "locations": ["123 Main St", "456 Central St"],
-    "timezone": "America/New_York",
-    "slot_minutes": 30,
-    "schedule": {
-        "monday": [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
-        "wednesday": [{"start": "08:00", "end": "16:00"}],
-    },
-}
+# The sample doctor of events/doctors_create.json: the events double as fixtures.
+HOUSE: dict[str, Any] = json.loads(sample_event("doctors_create")["body"])
 
 
 @pytest.fixture
