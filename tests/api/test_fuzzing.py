@@ -7,16 +7,19 @@ Every answer must be non-5xx and match the documented status codes, content type
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any, cast
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -27,7 +30,13 @@ from tests.api.conftest import Api
 EXAMPLES_PER_OPERATION = 40
 MINIMUM_REQUESTS = 300
 SENT: Counter[str] = Counter()
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +56,10 @@ def existing_doctor(local_api: Api) -> str:
     return str(answer.json()["id"])
 
 
-SCHEMA = schemathesis.openapi.from_path(str(OPENAPI_PATH))
+# SigV4 is checked by API Gateway, before any function runs; the local runner does not, so the fuzzer is not
+# told about it (it would expect unsigned requests to be refused).
+DOCUMENT = {name: part for name, part in json.loads(OPENAPI_PATH.read_text()).items() if name != "security"}
+SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
 OPERATIONS = [cast(Any, result).ok() for result in SCHEMA.get_all_operations()]  # .ok() raises on a bad schema
 
 
@@ -68,9 +80,14 @@ def test_no_server_errors_and_every_answer_matches_the_document(
         SENT[f"{mode} {operation.label}"] += 1
         case.call_and_validate(base_url=local_api.base_url, checks=CHECKS)
 
-    fuzz()
+    try:
+        fuzz()
+    except Unsatisfiable:
+        # Only free-form path ids: every request is schema-valid, so there is no invalid one to send.
+        assert mode == GenerationMode.NEGATIVE
+        pytest.skip("this operation has no schema-violating requests")
 
 
 def test_the_fuzzer_sent_enough_requests() -> None:
     assert sum(SENT.values()) >= MINIMUM_REQUESTS, SENT
-    assert len(SENT) == 2 * len(OPERATIONS) == 24, SENT
+    assert {label for label in SENT if label.startswith("positive")} == {f"positive {op.label}" for op in OPERATIONS}
