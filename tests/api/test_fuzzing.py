@@ -2,7 +2,8 @@
 
 Bounded and reproducible: a fixed seed, derandomised generation, 40 examples per operation and mode (12
 operations, valid and invalid data), and a final test that checks at least 300 requests were really sent.
-Every answer must be non-5xx and match the documented status codes, content types and schemas.
+Every answer must be non-5xx and match the documented status codes, content types and schemas, and every
+schema-violating request must be refused with a 4xx.
 """
 
 from __future__ import annotations
