@@ -238,9 +238,7 @@ def _reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
         try:
             body = base64.b64decode(body, validate=True).decode()
         except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
-            return problem(
-                HTTPStatus.BAD_REQUEST, "bad-request", "The request cannot be read", "The body is not UTF-8 text."
-            )
+            return scheduling_error_response(BadRequest("The body is not UTF-8 text."))
         event["body"], event["isBase64Encoded"] = body, False
     size = len(body.encode())
     if size > MAX_BODY_BYTES:
