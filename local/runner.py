@@ -1,9 +1,12 @@
-"""Docker-free local API: serves every route of `template.yaml` on localhost, invoking the handlers in-process.
+"""Docker-free local API: serves every route of `template.yaml` on localhost, invoking the real handlers.
 
 - Builds API Gateway REST proxy events (v1) from HTTP requests and turns handler results back into HTTP.
-- Embedded DynamoDB: moto, in-process, with the template's tables; or `DYNAMODB_ENDPOINT_URL` for another one.
-- Requests run concurrently (one thread each). Moto is not safe for overlapping operations (it applies a
-  TransactWriteItems step by step), so each DynamoDB *operation* holds a lock; requests never do.
+- Each function runs in worker processes that import its module once and serve one request at a time, as
+  Lambda execution environments do (LOCAL_CONCURRENCY per function, default 8). Separate processes matter:
+  powertools keeps the current event in process-wide state, so two requests must never share an interpreter.
+- Embedded DynamoDB: moto's server in this process, with the template's tables; or `DYNAMODB_ENDPOINT_URL`
+  for another one. Moto is not safe for overlapping operations (it applies a TransactWriteItems step by step),
+  so each DynamoDB *operation* holds a lock; requests never do.
 
 Run: `python -m local.runner [--port 3000] [--no-seed]` (the Makefile's `make run`).
 """
@@ -14,13 +17,16 @@ import argparse
 import base64
 import importlib
 import json
+import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,23 +81,35 @@ class LambdaContext:
 MOTO_TIME = {"operations": 0, "seconds": 0.0}  # served at /_local/moto-stats, for the load benchmark
 
 
-def serialise_moto_operations() -> None:
-    """Make each mocked AWS call atomic with respect to the others (moto's own state is not thread-safe)."""
-    from moto.core.models import botocore_stubber
+class EmbeddedDynamoDB:
+    """Moto's DynamoDB over HTTP on a free local port, one operation at a time."""
 
-    lock = threading.Lock()
-    process_request = botocore_stubber.process_request
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
-    def process_one_at_a_time(request: Any) -> Any:
-        with lock:
-            began = time.perf_counter()
-            try:
-                return process_request(request)
-            finally:
-                MOTO_TIME["operations"] += 1
-                MOTO_TIME["seconds"] += time.perf_counter() - began
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                """One line per DynamoDB call would drown the runner's own output."""
 
-    botocore_stubber.process_request = process_one_at_a_time  # type: ignore[method-assign]
+        moto = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def one_operation_at_a_time(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+            with lock:
+                began = time.perf_counter()
+                try:
+                    return list(moto(environ, start_response))  # the whole answer is produced under the lock
+                finally:
+                    MOTO_TIME["operations"] += 1
+                    MOTO_TIME["seconds"] += time.perf_counter() - began
+
+        self._server = make_server("127.0.0.1", 0, one_operation_at_a_time, threaded=True, request_handler=Quiet)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, name="embedded-dynamodb", daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
 
 
 @cache
@@ -118,13 +136,53 @@ def swagger_ui() -> tuple[str, str]:
     return "text/html; charset=utf-8", page
 
 
+_environment_handler: Handler | None = None
+
+
+def _start_environment(module_name: str, handler: str) -> None:
+    """Worker process start-up (a Lambda init phase): import the function module once."""
+    global _environment_handler  # noqa: PLW0603  # one handler per worker process, like a Lambda environment
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
+    _environment_handler = getattr(importlib.import_module(module_name), handler)
+
+
+def _invoke_in_environment(function_name: str, timeout_seconds: float, event: dict[str, Any]) -> dict[str, Any]:
+    assert _environment_handler is not None
+    context = LambdaContext(
+        function_name=function_name,
+        aws_request_id=str(uuid.uuid4()),
+        deadline=time.monotonic() + timeout_seconds,
+    )
+    return _environment_handler(event, context)
+
+
+class ExecutionEnvironments:
+    """Worker processes for one function, started on demand; each serves one request at a time."""
+
+    def __init__(self, function_name: str, module_name: str, handler: str, limit: int, timeout_seconds: float) -> None:
+        self._function_name, self._timeout = function_name, timeout_seconds
+        self._pool = ProcessPoolExecutor(
+            max_workers=limit,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_environment,
+            initargs=(module_name, handler),
+        )
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        return self._pool.submit(_invoke_in_environment, self._function_name, self._timeout, event).result()
+
+    def stop(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class LocalApi:
     """The template's routes bound to in-process handlers."""
 
     def __init__(self, template: dict[str, Any]) -> None:
         self.routes = api_routes(template)
         self.timeout_seconds = int(template.get("Globals", {}).get("Function", {}).get("Timeout", 10))
-        self._handlers: dict[str, Handler] = {}
+        self._environments: dict[str, ExecutionEnvironments] = {}
+        self.concurrency = int(os.environ.get("LOCAL_CONCURRENCY", "8"))
         self.pages: dict[str, Callable[[], tuple[str, str]]] = {
             "/openapi.json": openapi_json,
             "/docs": swagger_ui,
@@ -133,10 +191,15 @@ class LocalApi:
 
     def load_handlers(self) -> None:
         for route in self.routes:
-            if route.function not in self._handlers:
+            if route.function not in self._environments:
                 module_name = ".".join(route.module_file.relative_to(ROOT).with_suffix("").parts)
-                module = importlib.import_module(module_name)
-                self._handlers[route.function] = getattr(module, route.handler)
+                self._environments[route.function] = ExecutionEnvironments(
+                    route.function, module_name, route.handler, self.concurrency, self.timeout_seconds
+                )
+
+    def stop(self) -> None:
+        for environments in self._environments.values():
+            environments.stop()
 
     def match(self, method: str, path: str) -> tuple[ApiRoute | None, dict[str, str], list[str]]:
         """The route for `method path`, its path parameters, and the methods the path allows."""
@@ -151,12 +214,7 @@ class LocalApi:
         return None, {}, allowed
 
     def invoke(self, route: ApiRoute, event: dict[str, Any]) -> dict[str, Any]:
-        context = LambdaContext(
-            function_name=route.function,
-            aws_request_id=str(uuid.uuid4()),
-            deadline=time.monotonic() + self.timeout_seconds,
-        )
-        return self._handlers[route.function](event, context)
+        return self._environments[route.function].invoke(event)
 
 
 def build_event(
@@ -302,18 +360,34 @@ def seed_sample_doctors(api: LocalApi) -> list[str]:
     return created
 
 
-def start(port: int, host: str = "127.0.0.1", seed: bool = True) -> tuple[LocalServer, list[str]]:
-    """Prepare DynamoDB and the handlers, and bind the server (not yet serving)."""
+@dataclass
+class Runtime:
+    """What `start` set up, so that `main` can serve it and tear it down."""
+
+    server: LocalServer
+    api: LocalApi
+    seeded: list[str]
+    embedded: EmbeddedDynamoDB | None = None
+    endpoint: str = field(default="")
+
+    def stop(self) -> None:
+        self.server.server_close()
+        self.api.stop()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def start(port: int, host: str = "127.0.0.1", seed: bool = True) -> Runtime:
+    """Prepare DynamoDB and the functions, and bind the server (not yet serving)."""
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     template = load_template()
     tables = table_names(template)
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL") or None
-    if endpoint is None:
-        from moto import mock_aws
-
-        mock_aws().start()
-        serialise_moto_operations()
+    embedded = None
+    if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
+        embedded = EmbeddedDynamoDB()
+        os.environ["DYNAMODB_ENDPOINT_URL"] = embedded.url  # the worker processes inherit it
+    endpoint = os.environ["DYNAMODB_ENDPOINT_URL"]
 
     import boto3
 
@@ -329,7 +403,11 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True) -> tuple[LocalS
     api.load_handlers()
     seeded = seed_sample_doctors(api) if seed else []
     server = LocalServer((host, port), make_request_handler(api))
-    return server, seeded
+    return Runtime(server, api, seeded, embedded, endpoint)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the same clean stop as Ctrl-C: worker processes and the embedded DynamoDB end too
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -338,17 +416,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--no-seed", action="store_true", help="start with empty tables")
     args = parser.parse_args(argv)
-    server, seeded = start(args.port, args.host, seed=not args.no_seed)
-    host, port = args.host, server.server_port
-    where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "embedded (moto, in memory)"
-    print(f"DynamoDB: {where}; sample doctors: {', '.join(seeded) or 'none'}", flush=True)
-    print(f"Local API running on http://{host}:{port} (Ctrl-C to stop)", flush=True)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    runtime = start(args.port, args.host, seed=not args.no_seed)
+    where = f"embedded (moto, in memory, at {runtime.endpoint})" if runtime.embedded else runtime.endpoint
+    print(f"DynamoDB: {where}; sample doctors: {', '.join(runtime.seeded) or 'none'}", flush=True)
+    print(f"Local API running on http://{args.host}:{runtime.server.server_port} (Ctrl-C to stop)", flush=True)
     try:
-        server.serve_forever()
+        runtime.server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        runtime.stop()
         print("Local API stopped.", flush=True)
 
 

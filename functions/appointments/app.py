@@ -35,7 +35,7 @@ def book_once() -> IdempotentRunner:
     """Built on the first keyed booking: the idempotency utility is not needed at cold start otherwise."""
     from scheduling.idempotency import IdempotentRunner
 
-    return IdempotentRunner(settings, _book)
+    return IdempotentRunner(settings, _book, name="book-appointment")
 
 
 def _created(appointment: Appointment) -> Response[Appointment]:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -154,3 +155,23 @@ def test_cancel_then_rebook_and_an_idempotent_retry(api: Api, doctor_id: str) ->
         "cancelled": 1,
         "booked": 1,
     }
+
+
+def test_simultaneous_different_requests_each_get_their_own_answer(api: Api, doctor_id: str) -> None:
+    url = f"{api.base_url}/doctors/{doctor_id}/appointments"
+    bodies: list[dict[str, Any]] = [
+        {"start": slot(300 + n), "location": "North Wing", "patient": {"id": f"p-{n}"}} for n in range(40)
+    ]
+    calls: list[Callable[[], requests.Response]] = [
+        partial(requests.post, url, json=body, timeout=60) for body in bodies
+    ]
+
+    answers = simultaneously(calls)
+
+    for body, answer in zip(bodies, answers, strict=True):
+        assert answer.status_code == 201, answer.text
+        appointment = answer.json()
+        assert (appointment["start"], appointment["patient"]["id"]) == (
+            body["start"].replace("+00:00", "Z"),
+            body["patient"]["id"],
+        )

@@ -35,7 +35,7 @@ Operation = Callable[[dict[str, Any]], dict[str, Any]]
 class IdempotentRunner:
     """Runs an operation at most once per (doctor, key); remembers its JSON result for a day."""
 
-    def __init__(self, settings: AppointmentsSettings, operation: Operation) -> None:
+    def __init__(self, settings: AppointmentsSettings, operation: Operation, name: str) -> None:
         self._config = IdempotencyConfig(
             event_key_jmespath="[doctor_id, key]",
             payload_validation_jmespath="body",
@@ -51,6 +51,8 @@ class IdempotentRunner:
             data_keyword_argument="request",
             persistence_store=persistence,
             config=self._config,
+            # A stable name, not the module path: records must outlive refactors and match across environments.
+            key_prefix=name,
         )
 
     def __call__(self, context: LambdaContext | None, doctor_id: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
