@@ -28,28 +28,28 @@ print(time.perf_counter() - began)
 OUR_CLIENT = "from scheduling.store import dynamodb_client; dynamodb_client(None)"
 
 
-def time_import(module: str, client: str, environment: dict[str, str]) -> list[float]:
+def time_import(module: str, client: str, environment: dict[str, str]) -> float:
     code = PROBE.format(layer=str(ROOT / "layers" / "scheduling"), root=str(ROOT), module=module, client=client)
-    timings = []
-    for _ in range(RUNS):
-        result = subprocess.run(
-            [sys.executable, "-X", "frozen_modules=on", "-c", code],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        timings.append(float(result.stdout.strip().splitlines()[-1]))
-    return timings
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return float(result.stdout.strip().splitlines()[-1])
 
 
 def rows() -> list[tuple[str, float, float, float]]:
-    """(function, median ms, p95 ms, ratio to the floor's median)."""
+    """(function, median ms, p95 ms, ratio to the floor's median).
+
+    One discarded run per module first (bytecode and file caches), then the modules take turns run by run, so
+    that drift in the machine's load affects the floor and the functions alike.
+    """
     environment = prepare_environment()
-    floor = time_import("bench.floor_app", "", environment)
-    table = [("floor: bare resolver + boto3 client", median(floor) * 1e3, p95(floor) * 1e3, 1.0)]
-    for name, module in FUNCTIONS.items():
-        timings = time_import(module, OUR_CLIENT, environment)
-        table.append((name, median(timings) * 1e3, p95(timings) * 1e3, median(timings) / median(floor)))
-    return table
+    probes = {"floor: bare resolver + boto3 client": ("bench.floor_app", "")}
+    probes.update({name: (module, OUR_CLIENT) for name, module in FUNCTIONS.items()})
+    timings: dict[str, list[float]] = {name: [] for name in probes}
+    for module, client in probes.values():
+        time_import(module, client, environment)
+    for _ in range(RUNS):
+        for name, (module, client) in probes.items():
+            timings[name].append(time_import(module, client, environment))
+    floor = median(timings["floor: bare resolver + boto3 client"])
+    return [(name, median(values) * 1e3, p95(values) * 1e3, median(values) / floor) for name, values in timings.items()]
