@@ -57,14 +57,17 @@ def _invoke(handler: Callable[..., Any], event: dict[str, Any], ctx: Any) -> Any
     return handler(copy.deepcopy(event), ctx)  # handlers may change the event they get
 
 
-def _time(call: Callable[[], Any]) -> list[float]:
-    for _ in range(WARMUP):
-        call()
-    timings = []
+def _time_in_turns(*calls: Callable[[], Any]) -> list[list[float]]:
+    """Each call timed RUNS times, the calls taking turns, so drift in the machine's load hits all alike."""
+    for call in calls:
+        for _ in range(WARMUP):
+            call()
+    timings: list[list[float]] = [[] for _ in calls]
     for _ in range(RUNS):
-        began = time.perf_counter()
-        call()
-        timings.append(time.perf_counter() - began)
+        for call, values in zip(calls, timings, strict=True):
+            began = time.perf_counter()
+            call()
+            values.append(time.perf_counter() - began)
     return timings
 
 
@@ -154,9 +157,11 @@ def _measure(stub: StubDynamoDB) -> list[tuple[str, float, float, float, float, 
         stub.answers = {"GetItem": {"Item": doctor_item}, **dynamodb_answers}
         expected = handler(copy.deepcopy(event), ctx)["statusCode"]
         assert expected < 300, (route, expected)
-        ours = _time(partial(_invoke, handler, event, ctx))
-        bare = _time(partial(_invoke, floor.resolve, event, ctx))
-        with_io = _time(partial(_invoke, floor_with_io.resolve, event, ctx))
+        ours, bare, with_io = _time_in_turns(
+            partial(_invoke, handler, event, ctx),
+            partial(_invoke, floor.resolve, event, ctx),
+            partial(_invoke, floor_with_io.resolve, event, ctx),
+        )
         table.append(
             (
                 route,
