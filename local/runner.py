@@ -278,7 +278,9 @@ def make_request_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             if method == "GET" and path in api.pages:
-                content_type, page = api.pages[path]()
+                # Swagger UI links its document as /docs?format=json, as powertools serves it.
+                wanted = "/openapi.json" if path == "/docs" and "format=json" in urlsplit(self.path).query else path
+                content_type, page = api.pages[wanted]()
                 self._send({"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page})
                 return
             route, path_parameters, allowed = api.match(method, path)

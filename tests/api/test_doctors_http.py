@@ -85,6 +85,7 @@ def test_the_runner_serves_the_openapi_document_and_an_offline_swagger_ui(api: A
     assert page.headers["Content-Type"].startswith("text/html")
     assert "SwaggerUIBundle" in page.text
     assert "<script src=" not in page.text  # scripts are inlined, nothing is fetched from a CDN
+    assert api.get("/docs", params={"format": "json"}).json() == document.json()  # the link the page shows
 
 
 def test_concurrent_updates_with_the_same_etag_have_exactly_one_winner(api: Api) -> None:
