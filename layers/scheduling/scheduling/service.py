@@ -85,34 +85,33 @@ def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: s
 
 def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: str | None) -> None:
     current = get_doctor(store, doctor_id)
-    expected = _expected_version(current, if_match)
+    _check_if_match(current, if_match)
     if store.has_booking_from(doctor_id, _now()):
         raise DoctorHasBookings(
             f"Doctor '{doctor_id}' has future booked appointments; cancel them before deleting the doctor."
         )
-    store.delete_doctor(doctor_id, expected)
+    store.delete_doctor(doctor_id, current.version)
 
 
 def _write_new_version(store: SchedulingStore, current: Doctor, draft: DoctorIn, if_match: str | None) -> Doctor:
-    expected = _expected_version(current, if_match)
+    _check_if_match(current, if_match)
     updated = Doctor(
         **draft.model_dump(),
         id=current.id,
         created_at=current.created_at,
         updated_at=_now(),
-        version=expected + 1,
+        version=current.version + 1,
     )
-    store.replace_doctor(updated, expected)
+    store.replace_doctor(updated, current.version)  # conditional on the version just read
     return updated
 
 
-def _expected_version(current: Doctor, if_match: str | None) -> int:
-    """The version a write must find: the one `If-Match` names, else the one just read."""
+def _check_if_match(current: Doctor, if_match: str | None) -> None:
+    """`If-Match` must name the version just read (or be `*`); the write is then conditional on that version."""
     if if_match is None or if_match.strip() == "*":
-        return current.version
+        return
     if etag(current) not in {tag.strip().removeprefix("W/") for tag in if_match.split(",")}:
         raise PreconditionFailed(f"If-Match {if_match} does not match the current ETag {etag(current)}.")
-    return current.version
 
 
 # Availability
@@ -120,13 +119,13 @@ def _expected_version(current: Doctor, if_match: str | None) -> int:
 
 def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None) -> list[Slot]:
     doctor = get_doctor(store, doctor_id)
+    zone = doctor.zone
     now = _now()
-    window = slot_window(from_text, to_text, doctor.zone, now)
+    window = slot_window(from_text, to_text, zone, now)
     start = max(window.start, now)
     if start >= window.end:
         return []
     booked = store.booked_slot_starts(doctor_id, start, window.end)
-    zone = doctor.zone
     return [
         Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone))
         for slot in published_slots(doctor, start, window.end)
