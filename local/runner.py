@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -370,7 +370,7 @@ class Runtime:
     api: LocalApi
     seeded: list[str]
     embedded: EmbeddedDynamoDB | None = None
-    endpoint: str = field(default="")
+    endpoint: str = ""
 
     def stop(self) -> None:
         self.server.server_close()

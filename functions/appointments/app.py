@@ -11,7 +11,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling import service
 from scheduling.config import AppointmentsSettings
-from scheduling.http import LOCATION_HEADER, WITH_A_BODY, create_resolver, documented, lambda_handler_for
+from scheduling.http import (
+    LOCATION_HEADER,
+    TIME_BOUND,
+    TIME_BOUND_MAX_LENGTH,
+    WITH_A_BODY,
+    create_resolver,
+    documented,
+    lambda_handler_for,
+)
 from scheduling.models import Appointment, AppointmentsPage, BookingRequest, CancelRequest, RescheduleRequest
 from scheduling.observability import logger, metrics
 from scheduling.store import store_for
@@ -22,7 +30,6 @@ if TYPE_CHECKING:
 settings = AppointmentsSettings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
 TAGS = ["Appointments"]
-BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
 
 
 def _book(request: dict[str, Any]) -> dict[str, Any]:
@@ -79,8 +86,8 @@ def book(
 )
 def list_appointments(
     doctor_id: str,
-    from_: Annotated[str | None, Query(alias="from", max_length=40, description=BOUND)] = None,
-    to: Annotated[str | None, Query(max_length=40, description=BOUND)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
+    to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     status: Annotated[Literal["booked", "cancelled"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,

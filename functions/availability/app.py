@@ -8,14 +8,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from scheduling import service
 from scheduling.config import Settings
-from scheduling.http import create_resolver, documented, lambda_handler_for
+from scheduling.http import TIME_BOUND, TIME_BOUND_MAX_LENGTH, create_resolver, documented, lambda_handler_for
 from scheduling.models import SlotsPage
 from scheduling.store import store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
-
-BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
 
 
 @app.get(
@@ -26,9 +24,15 @@ BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's 
 )
 def free_slots(
     doctor_id: str,
-    from_: Annotated[str | None, Query(alias="from", max_length=40, description=f"{BOUND} Default: now.")] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=f"{TIME_BOUND} Default: now.")
+    ] = None,
     to: Annotated[
-        str | None, Query(max_length=40, description=f"{BOUND} Default: from + 7 days; at most 31 days after from.")
+        str | None,
+        Query(
+            max_length=TIME_BOUND_MAX_LENGTH,
+            description=f"{TIME_BOUND} Default: from + 7 days; at most 31 days after from.",
+        ),
     ] = None,
 ) -> SlotsPage:
     return SlotsPage(items=service.free_slots(store_for(settings), doctor_id, from_, to))

@@ -85,6 +85,9 @@ ETAG_HEADER: OpenAPIResponseHeader = {
 }
 LOCATION_HEADER: OpenAPIResponseHeader = {"description": "Path of the created resource.", "schema": {"type": "string"}}
 RETRY_AFTER_HEADER: OpenAPIResponseHeader = {"description": "Seconds to wait.", "schema": {"type": "string"}}
+# The `from`/`to` query parameters of slot searches and appointment lists.
+TIME_BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
+TIME_BOUND_MAX_LENGTH = 40
 ALWAYS_POSSIBLE = (422, 500, 503)
 WITH_A_BODY = (400, 413, 415)
 
