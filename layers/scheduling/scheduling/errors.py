@@ -65,6 +65,10 @@ class PreconditionFailed(SchedulingError):
     """`If-Match` named a version that is not the current one."""
 
 
+class ConcurrentUpdate(SchedulingError):
+    """Other writes kept winning the race for the same record; nothing was changed, the caller may retry."""
+
+
 class IdempotencyConflict(SchedulingError):
     """Same `Idempotency-Key` is in flight right now."""
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from scheduling.errors import (
     AppointmentNotActive,
+    ConcurrentUpdate,
     AppointmentNotFound,
     BadRequest,
     DoctorHasBookings,
@@ -53,6 +54,7 @@ PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
     SlotTaken: (HTTPStatus.CONFLICT, "slot-taken", "The slot is already booked"),
     DoctorHasBookings: (HTTPStatus.CONFLICT, "doctor-has-bookings", "The doctor has future appointments"),
     AppointmentNotActive: (HTTPStatus.CONFLICT, "appointment-not-active", "The appointment is not booked"),
+    ConcurrentUpdate: (HTTPStatus.CONFLICT, "concurrent-update", "Other changes kept winning the race"),
     IdempotencyConflict: (HTTPStatus.CONFLICT, "request-in-progress", "A request with this key is in progress"),
     PreconditionFailed: (HTTPStatus.PRECONDITION_FAILED, "precondition-failed", "The doctor has changed"),
     ServiceUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Temporarily unavailable"),
@@ -140,7 +142,7 @@ def scheduling_error_response(error: SchedulingError) -> Response[str]:
         extra = _errors(error.problems)
     if isinstance(error, SlotTaken):
         extra = {"slot": {"start": error.slot_start.isoformat()}}
-    if isinstance(error, ServiceUnavailable | IdempotencyConflict):
+    if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):
         headers["Retry-After"] = RETRY_AFTER_SECONDS
     return problem(status, slug, title, error.detail, extra, headers)
 
