@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field
 
 from scheduling.errors import (
     AppointmentNotActive,
-    ConcurrentUpdate,
     AppointmentNotFound,
     BadRequest,
+    ConcurrentUpdate,
     DoctorHasBookings,
     DoctorNotFound,
     FieldProblem,
