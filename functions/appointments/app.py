@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -22,7 +22,7 @@ from scheduling.http import (
 )
 from scheduling.models import Appointment, AppointmentsPage, BookingRequest, CancelRequest, RescheduleRequest
 from scheduling.observability import logger, metrics
-from scheduling.store import store_for
+from scheduling.store import SchedulingStore, store_for
 
 if TYPE_CHECKING:
     from scheduling.idempotency import IdempotentRunner
@@ -32,9 +32,17 @@ app = create_resolver()
 TAGS = ["Appointments"]
 
 
-def _book(request: dict[str, Any]) -> dict[str, Any]:
+def scheduling_store() -> SchedulingStore:
+    """The one provider of the store; tests replace it through `app.dependency_overrides`."""
+    return store_for(settings)
+
+
+Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+
+
+def _book(request: dict[str, Any], store: SchedulingStore) -> dict[str, Any]:
     booking = BookingRequest.model_validate(request["body"])
-    return service.book(store_for(settings), request["doctor_id"], booking).model_dump(mode="json")
+    return service.book(store, request["doctor_id"], booking).model_dump(mode="json")
 
 
 @cache
@@ -62,6 +70,7 @@ def _created(appointment: Appointment) -> Response[Appointment]:
 )
 def book(
     doctor_id: str,
+    store: Store,
     booking: Annotated[BookingRequest, Body()],
     idempotency_key: Annotated[
         str | None,
@@ -69,10 +78,12 @@ def book(
     ] = None,
 ) -> Response[Appointment]:
     if idempotency_key is None:
-        appointment = service.book(store_for(settings), doctor_id, booking)
+        appointment = service.book(store, doctor_id, booking)
     else:
         body = booking.model_dump(mode="json")
-        appointment = Appointment.model_validate(book_once()(app.lambda_context, doctor_id, idempotency_key, body))
+        appointment = Appointment.model_validate(
+            book_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store)
+        )
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
     logger.info("appointment booked", extra={"doctor_id": doctor_id, "appointment_id": appointment.id})
     return _created(appointment)
@@ -86,13 +97,14 @@ def book(
 )
 def list_appointments(
     doctor_id: str,
+    store: Store,
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     status: Annotated[Literal["booked", "cancelled"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
-    page = service.list_appointments(store_for(settings), doctor_id, from_, to, status, limit, next_token)
+    page = service.list_appointments(store, doctor_id, from_, to, status, limit, next_token)
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 
 
@@ -102,8 +114,8 @@ def list_appointments(
     tags=TAGS,
     responses=documented(200, "The appointment", 404),
 )
-def get_appointment(doctor_id: str, appointment_id: str) -> Appointment:
-    return service.get_appointment(store_for(settings), doctor_id, appointment_id)
+def get_appointment(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
+    return service.get_appointment(store, doctor_id, appointment_id)
 
 
 @app.post(
@@ -112,9 +124,11 @@ def get_appointment(doctor_id: str, appointment_id: str) -> Appointment:
     tags=TAGS,
     responses=documented(200, "The cancelled appointment", *WITH_A_BODY, 404),
 )
-def cancel(doctor_id: str, appointment_id: str, request: Annotated[CancelRequest | None, Body()] = None) -> Appointment:
+def cancel(
+    doctor_id: str, appointment_id: str, store: Store, request: Annotated[CancelRequest | None, Body()] = None
+) -> Appointment:
     reason = request.reason if request else None
-    appointment = service.cancel(store_for(settings), doctor_id, appointment_id, reason)
+    appointment = service.cancel(store, doctor_id, appointment_id, reason)
     metrics.add_metric(name="AppointmentsCancelled", unit=MetricUnit.Count, value=1)
     logger.info("appointment cancelled", extra={"doctor_id": doctor_id, "appointment_id": appointment_id})
     return appointment
@@ -127,9 +141,9 @@ def cancel(doctor_id: str, appointment_id: str, request: Annotated[CancelRequest
     responses=documented(201, "The new appointment", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
 )
 def reschedule(
-    doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()]
+    doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()], store: Store
 ) -> Response[Appointment]:
-    appointment = service.reschedule(store_for(settings), doctor_id, appointment_id, request)
+    appointment = service.reschedule(store, doctor_id, appointment_id, request)
     metrics.add_metric(name="AppointmentsRescheduled", unit=MetricUnit.Count, value=1)
     logger.info(
         "appointment rescheduled",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 
 from scheduling import service
@@ -18,15 +18,40 @@ from scheduling.http import (
     lambda_handler_for,
 )
 from scheduling.models import Doctor, DoctorIn, DoctorsPage
-from scheduling.store import store_for
+from scheduling.store import SchedulingStore, store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
 TAGS = ["Doctors"]
 
 
+def scheduling_store() -> SchedulingStore:
+    """The one provider of the store; tests replace it through `app.dependency_overrides`."""
+    return store_for(settings)
+
+
+Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+
+
+def etag(doctor: Doctor) -> str:
+    return f'"{doctor.version}"'
+
+
+def accepted_versions(if_match: str | None) -> service.Versions:
+    """The versions an `If-Match` header names (RFC 9110: `*` or a list of entity tags, weak ones compared
+    weakly); None without the header. A tag that is not one of our ETags names no version, so it never matches."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    versions = set()
+    for tag in if_match.split(","):
+        text = tag.strip().removeprefix("W/")
+        if len(text) > 2 and text[0] == text[-1] == '"' and text[1:-1].isdigit():
+            versions.add(int(text[1:-1]))
+    return frozenset(versions)
+
+
 def _doctor_response(doctor: Doctor, status_code: int = 200) -> Response[Doctor]:
-    headers = {"ETag": service.etag(doctor)}
+    headers = {"ETag": etag(doctor)}
     if status_code == 201:
         headers["Location"] = f"/doctors/{doctor.id}"
     return Response(status_code=status_code, content_type="application/json", body=doctor, headers=headers)
@@ -43,16 +68,17 @@ IfMatch = Annotated[str | None, Header(alias="if-match", description="An ETag fr
         201, "The created doctor", *WITH_A_BODY, headers={"Location": LOCATION_HEADER, "ETag": ETAG_HEADER}
     ),
 )
-def create_doctor(draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
-    return _doctor_response(service.create_doctor(store_for(settings), draft), 201)
+def create_doctor(draft: Annotated[DoctorIn, Body()], store: Store) -> Response[Doctor]:
+    return _doctor_response(service.create_doctor(store, draft), 201)
 
 
 @app.get("/doctors", summary="List doctors by name", tags=TAGS, responses=documented(200, "A page of doctors"))
 def list_doctors(
+    store: Store,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> DoctorsPage:
-    page = service.list_doctors(store_for(settings), limit, next_token)
+    page = service.list_doctors(store, limit, next_token)
     return DoctorsPage(items=page.items, next_token=page.next_token)
 
 
@@ -62,8 +88,8 @@ def list_doctors(
     tags=TAGS,
     responses=documented(200, "The doctor", 404, headers={"ETag": ETAG_HEADER}),
 )
-def get_doctor(doctor_id: str) -> Response[Doctor]:
-    return _doctor_response(service.get_doctor(store_for(settings), doctor_id))
+def get_doctor(doctor_id: str, store: Store) -> Response[Doctor]:
+    return _doctor_response(service.get_doctor(store, doctor_id))
 
 
 @app.put(
@@ -72,8 +98,10 @@ def get_doctor(doctor_id: str) -> Response[Doctor]:
     tags=TAGS,
     responses=documented(200, "The doctor as stored", *WITH_A_BODY, 404, 412, headers={"ETag": ETAG_HEADER}),
 )
-def replace_doctor(doctor_id: str, draft: Annotated[DoctorIn, Body()], if_match: IfMatch = None) -> Response[Doctor]:
-    return _doctor_response(service.replace_doctor(store_for(settings), doctor_id, draft, if_match))
+def replace_doctor(
+    doctor_id: str, draft: Annotated[DoctorIn, Body()], store: Store, if_match: IfMatch = None
+) -> Response[Doctor]:
+    return _doctor_response(service.replace_doctor(store, doctor_id, draft, accepted_versions(if_match)))
 
 
 @app.patch(
@@ -83,9 +111,9 @@ def replace_doctor(doctor_id: str, draft: Annotated[DoctorIn, Body()], if_match:
     responses=documented(200, "The doctor as stored", *WITH_A_BODY, 404, 412, headers={"ETag": ETAG_HEADER}),
 )
 def patch_doctor(
-    doctor_id: str, patch: Annotated[dict[str, Any], Body()], if_match: IfMatch = None
+    doctor_id: str, patch: Annotated[dict[str, Any], Body()], store: Store, if_match: IfMatch = None
 ) -> Response[Doctor]:
-    return _doctor_response(service.patch_doctor(store_for(settings), doctor_id, patch, if_match))
+    return _doctor_response(service.patch_doctor(store, doctor_id, patch, accepted_versions(if_match)))
 
 
 @app.delete(
@@ -94,8 +122,8 @@ def patch_doctor(
     tags=TAGS,
     responses=documented(204, "Deleted", 404, 409, 412),
 )
-def delete_doctor(doctor_id: str, if_match: IfMatch = None) -> Response[None]:
-    service.delete_doctor(store_for(settings), doctor_id, if_match)
+def delete_doctor(doctor_id: str, store: Store, if_match: IfMatch = None) -> Response[None]:
+    service.delete_doctor(store, doctor_id, accepted_versions(if_match))
     return Response(status_code=204)
 
 

@@ -283,10 +283,13 @@ def test_a_failed_booking_is_not_remembered_under_its_key(doctor: Doctor) -> Non
 # DynamoDB call budgets
 
 
-def test_booking_costs_one_read_and_one_write(doctor: Doctor, dynamodb_calls: CallLog) -> None:
+def test_booking_costs_one_read_one_query_and_one_transaction(doctor: Doctor, dynamodb_calls: CallLog) -> None:
+    """The doctor (and its fence), the bookings that could overlap (they may come from older hours, so the
+    slot key alone cannot see them), then the slot put and the fence check in one transaction
+    (docs/design.md). Was GetItem + PutItem before bookings were fenced."""
     book()
 
-    assert dynamodb_calls.on() == ["GetItem", "PutItem"]
+    assert dynamodb_calls.on() == ["GetItem", "Query", "TransactWriteItems"]
 
 
 def test_cancel_costs_at_most_two_calls(doctor: Doctor, dynamodb_calls: CallLog) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.availability.app import lambda_handler
+from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.models import Appointment, Doctor
 from scheduling.store import SchedulingStore
 from tests.functional.conftest import invoke
@@ -37,7 +38,9 @@ def booked(store: SchedulingStore, doctor: Doctor, start: str) -> None:
             status="booked",
             timezone=doctor.timezone,
             created_at=datetime.now(UTC),
-        )
+        ),
+        fence=store.get_doctor(doctor.id).fence,
+        longest=LONGEST_BOOKING,
     )
 
 

@@ -32,8 +32,10 @@ def test_create_answers_201_with_location_etag_and_the_stored_doctor() -> None:
     assert doctor["schedule"]["monday"][1] == {"start": "13:00", "end": "17:00"}
     assert doctor["created_at"] == doctor["updated_at"]
     assert "version" not in doctor
-    [item] = stored_items()
-    assert item["PK"]["S"] == f"DOCTOR#{doctor['id']}"
+    assert sorted((item["PK"]["S"], item["SK"]["S"]) for item in stored_items()) == [
+        (f"DOCTOR#{doctor['id']}", "FENCE"),  # the booking fence every booking checks (docs/design.md)
+        (f"DOCTOR#{doctor['id']}", "PROFILE"),
+    ]
 
 
 def test_create_applies_defaults() -> None:

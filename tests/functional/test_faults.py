@@ -19,6 +19,7 @@ from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_eve
 pytestmark = pytest.mark.usefixtures("aws")
 
 MAX_ATTEMPTS = 3  # store.CLIENT_CONFIG: the first try and two retries
+MOTO_PROCESS_REQUEST = botocore_stubber.process_request  # moto itself, never the fault-injecting stand-in
 
 
 class Fault:
@@ -82,11 +83,12 @@ def assert_unavailable(answer: Any) -> None:
 @pytest.mark.parametrize(
     "fault",
     [
-        Fault("PutItem", 400, "ProvisionedThroughputExceededException"),
-        Fault("PutItem", 400, "ThrottlingException"),
-        Fault("PutItem", 500, "InternalServerError"),
-        Fault("PutItem", 0, "ReadTimeout"),
+        Fault("TransactWriteItems", 400, "ProvisionedThroughputExceededException"),
+        Fault("TransactWriteItems", 400, "ThrottlingException"),
+        Fault("TransactWriteItems", 500, "InternalServerError"),
+        Fault("TransactWriteItems", 0, "ReadTimeout"),
         Fault("GetItem", 400, "RequestLimitExceeded"),
+        Fault("Query", 400, "ThrottlingException"),
     ],
     ids=lambda fault: f"{fault.operation}-{fault.code}",
 )
@@ -109,7 +111,7 @@ def test_a_transient_fault_is_retried_and_the_booking_succeeds(
         def respond(self, request: Any) -> tuple[int, dict[str, str], str] | None:
             return super().respond(request) if self.attempts == 0 else None
 
-    fault = inject(Once("PutItem", 400, "ThrottlingException"))
+    fault = inject(Once("TransactWriteItems", 400, "ThrottlingException"))
 
     answer = invoke(lambda_handler, sample_event("appointments_book"))
 
@@ -167,9 +169,77 @@ def test_a_fault_while_updating_a_doctor_is_503_and_changes_nothing(
     doctor: Doctor, inject: Callable[[Fault], Fault]
 ) -> None:
     before = stored_items()
-    inject(Fault("PutItem", 400, "ThrottlingException"))
+    inject(Fault("PutItem", 400, "ThrottlingException"))  # a change of name only
+    inject(Fault("TransactWriteItems", 400, "ThrottlingException"))  # a change of hours moves the fence too
 
     answer = invoke(doctors_handler, sample_event("doctors_replace"))
 
     assert_unavailable(answer)
     assert stored_items() == before
+
+
+class AppliedButAnswerLost(Fault):
+    """The first attempt reaches DynamoDB and is applied, but its answer never arrives (the client's read
+    timeout fires), so botocore sends the same request again: the write a caller must not mistake for a loss."""
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(operation, 0, "ReadTimeout")
+
+    def respond(self, request: Any) -> tuple[int, dict[str, str], str] | None:
+        if self.attempts:
+            self.attempts += 1
+            return None
+        self.attempts += 1
+        MOTO_PROCESS_REQUEST(request)  # applied by moto ...
+        raise ReadTimeoutError(endpoint_url=request.url)  # ... and the answer lost
+
+
+def test_a_booking_whose_answer_was_lost_and_retried_is_201_and_stored_once(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    fault = inject(AppliedButAnswerLost("TransactWriteItems"))
+
+    answer = invoke(lambda_handler, sample_event("appointments_book"))
+
+    assert answer.status == 201, answer
+    assert fault.attempts == 2  # the SDK did retry the write its first attempt had made
+    [item] = booked_items()
+    assert (item["appointment_id"]["S"], item["status"]["S"]) == (answer.json()["id"], "booked")
+
+
+def test_a_reschedule_whose_answer_was_lost_and_retried_is_201_and_moves_once(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    appointment = invoke(lambda_handler, sample_event("appointments_book")).json()
+    fault = inject(AppliedButAnswerLost("TransactWriteItems"))
+    path = {"doctor_id": doctor.id, "appointment_id": appointment["id"]}
+
+    answer = invoke(lambda_handler, event_with("appointments_reschedule", path_parameters=path))
+
+    assert answer.status == 201, answer
+    assert fault.attempts == 2
+    moved = answer.json()
+    stored = {item["appointment_id"]["S"]: item for item in booked_items()}
+    assert set(stored) == {appointment["id"], moved["id"]}
+    assert stored[moved["id"]]["SK"]["S"].startswith("SLOT#")
+    assert stored[appointment["id"]]["replaced_by"]["S"] == moved["id"]
+    assert stored[appointment["id"]]["status"]["S"] == "cancelled"
+
+
+def test_a_cancel_whose_answer_was_lost_and_retried_is_200_with_the_stored_cancellation(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    appointment = invoke(lambda_handler, sample_event("appointments_book")).json()
+    fault = inject(AppliedButAnswerLost("TransactWriteItems"))
+    path = {"doctor_id": doctor.id, "appointment_id": appointment["id"]}
+
+    answer = invoke(lambda_handler, event_with("appointments_cancel", path_parameters=path, body={"reason": "ill"}))
+
+    assert answer.status == 200, answer
+    assert fault.attempts == 2
+    [item] = booked_items()
+    assert item["status"]["S"] == "cancelled"
+    assert (
+        answer.json()["cancelled_at"]
+        == invoke(lambda_handler, event_with("appointments_get", path_parameters=path)).json()["cancelled_at"]
+    )

@@ -69,6 +69,11 @@ class ConcurrentUpdate(SchedulingError):
     """Other writes kept winning the race for the same record; nothing was changed, the caller may retry."""
 
 
+class StaleRecord(ConcurrentUpdate):
+    """A conditional write found the record changed since it was read. The service re-reads and tries again;
+    it reaches HTTP (as `ConcurrentUpdate`) only if that never settles."""
+
+
 class IdempotencyConflict(SchedulingError):
     """Same `Idempotency-Key` is in flight right now."""
 

@@ -29,7 +29,7 @@ from scheduling.store import dynamodb_client
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 HEADER = "Idempotency-Key"
 
-Operation = Callable[[dict[str, Any]], dict[str, Any]]
+Operation = Callable[..., dict[str, Any]]  # (request, **dependencies); only `request` is the key
 
 
 class IdempotentRunner:
@@ -55,11 +55,15 @@ class IdempotentRunner:
             key_prefix=name,
         )
 
-    def __call__(self, context: LambdaContext | None, doctor_id: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    def __call__(
+        self, context: LambdaContext | None, doctor_id: str, key: str, body: dict[str, Any], **dependencies: Any
+    ) -> dict[str, Any]:
         if context is not None:
             self._config.register_lambda_context(context)  # in-progress records expire with the invocation
         with _translated():
-            result: dict[str, Any] = self._run(request={"doctor_id": doctor_id, "key": key, "body": body})
+            result: dict[str, Any] = self._run(
+                request={"doctor_id": doctor_id, "key": key, "body": body}, **dependencies
+            )
         return result
 
 

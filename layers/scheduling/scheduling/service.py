@@ -1,12 +1,20 @@
-"""Use cases: each route calls one of these. They combine the pure domain with the store."""
+"""Use cases: each route calls one of these with typed values. They combine the pure domain with the store.
+
+Writes that race other writes are retried here, against a fresh read, a bounded number of times: a
+conditional write that fails because another one won is not the caller's fault (docs/design.md).
+"""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
+from scheduling.domain.booked import LONGEST_BOOKING, free_of
 from scheduling.domain.ids import appointment_start, is_doctor_id, new_appointment_id, new_doctor_id
 from scheduling.domain.merge_patch import apply_merge_patch
 from scheduling.domain.rules import check_opening_hours
@@ -15,11 +23,13 @@ from scheduling.domain.windows import optional_window, slot_window
 from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
+    ConcurrentUpdate,
     DoctorHasBookings,
     DoctorNotFound,
     FieldProblem,
     InvalidInput,
     PreconditionFailed,
+    StaleRecord,
     problems_from_pydantic,
 )
 from scheduling.models import (
@@ -32,86 +42,125 @@ from scheduling.models import (
     RescheduleRequest,
     Slot,
 )
-from scheduling.store import Page, SchedulingStore
+from scheduling.store import DoctorRecord, Page, SchedulingStore
+
+# A doctor write without If-Match re-reads and re-applies after each lost race; every lost race means another
+# write committed, so with up to this many concurrent writers of one doctor every one of them lands.
+DOCTOR_WRITE_ATTEMPTS = 16
+# A booking re-validates after the doctor's hours changed under it (or a transaction held the doctor's fence).
+BOOKING_ATTEMPTS = 5
+# Fields that decide which slots are published and where: changing any of them moves the booking fence.
+BOOKING_TERMS = frozenset({"timezone", "slot_minutes", "schedule", "overrides", "locations"})
+
+Versions = frozenset[int] | None  # the versions an If-Match accepts; None when the caller set no precondition
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _attempts(count: int) -> Iterator[int]:
+    """Attempt numbers, with a short jittered pause before each retry so racing callers fall out of step."""
+    for attempt in range(count):
+        if attempt:
+            time.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311  # jitter, not security
+        yield attempt
+
+
 # Doctors
-
-
-def etag(doctor: Doctor) -> str:
-    return f'"{doctor.version}"'
 
 
 def create_doctor(store: SchedulingStore, draft: DoctorIn) -> Doctor:
     check_opening_hours(draft)
     now = _now()
     doctor = Doctor(**draft.model_dump(), id=new_doctor_id(), created_at=now, updated_at=now, version=1)
-    store.create_doctor(doctor)
-    return doctor
+    return store.create_doctor(doctor).doctor
 
 
 def get_doctor(store: SchedulingStore, doctor_id: str) -> Doctor:
-    if not is_doctor_id(doctor_id):
-        raise DoctorNotFound(doctor_id)
-    return store.get_doctor(doctor_id)
+    return _doctor_record(store, doctor_id).doctor
 
 
 def list_doctors(store: SchedulingStore, limit: int, next_token: str | None) -> Page[Doctor]:
-    return store.list_doctors(limit, next_token)
+    page = store.list_doctors(limit, next_token)
+    return Page([record.doctor for record in page.items], page.next_token)
 
 
-def replace_doctor(store: SchedulingStore, doctor_id: str, draft: DoctorIn, if_match: str | None) -> Doctor:
+def replace_doctor(store: SchedulingStore, doctor_id: str, draft: DoctorIn, if_match: Versions) -> Doctor:
     check_opening_hours(draft)
-    current = get_doctor(store, doctor_id)
-    return _write_new_version(store, current, draft, if_match)
+    return _update_doctor(store, doctor_id, lambda _: draft, if_match)
 
 
-def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: str | None) -> Doctor:
+def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: Versions) -> Doctor:
     if not isinstance(patch, dict):
         raise InvalidInput([FieldProblem("body", "a merge patch must be a JSON object")])
-    current = get_doctor(store, doctor_id)
-    document = apply_merge_patch(current.model_dump(mode="json", include=set(DoctorIn.model_fields)), patch)
-    try:
-        draft = DoctorIn.model_validate(document)
-    except ValidationError as error:
-        raise InvalidInput(problems_from_pydantic(error.errors())) from None  # type: ignore[arg-type]
-    check_opening_hours(draft)
-    return _write_new_version(store, current, draft, if_match)
+
+    def patched(current: Doctor) -> DoctorIn:
+        document = apply_merge_patch(current.model_dump(mode="json", include=set(DoctorIn.model_fields)), patch)
+        try:
+            draft = DoctorIn.model_validate(document)
+        except ValidationError as error:
+            raise InvalidInput(problems_from_pydantic(error.errors())) from None  # type: ignore[arg-type]
+        check_opening_hours(draft)
+        return draft
+
+    return _update_doctor(store, doctor_id, patched, if_match)
 
 
-def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: str | None) -> None:
-    current = get_doctor(store, doctor_id)
-    _check_if_match(current, if_match)
-    if store.has_booking_from(doctor_id, _now()):
-        raise DoctorHasBookings(
-            f"Doctor '{doctor_id}' has future booked appointments; cancel them before deleting the doctor."
+def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) -> None:
+    """Fence first, then look: once the fence has moved no booking can commit, so the look is final."""
+    for _ in _attempts(DOCTOR_WRITE_ATTEMPTS):
+        current = _doctor_record(store, doctor_id)
+        _check_if_match(current.doctor, if_match)
+        try:
+            fenced = store.fence_doctor(current)
+            if store.has_booking_from(doctor_id, _now()):
+                raise DoctorHasBookings(
+                    f"Doctor '{doctor_id}' has future booked appointments; cancel them before deleting the doctor."
+                )
+            store.delete_doctor(fenced)
+            return
+        except StaleRecord:
+            continue
+    raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while being deleted; retry.")
+
+
+def _update_doctor(
+    store: SchedulingStore, doctor_id: str, change: Callable[[Doctor], DoctorIn], if_match: Versions
+) -> Doctor:
+    for _ in _attempts(DOCTOR_WRITE_ATTEMPTS):
+        current = _doctor_record(store, doctor_id)
+        _check_if_match(current.doctor, if_match)
+        draft = change(current.doctor)
+        updated = Doctor(
+            **draft.model_dump(),
+            id=current.doctor.id,
+            created_at=current.doctor.created_at,
+            updated_at=_now(),
+            version=current.doctor.version + 1,
         )
-    store.delete_doctor(doctor_id, current.version)
+        try:
+            store.replace_doctor(updated, current, move_fence=_booking_terms(updated) != _booking_terms(current.doctor))
+        except StaleRecord:
+            continue
+        return updated
+    raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while being updated; retry.")
 
 
-def _write_new_version(store: SchedulingStore, current: Doctor, draft: DoctorIn, if_match: str | None) -> Doctor:
-    _check_if_match(current, if_match)
-    updated = Doctor(
-        **draft.model_dump(),
-        id=current.id,
-        created_at=current.created_at,
-        updated_at=_now(),
-        version=current.version + 1,
-    )
-    store.replace_doctor(updated, current.version)  # conditional on the version just read
-    return updated
+def _booking_terms(doctor: Doctor) -> dict[str, Any]:
+    return doctor.model_dump(mode="json", include=set(BOOKING_TERMS))
 
 
-def _check_if_match(current: Doctor, if_match: str | None) -> None:
-    """`If-Match` must name the version just read (or be `*`); the write is then conditional on that version."""
-    if if_match is None or if_match.strip() == "*":
-        return
-    if etag(current) not in {tag.strip().removeprefix("W/") for tag in if_match.split(",")}:
-        raise PreconditionFailed(f"If-Match {if_match} does not match the current ETag {etag(current)}.")
+def _check_if_match(current: Doctor, if_match: Versions) -> None:
+    """`If-Match` must name the current version; the write is then conditional on that version."""
+    if if_match is not None and current.version not in if_match:
+        raise PreconditionFailed(f"The doctor's current version is {current.version}; If-Match named another.")
+
+
+def _doctor_record(store: SchedulingStore, doctor_id: str) -> DoctorRecord:
+    if not is_doctor_id(doctor_id):
+        raise DoctorNotFound(doctor_id)
+    return store.get_doctor(doctor_id)
 
 
 # Availability
@@ -125,11 +174,11 @@ def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to
     start = max(window.start, now)
     if start >= window.end:
         return []
-    booked = store.booked_slot_starts(doctor_id, start, window.end)
+    # A slot that starts inside the window may end after it, so bookings up to the longest slot past it count.
+    booked = store.booked_intervals(doctor_id, start, window.end + LONGEST_BOOKING, LONGEST_BOOKING)
     return [
         Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone))
-        for slot in published_slots(doctor, start, window.end)
-        if slot.start not in booked
+        for slot in free_of(published_slots(doctor, start, window.end), booked)
     ]
 
 
@@ -137,12 +186,16 @@ def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to
 
 
 def book(store: SchedulingStore, doctor_id: str, request: BookingRequest) -> Appointment:
-    doctor = get_doctor(store, doctor_id)
-    now = _now()
-    _check_bookable(doctor, request.start, request.location, now)
-    appointment = _new_appointment(doctor, request.start, request.location, request.patient, now)
-    store.book(appointment)
-    return appointment.in_own_timezone()
+    for _ in _attempts(BOOKING_ATTEMPTS):
+        current = _doctor_record(store, doctor_id)
+        now = _now()
+        _check_bookable(current.doctor, request.start, request.location, now)
+        appointment = _new_appointment(current.doctor, request.start, request.location, request.patient, now)
+        try:
+            return store.book(appointment, current.fence, LONGEST_BOOKING).in_own_timezone()
+        except StaleRecord:
+            continue  # the hours changed under us: validate again against what is stored now
+    raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while booking; retry.")
 
 
 def get_appointment(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
@@ -167,35 +220,39 @@ def list_appointments(
 
 
 def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: str | None) -> Appointment:
-    """Cancel once; asking again answers the cancelled appointment unchanged."""
+    """Cancel once; asking again (or an SDK retry of our own write) answers the stored cancellation unchanged."""
     appointment = get_appointment(store, doctor_id, appointment_id)
     if appointment.status == "cancelled":
         return appointment
     cancelled = appointment.model_copy(update={"status": "cancelled", "cancelled_at": _now(), "cancel_reason": reason})
     try:
-        store.cancel(cancelled)
+        return store.cancel(cancelled).in_own_timezone()
     except AppointmentNotActive:
-        # A concurrent cancel (or reschedule) got there first: answer what it stored.
         return get_appointment(store, doctor_id, appointment_id)
-    return cancelled
 
 
 def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, request: RescheduleRequest) -> Appointment:
     old = get_appointment(store, doctor_id, appointment_id)
     if old.status != "booked":
         raise AppointmentNotActive(f"Appointment '{appointment_id}' is cancelled and cannot be rescheduled.")
-    doctor = get_doctor(store, doctor_id)
-    now = _now()
     location = request.location or old.location
-    _check_bookable(doctor, request.start, location, now)
-    if request.start == old.start:
-        raise InvalidInput([FieldProblem("start", "is the appointment's current slot; choose another slot")])
-    new = _new_appointment(doctor, request.start, location, old.patient, now).model_copy(update={"replaces": old.id})
-    cancelled_old = old.model_copy(
-        update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}
-    )
-    store.reschedule(new, cancelled_old)
-    return new.in_own_timezone()
+    for _ in _attempts(BOOKING_ATTEMPTS):
+        current = _doctor_record(store, doctor_id)
+        now = _now()
+        _check_bookable(current.doctor, request.start, location, now)
+        if request.start == old.start:
+            raise InvalidInput([FieldProblem("start", "is the appointment's current slot; choose another slot")])
+        new = _new_appointment(current.doctor, request.start, location, old.patient, now).model_copy(
+            update={"replaces": old.id}
+        )
+        cancelled_old = old.model_copy(
+            update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}
+        )
+        try:
+            return store.reschedule(new, cancelled_old, current.fence, LONGEST_BOOKING).in_own_timezone()
+        except StaleRecord:
+            continue
+    raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while rescheduling; retry.")
 
 
 def _check_bookable(doctor: Doctor, start: datetime, location: str, now: datetime) -> None:

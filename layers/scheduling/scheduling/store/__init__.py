@@ -1,0 +1,37 @@
+"""The only package that talks to DynamoDB: keys, items, conditional writes, pagination and error translation.
+
+- `client`        the boto3 client (one per container) and failure translation
+- `keys`          the key layout
+- `items`         stored items <-> models
+- `tokens`        pagination tokens
+- `doctors`       doctor profile and booking fence writes
+- `appointments`  bookings, cancellations, reads and lists
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scheduling.config import Settings
+from scheduling.store.appointments import AppointmentItems
+from scheduling.store.client import dynamodb_client
+from scheduling.store.doctors import DoctorItems
+from scheduling.store.items import DoctorRecord
+from scheduling.store.page import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+__all__ = ["DoctorRecord", "Page", "SchedulingStore", "dynamodb_client", "store_for"]
+
+
+class SchedulingStore(DoctorItems, AppointmentItems):
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self._table = table_name
+        self._client = client
+
+
+def store_for(settings: Settings) -> SchedulingStore:
+    """A light wrapper around the one client per container (`dynamodb_client` is cached, not the store, so a
+    test that swaps the client gets a store on the new one)."""
+    return SchedulingStore(settings.table_name, dynamodb_client(settings.dynamodb_endpoint_url))

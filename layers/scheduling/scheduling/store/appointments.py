@@ -1,0 +1,260 @@
+"""Appointment items: bookings fenced by the doctor's booking fence, cancellations, reads and lists.
+
+Why a booking cannot overlap another (docs/design.md, "No overlap, no orphan, no ghost"):
+- the slot key `SLOT#<start>` is unique, so two bookings of one start never both commit;
+- the transaction also checks the doctor's fence, which moves whenever the bookable hours change and before
+  a delete; so a booking commits only against the hours it was validated against, and only while the doctor
+  exists. Bookings made under older hours are then frozen, and the consistent Query before the write sees
+  every one of them that could overlap; bookings under the same hours use one grid of non-overlapping slots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from scheduling.domain.booked import BookedInterval
+from scheduling.errors import AppointmentNotActive, AppointmentNotFound, DoctorNotFound, SlotTaken, StaleRecord
+from scheduling.models import Appointment, AppointmentStatus
+from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
+from scheduling.store.items import booked_item, cancelled_item, deserialize, to_appointment
+from scheduling.store.keys import (
+    BY_START_INDEX,
+    ONE_SECOND,
+    SLOT_PREFIX,
+    appointment_lsi_sk,
+    doctor_pk,
+    fence_key,
+    key,
+    parse_utc,
+    slot_sk,
+    utc_key,
+)
+from scheduling.store.page import Page
+from scheduling.store.tokens import decode_token, encode_token
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+class AppointmentItems:
+    _table: str
+    _client: DynamoDBClient
+
+    def booked_intervals(
+        self, doctor_id: str, start: datetime, end: datetime, longest: timedelta
+    ) -> list[BookedInterval]:
+        """Booked appointments that overlap `[start, end)`, ascending: one consistent Query (plus pages past
+        1 MB). Bookings are at most `longest` long, so only starts from `start - longest` can reach in."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": doctor_pk(doctor_id)},
+                ":first": {"S": slot_sk(start - longest + ONE_SECOND)},
+                ":last": {"S": slot_sk(end - ONE_SECOND)},  # BETWEEN is inclusive; keys have whole seconds
+            },
+            "ProjectionExpression": "SK, #end, appointment_id",
+            "ExpressionAttributeNames": {"#end": "end"},
+            "ConsistentRead": True,
+        }
+        booked = []
+        with translated():
+            for item in self._paginate(query):
+                interval = BookedInterval(
+                    parse_utc(item["SK"]["S"].removeprefix(SLOT_PREFIX)),
+                    parse_utc(item["end"]["S"]),
+                    item["appointment_id"]["S"],
+                )
+                if interval.end > start:
+                    booked.append(interval)
+        return booked
+
+    def has_booking_from(self, doctor_id: str, start: datetime) -> bool:
+        with translated():
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="PK = :pk AND SK BETWEEN :first AND :last",
+                ExpressionAttributeValues={
+                    ":pk": {"S": doctor_pk(doctor_id)},
+                    ":first": {"S": slot_sk(start)},
+                    ":last": {"S": f"{SLOT_PREFIX}~"},
+                },
+                ProjectionExpression="SK",
+                Limit=1,
+                ConsistentRead=True,
+            )
+        return bool(response["Items"])
+
+    def book(self, appointment: Appointment, fence: int, longest: timedelta) -> Appointment:
+        """Book if nothing overlaps and the doctor's fence is still `fence`; answers the stored appointment."""
+        self._refuse_overlaps(appointment, longest, moving=None)
+        items = [self._fence_check(appointment.doctor_id, fence), self._slot_put(appointment)]
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as error:
+                self._raise_booking_failure(error, appointment)
+        return appointment
+
+    def reschedule(self, new: Appointment, cancelled_old: Appointment, fence: int, longest: timedelta) -> Appointment:
+        """Book the new slot and cancel the old appointment in one fenced transaction."""
+        self._refuse_overlaps(new, longest, moving=cancelled_old.id)
+        items = [
+            self._fence_check(new.doctor_id, fence),
+            self._slot_put(new),
+            *self._cancel_items(cancelled_old),
+        ]
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as error:
+                if condition_failed(error, 2) and not _is_own(failed_item(error, 1), new):
+                    raise AppointmentNotActive(f"Appointment '{cancelled_old.id}' is no longer booked.") from error
+                self._raise_booking_failure(error, new)
+        return new
+
+    def cancel(self, cancelled: Appointment) -> Appointment:
+        """Free the slot and keep the cancelled record, atomically. Answers the stored cancelled record: ours,
+        or the one an earlier attempt of ours (a retried write) or a concurrent cancel stored."""
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=self._cancel_items(cancelled))
+            except self._client.exceptions.TransactionCanceledException as error:
+                stored_cancel = failed_item(error, 1)
+                if stored_cancel:
+                    return to_appointment(stored_cancel)
+                if condition_failed(error, 0):
+                    raise AppointmentNotActive(f"Appointment '{cancelled.id}' is no longer booked.") from error
+                raise
+        return cancelled
+
+    def get_appointment(self, doctor_id: str, appointment_id: str, start: datetime) -> Appointment:
+        """The booked or cancelled appointment: both share one LSI key, and only one of them exists."""
+        with translated():
+            response = self._client.query(
+                TableName=self._table,
+                IndexName=BY_START_INDEX,
+                KeyConditionExpression="PK = :pk AND LSI1SK = :sk",
+                ExpressionAttributeValues={
+                    ":pk": {"S": doctor_pk(doctor_id)},
+                    ":sk": {"S": appointment_lsi_sk(start, appointment_id)},
+                },
+                ConsistentRead=True,
+            )
+        if not response["Items"]:
+            raise AppointmentNotFound(doctor_id, appointment_id)
+        return to_appointment(response["Items"][0])
+
+    def list_appointments(
+        self,
+        doctor_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        status: AppointmentStatus | None,
+        limit: int,
+        next_token: str | None,
+    ) -> Page[Appointment]:
+        values: dict[str, Any] = {
+            ":pk": {"S": doctor_pk(doctor_id)},
+            ":first": {"S": f"APPT#{utc_key(start)}" if start else "APPT#"},
+            ":last": {"S": f"APPT#{utc_key(end - ONE_SECOND)}#~" if end else "APPT#~"},
+        }
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_START_INDEX,
+            "KeyConditionExpression": "PK = :pk AND LSI1SK BETWEEN :first AND :last",
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        if status:
+            query["FilterExpression"] = "#status = :status"
+            query["ExpressionAttributeNames"] = {"#status": "status"}
+            values[":status"] = {"S": status}
+        if next_token:
+            query["ExclusiveStartKey"] = decode_token(next_token, {"PK", "SK", "LSI1SK"}, {"PK": doctor_pk(doctor_id)})
+        with translated():
+            response = self._client.query(**query)
+        return Page(
+            [to_appointment(item) for item in response["Items"]],
+            encode_token(response.get("LastEvaluatedKey")),
+        )
+
+    def _refuse_overlaps(self, appointment: Appointment, longest: timedelta, moving: str | None) -> None:
+        for booked in self.booked_intervals(appointment.doctor_id, appointment.start, appointment.end, longest):
+            if booked.appointment_id != moving:
+                raise SlotTaken(appointment.doctor_id, booked.start)
+
+    def _fence_check(self, doctor_id: str, fence: int) -> TransactWriteItemTypeDef:
+        return {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": fence_key(doctor_id),
+                "ConditionExpression": "fence = :fence",
+                "ExpressionAttributeValues": {":fence": {"N": str(fence)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _slot_put(self, appointment: Appointment) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": booked_item(appointment),
+                "ConditionExpression": "attribute_not_exists(PK)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _cancel_items(self, cancelled: Appointment) -> list[TransactWriteItemTypeDef]:
+        return [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": key(doctor_pk(cancelled.doctor_id), slot_sk(cancelled.start)),
+                    "ConditionExpression": "appointment_id = :id",
+                    "ExpressionAttributeValues": {":id": {"S": cancelled.id}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": cancelled_item(cancelled),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        ]
+
+    def _raise_booking_failure(self, error: ClientError, appointment: Appointment) -> None:
+        """Items 0 and 1 are the fence check and the slot put. If the slot holds this very appointment, an
+        earlier attempt of this call (retried by the SDK after a lost answer) committed it: that is success."""
+        stored = failed_item(error, 1)
+        if _is_own(stored, appointment):
+            return
+        if stored is not None:
+            raise SlotTaken(appointment.doctor_id, appointment.start) from error
+        if condition_failed(error, 0):
+            if not failed_item(error, 0):
+                raise DoctorNotFound(appointment.doctor_id) from error
+            raise StaleRecord(f"Doctor '{appointment.doctor_id}' changed while booking.") from error
+        if only_conflicts(error):
+            raise StaleRecord(f"Doctor '{appointment.doctor_id}' is being booked by another request.") from error
+        raise error
+
+    def _paginate(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        while True:
+            response = self._client.query(**query)
+            yield from response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return
+            query = {**query, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
+def _is_own(stored: dict[str, Any] | None, appointment: Appointment) -> bool:
+    return bool(stored) and deserialize(stored or {}).get("appointment_id") == appointment.id

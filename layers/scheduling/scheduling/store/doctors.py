@@ -1,0 +1,180 @@
+"""Doctor items: the profile and its booking fence, always written together when the fence moves."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from scheduling.errors import DoctorNotFound, ServiceUnavailable, StaleRecord
+from scheduling.models import Doctor
+from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
+from scheduling.store.items import DoctorRecord, doctor_item, fence_item, to_doctor_record
+from scheduling.store.keys import BY_NAME_INDEX, DOCTORS_PARTITION, fence_key, profile_key
+from scheduling.store.page import Page
+from scheduling.store.tokens import decode_token, encode_token
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+# The profile is replaced only if nobody wrote it since it was read (version) and no delete has fenced it.
+_UNCHANGED = "attribute_exists(PK) AND version = :version AND fence = :fence"
+
+
+class DoctorItems:
+    _table: str
+    _client: DynamoDBClient
+
+    def create_doctor(self, doctor: Doctor) -> DoctorRecord:
+        record = DoctorRecord(doctor, fence=1)
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": doctor_item(doctor, 1),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": fence_item(doctor.id, 1),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as error:
+                # Ids are random 128-bit values: a collision means a bug, not a user error.
+                raise RuntimeError(f"doctor id {doctor.id} already exists") from error
+        return record
+
+    def get_doctor(self, doctor_id: str) -> DoctorRecord:
+        with translated():
+            response = self._client.get_item(TableName=self._table, Key=profile_key(doctor_id), ConsistentRead=True)
+        if "Item" not in response:
+            raise DoctorNotFound(doctor_id)
+        return to_doctor_record(response["Item"])
+
+    def replace_doctor(self, doctor: Doctor, current: DoctorRecord, *, move_fence: bool) -> DoctorRecord:
+        """Write `doctor` if the stored one is still `current`. Moving the fence makes every booking validated
+        against `current` fail at commit, so a booking never commits against hours that are gone."""
+        fence = current.fence + 1 if move_fence else current.fence
+        put: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self._table,
+                "Item": doctor_item(doctor, fence),
+                "ConditionExpression": _UNCHANGED,
+                "ExpressionAttributeValues": _expected(current),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        if not move_fence:
+            with translated():
+                try:
+                    self._client.put_item(**put["Put"])
+                except self._client.exceptions.ConditionalCheckFailedException as error:
+                    stored: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
+                    raise _missing_or_stale(doctor.id, stored) from error
+            return DoctorRecord(doctor, fence)
+        self._write_with_fence([put, _fence_move(self._table, doctor.id, current.fence, fence)], doctor.id)
+        return DoctorRecord(doctor, fence)
+
+    def fence_doctor(self, current: DoctorRecord) -> DoctorRecord:
+        """Move the fence without changing the doctor: bookings in flight fail, later ones see the new fence."""
+        doctor_id = current.doctor.id
+        fence = current.fence + 1
+        update: TransactWriteItemTypeDef = {
+            "Update": {
+                "TableName": self._table,
+                "Key": profile_key(doctor_id),
+                "UpdateExpression": "SET fence = :next",
+                "ConditionExpression": _UNCHANGED,
+                "ExpressionAttributeValues": {**_expected(current), ":next": {"N": str(fence)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        self._write_with_fence([update, _fence_move(self._table, doctor_id, current.fence, fence)], doctor_id)
+        return DoctorRecord(current.doctor, fence)
+
+    def delete_doctor(self, current: DoctorRecord) -> None:
+        doctor_id = current.doctor.id
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": profile_key(doctor_id),
+                    "ConditionExpression": _UNCHANGED,
+                    "ExpressionAttributeValues": _expected(current),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": fence_key(doctor_id),
+                    "ConditionExpression": "fence = :fence",
+                    "ExpressionAttributeValues": {":fence": {"N": str(current.fence)}},
+                }
+            },
+        ]
+        self._write_with_fence(items, doctor_id)
+
+    def list_doctors(self, limit: int, next_token: str | None) -> Page[DoctorRecord]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_NAME_INDEX,
+            "KeyConditionExpression": "GSI1PK = :doctors",
+            "ExpressionAttributeValues": {":doctors": {"S": DOCTORS_PARTITION}},
+            "Limit": limit,
+        }
+        if next_token:
+            query["ExclusiveStartKey"] = decode_token(
+                next_token, {"PK", "SK", "GSI1PK", "GSI1SK"}, {"GSI1PK": DOCTORS_PARTITION}
+            )
+        with translated():
+            response = self._client.query(**query)
+        return Page(
+            [to_doctor_record(item) for item in response["Items"]],
+            encode_token(response.get("LastEvaluatedKey")),
+        )
+
+    def _write_with_fence(self, items: list[TransactWriteItemTypeDef], doctor_id: str) -> None:
+        """Item 0 is the profile; a failed condition there means the doctor is gone or changed."""
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as error:
+                raise _transaction_failure(doctor_id, error) from error
+
+
+def _expected(current: DoctorRecord) -> dict[str, Any]:
+    return {":version": {"N": str(current.doctor.version)}, ":fence": {"N": str(current.fence)}}
+
+
+def _fence_move(table: str, doctor_id: str, current: int, moved: int) -> TransactWriteItemTypeDef:
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": fence_item(doctor_id, moved),
+            "ConditionExpression": "fence = :fence",
+            "ExpressionAttributeValues": {":fence": {"N": str(current)}},
+        }
+    }
+
+
+def _transaction_failure(doctor_id: str, error: ClientError) -> Exception:
+    if condition_failed(error, 0):
+        return _missing_or_stale(doctor_id, failed_item(error, 0))
+    if only_conflicts(error) or condition_failed(error, 1):
+        return StaleRecord(f"Doctor '{doctor_id}' is being changed by another request.")
+    return ServiceUnavailable("The database is busy; retry later.")
+
+
+def _missing_or_stale(doctor_id: str, stored: dict[str, Any] | None) -> Exception:
+    if not stored:
+        return DoctorNotFound(doctor_id)
+    return StaleRecord(f"Doctor '{doctor_id}' has changed since it was read.")

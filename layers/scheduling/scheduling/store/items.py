@@ -1,0 +1,97 @@
+"""Items as stored: API models in, DynamoDB attribute maps out, and back. Key and index attributes live here only.
+
+A stored attribute keeps its name even if an API field is renamed: `_STORED_AS` is the one place to map them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import BaseModel
+
+from scheduling.models import Appointment, Doctor
+from scheduling.store.keys import (
+    DOCTORS_PARTITION,
+    FENCE,
+    PROFILE,
+    appointment_lsi_sk,
+    cancelled_sk,
+    doctor_pk,
+    slot_sk,
+    utc_key,
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+@dataclass(frozen=True)
+class DoctorRecord:
+    """A stored doctor and its booking fence: bookings commit only while the fence still has this value."""
+
+    doctor: Doctor
+    fence: int
+
+
+def serialize(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in attributes.items() if value is not None}
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def doctor_item(doctor: Doctor, fence: int) -> dict[str, Any]:
+    return serialize(
+        {
+            "PK": doctor_pk(doctor.id),
+            "SK": PROFILE,
+            "GSI1PK": DOCTORS_PARTITION,
+            "GSI1SK": f"{doctor.name.casefold()}#{doctor.id}",
+            "kind": "doctor",
+            "version": doctor.version,
+            "fence": fence,
+            **doctor.model_dump(mode="json"),
+        }
+    )
+
+
+def fence_item(doctor_id: str, fence: int) -> dict[str, Any]:
+    """Kept small on purpose: every booking's transaction checks it, and a check costs by item size."""
+    return serialize({"PK": doctor_pk(doctor_id), "SK": FENCE, "kind": "fence", "fence": fence})
+
+
+def to_doctor_record(item: dict[str, Any]) -> DoctorRecord:
+    attributes = deserialize(item)
+    return DoctorRecord(Doctor.model_validate(_model_fields(Doctor, attributes)), int(attributes.get("fence", 1)))
+
+
+def booked_item(appointment: Appointment) -> dict[str, Any]:
+    return serialize({**_appointment_attributes(appointment), "SK": slot_sk(appointment.start)})
+
+
+def cancelled_item(appointment: Appointment) -> dict[str, Any]:
+    return serialize({**_appointment_attributes(appointment), "SK": cancelled_sk(appointment.start, appointment.id)})
+
+
+def to_appointment(item: dict[str, Any]) -> Appointment:
+    return Appointment.model_validate(_model_fields(Appointment, deserialize(item))).in_own_timezone()
+
+
+def _appointment_attributes(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "PK": doctor_pk(appointment.doctor_id),
+        "LSI1SK": appointment_lsi_sk(appointment.start, appointment.id),
+        "kind": "appointment",
+        "appointment_id": appointment.id,
+        **appointment.model_dump(mode="json", exclude={"start", "end"}),
+        "start": utc_key(appointment.start),
+        "end": utc_key(appointment.end),
+    }
+
+
+def _model_fields(model: type[BaseModel], attributes: dict[str, Any]) -> dict[str, Any]:
+    """Drop key and index attributes; numbers come back as Decimal, which pydantic turns into int."""
+    return {name: value for name, value in attributes.items() if name in model.model_fields}

@@ -1,0 +1,58 @@
+"""Key layout (docs/data-model.md). All items of a doctor live under one partition `DOCTOR#<id>`:
+- `PROFILE`                          the doctor; GSI1 (`DOCTORS`, `<name>#<id>`) lists doctors by name
+- `FENCE`                            the doctor's booking fence (a small counter every booking checks)
+- `SLOT#<start UTC>`                 a booked appointment; the key itself makes the slot start unique
+- `CANCELLED#<start UTC>#<appt id>`  a cancelled appointment, kept forever
+Both appointment kinds carry LSI1SK `APPT#<start UTC>#<appt id>`, so one Query lists or finds them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+ONE_SECOND = timedelta(seconds=1)
+PROFILE = "PROFILE"
+FENCE = "FENCE"
+SLOT_PREFIX = "SLOT#"
+DOCTORS_PARTITION = "DOCTORS"
+BY_NAME_INDEX = "GSI1"
+BY_START_INDEX = "LSI1"
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_key(instant: datetime) -> str:
+    """Fixed-width UTC text, so keys sort in time order."""
+    return instant.astimezone(UTC).strftime(_UTC_FORMAT)
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, _UTC_FORMAT).replace(tzinfo=UTC)
+
+
+def doctor_pk(doctor_id: str) -> str:
+    return f"DOCTOR#{doctor_id}"
+
+
+def slot_sk(start: datetime) -> str:
+    return f"{SLOT_PREFIX}{utc_key(start)}"
+
+
+def cancelled_sk(start: datetime, appointment_id: str) -> str:
+    return f"CANCELLED#{utc_key(start)}#{appointment_id}"
+
+
+def appointment_lsi_sk(start: datetime, appointment_id: str) -> str:
+    return f"APPT#{utc_key(start)}#{appointment_id}"
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def profile_key(doctor_id: str) -> dict[str, Any]:
+    return key(doctor_pk(doctor_id), PROFILE)
+
+
+def fence_key(doctor_id: str) -> dict[str, Any]:
+    return key(doctor_pk(doctor_id), FENCE)

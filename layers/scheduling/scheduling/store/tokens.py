@@ -1,0 +1,35 @@
+"""Pagination tokens: the last evaluated key, opaque to callers, accepted only for the query that issued it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from scheduling.errors import FieldProblem, InvalidInput
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps({name: value["S"] for name, value in last_key.items()}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_token(token: str, names: set[str], fixed: dict[str, str]) -> dict[str, Any]:
+    """Accept only tokens this API could have issued for this very query."""
+    invalid = InvalidInput([FieldProblem("next_token", "is not a token this API issued for this list")])
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise invalid from None
+    valid = (
+        isinstance(decoded, dict)
+        and set(decoded) == names
+        and all(isinstance(value, str) and 0 < len(value) <= 1024 for value in decoded.values())
+        and all(decoded[name] == value for name, value in fixed.items())
+    )
+    if not valid:
+        raise invalid
+    return {name: {"S": value} for name, value in decoded.items()}
