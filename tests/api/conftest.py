@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
 from local.process import free_port, start_runner
+from local.template import load_template, table_names
+
+EMBEDDED_DYNAMODB = re.compile(r"DynamoDB: embedded \(moto, in memory, at (http://127\.0\.0\.1:\d+)\)")
 
 
 class Api:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, dynamodb_url: str | None = None) -> None:
         self.base_url = base_url
         self.session = requests.Session()
+        self.dynamodb_url = dynamodb_url
+
+    def stored_items(self, doctor_id: str) -> list[dict[str, Any]]:
+        """Every item of a doctor's partition, read straight from the runner's embedded DynamoDB: what is
+        stored, whatever the API would answer (e.g. after the doctor was deleted). One Query per page."""
+        assert self.dynamodb_url, "the runner did not say where its embedded DynamoDB is"
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=self.dynamodb_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # moto's, not a secret
+        )
+        table = table_names(load_template())["SchedulingTable"]
+        paginator = client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"DOCTOR#{doctor_id}"}},
+            ConsistentRead=True,
+        )
+        return [item for page in pages for item in page["Items"]]
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.session.request(method, f"{self.base_url}{path}", timeout=30, **kwargs)
@@ -31,8 +64,9 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     port = free_port()
     log = tmp_path_factory.mktemp("runner") / "runner.log"
     process = start_runner(port, log, "--no-seed")
+    found = EMBEDDED_DYNAMODB.search(log.read_text())
     try:
-        yield Api(f"http://127.0.0.1:{port}")
+        yield Api(f"http://127.0.0.1:{port}", found.group(1) if found else None)
     finally:
         process.terminate()
         process.wait(timeout=10)

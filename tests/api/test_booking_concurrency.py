@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -14,6 +12,7 @@ import pytest
 import requests
 
 from tests.api.conftest import Api
+from tests.api.together import simultaneously
 
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIRST_SLOT = datetime.fromisoformat("2035-06-04T09:00:00+00:00")
@@ -37,18 +36,6 @@ def doctor_id(api: Api) -> str:
     )
     assert answer.status_code == 201
     return str(answer.json()["id"])
-
-
-def simultaneously(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:
-    """Start every call at the same moment, each on its own thread and connection."""
-    gate = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], requests.Response]) -> requests.Response:
-        gate.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def booking(api: Api, doctor_id: str, start: str, location: str = "North Wing") -> Callable[[], requests.Response]:

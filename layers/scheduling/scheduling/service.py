@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,6 +52,11 @@ DOCTOR_WRITE_ATTEMPTS = 16
 BOOKING_ATTEMPTS = 5
 # Fields that decide which slots are published and where: changing any of them moves the booking fence.
 BOOKING_TERMS = frozenset({"timezone", "slot_minutes", "schedule", "overrides", "locations"})
+
+# A delete closes the doctor to bookings for this long; if it dies half-way, bookings resume afterwards. It
+# finishes only with this much of the lease left, which absorbs clock skew between Lambda instances.
+DELETE_LEASE = timedelta(seconds=30)
+DELETE_LEASE_MARGIN = timedelta(seconds=10)
 
 Versions = frozenset[int] | None  # the versions an If-Match accepts; None when the caller set no precondition
 
@@ -108,17 +114,21 @@ def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: V
 
 
 def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) -> None:
-    """Fence first, then look: once the fence has moved no booking can commit, so the look is final."""
+    """Close the doctor to bookings first (a short lease), then look: while it is closed no booking can commit,
+    so an empty look is final and the delete that follows leaves no booking behind."""
     for _ in _attempts(DOCTOR_WRITE_ATTEMPTS):
         current = _doctor_record(store, doctor_id)
         _check_if_match(current.doctor, if_match)
+        until = _now() + DELETE_LEASE
         try:
-            fenced = store.fence_doctor(current)
+            closed = store.close_doctor(current, until)
             if store.has_booking_from(doctor_id, _now()):
+                with suppress(StaleRecord):
+                    store.reopen_doctor(closed)
                 raise DoctorHasBookings(
                     f"Doctor '{doctor_id}' has future booked appointments; cancel them before deleting the doctor."
                 )
-            store.delete_doctor(fenced)
+            store.delete_doctor(closed, until, not_after=_now() + DELETE_LEASE_MARGIN)
             return
         except StaleRecord:
             continue

@@ -93,7 +93,7 @@ class AppointmentItems:
     def book(self, appointment: Appointment, fence: int, longest: timedelta) -> Appointment:
         """Book if nothing overlaps and the doctor's fence is still `fence`; answers the stored appointment."""
         self._refuse_overlaps(appointment, longest, moving=None)
-        items = [self._fence_check(appointment.doctor_id, fence), self._slot_put(appointment)]
+        items = [self._fence_check(appointment, fence), self._slot_put(appointment)]
         with translated():
             try:
                 self._client.transact_write_items(TransactItems=items)
@@ -105,7 +105,7 @@ class AppointmentItems:
         """Book the new slot and cancel the old appointment in one fenced transaction."""
         self._refuse_overlaps(new, longest, moving=cancelled_old.id)
         items = [
-            self._fence_check(new.doctor_id, fence),
+            self._fence_check(new, fence),
             self._slot_put(new),
             *self._cancel_items(cancelled_old),
         ]
@@ -190,13 +190,17 @@ class AppointmentItems:
             if booked.appointment_id != moving:
                 raise SlotTaken(appointment.doctor_id, booked.start)
 
-    def _fence_check(self, doctor_id: str, fence: int) -> TransactWriteItemTypeDef:
+    def _fence_check(self, appointment: Appointment, fence: int) -> TransactWriteItemTypeDef:
+        """The doctor still publishes the hours the booking was checked against, and no delete holds it."""
         return {
             "ConditionCheck": {
                 "TableName": self._table,
-                "Key": fence_key(doctor_id),
-                "ConditionExpression": "fence = :fence",
-                "ExpressionAttributeValues": {":fence": {"N": str(fence)}},
+                "Key": fence_key(appointment.doctor_id),
+                "ConditionExpression": "fence = :fence AND (attribute_not_exists(closed_until) OR closed_until < :now)",
+                "ExpressionAttributeValues": {
+                    ":fence": {"N": str(fence)},
+                    ":now": {"S": utc_key(appointment.created_at)},
+                },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }

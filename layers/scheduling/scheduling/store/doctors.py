@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -10,7 +11,7 @@ from scheduling.errors import DoctorNotFound, ServiceUnavailable, StaleRecord
 from scheduling.models import Doctor
 from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
 from scheduling.store.items import DoctorRecord, doctor_item, fence_item, to_doctor_record
-from scheduling.store.keys import BY_NAME_INDEX, DOCTORS_PARTITION, fence_key, profile_key
+from scheduling.store.keys import BY_NAME_INDEX, DOCTORS_PARTITION, fence_key, profile_key, utc_key
 from scheduling.store.page import Page
 from scheduling.store.tokens import decode_token, encode_token
 
@@ -83,32 +84,40 @@ class DoctorItems:
         self._write_with_fence([put, _fence_move(self._table, doctor.id, current.fence, fence)], doctor.id)
         return DoctorRecord(doctor, fence)
 
-    def fence_doctor(self, current: DoctorRecord) -> DoctorRecord:
-        """Move the fence without changing the doctor: bookings in flight fail, later ones see the new fence."""
+    def close_doctor(self, current: DoctorRecord, until: datetime) -> DoctorRecord:
+        """Move the fence and close it until `until` (a delete's lease): bookings in flight fail, and no new
+        booking commits while the lease runs, so what a delete then reads of the bookings is final."""
         doctor_id = current.doctor.id
-        fence = current.fence + 1
-        update: TransactWriteItemTypeDef = {
-            "Update": {
-                "TableName": self._table,
-                "Key": profile_key(doctor_id),
-                "UpdateExpression": "SET fence = :next",
-                "ConditionExpression": _UNCHANGED,
-                "ExpressionAttributeValues": {**_expected(current), ":next": {"N": str(fence)}},
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
-        self._write_with_fence([update, _fence_move(self._table, doctor_id, current.fence, fence)], doctor_id)
-        return DoctorRecord(current.doctor, fence)
+        closed = DoctorRecord(current.doctor, current.fence + 1)
+        self._write_with_fence(
+            [
+                self._set_profile_fence(current, closed.fence),
+                _fence_move(self._table, doctor_id, current.fence, closed.fence, closed_until=until),
+            ],
+            doctor_id,
+        )
+        return closed
 
-    def delete_doctor(self, current: DoctorRecord) -> None:
-        doctor_id = current.doctor.id
+    def reopen_doctor(self, closed: DoctorRecord) -> None:
+        """End a delete's lease early (the delete was refused); a failure is harmless, the lease runs out."""
+        doctor_id = closed.doctor.id
+        reopened = closed.fence + 1
+        self._write_with_fence(
+            [self._set_profile_fence(closed, reopened), _fence_move(self._table, doctor_id, closed.fence, reopened)],
+            doctor_id,
+        )
+
+    def delete_doctor(self, closed: DoctorRecord, until: datetime, not_after: datetime) -> None:
+        """Delete the profile and fence closed by `close_doctor`, only while that lease still has a margin
+        left (`until` > `not_after`): a lease that ran out may have let a booking in."""
+        doctor_id = closed.doctor.id
         items: list[TransactWriteItemTypeDef] = [
             {
                 "Delete": {
                     "TableName": self._table,
                     "Key": profile_key(doctor_id),
                     "ConditionExpression": _UNCHANGED,
-                    "ExpressionAttributeValues": _expected(current),
+                    "ExpressionAttributeValues": _expected(closed),
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
@@ -116,12 +125,28 @@ class DoctorItems:
                 "Delete": {
                     "TableName": self._table,
                     "Key": fence_key(doctor_id),
-                    "ConditionExpression": "fence = :fence",
-                    "ExpressionAttributeValues": {":fence": {"N": str(current.fence)}},
+                    "ConditionExpression": "fence = :fence AND closed_until = :until AND closed_until > :margin",
+                    "ExpressionAttributeValues": {
+                        ":fence": {"N": str(closed.fence)},
+                        ":until": {"S": utc_key(until)},
+                        ":margin": {"S": utc_key(not_after)},
+                    },
                 }
             },
         ]
         self._write_with_fence(items, doctor_id)
+
+    def _set_profile_fence(self, current: DoctorRecord, fence: int) -> TransactWriteItemTypeDef:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": profile_key(current.doctor.id),
+                "UpdateExpression": "SET fence = :next",
+                "ConditionExpression": _UNCHANGED,
+                "ExpressionAttributeValues": {**_expected(current), ":next": {"N": str(fence)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
 
     def list_doctors(self, limit: int, next_token: str | None) -> Page[DoctorRecord]:
         query: dict[str, Any] = {
@@ -155,11 +180,13 @@ def _expected(current: DoctorRecord) -> dict[str, Any]:
     return {":version": {"N": str(current.doctor.version)}, ":fence": {"N": str(current.fence)}}
 
 
-def _fence_move(table: str, doctor_id: str, current: int, moved: int) -> TransactWriteItemTypeDef:
+def _fence_move(
+    table: str, doctor_id: str, current: int, moved: int, closed_until: datetime | None = None
+) -> TransactWriteItemTypeDef:
     return {
         "Put": {
             "TableName": table,
-            "Item": fence_item(doctor_id, moved),
+            "Item": fence_item(doctor_id, moved, closed_until),
             "ConditionExpression": "fence = :fence",
             "ExpressionAttributeValues": {":fence": {"N": str(current)}},
         }

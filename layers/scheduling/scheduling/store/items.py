@@ -6,6 +6,7 @@ A stored attribute keeps its name even if an API field is renamed: `_STORED_AS` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -58,9 +59,18 @@ def doctor_item(doctor: Doctor, fence: int) -> dict[str, Any]:
     )
 
 
-def fence_item(doctor_id: str, fence: int) -> dict[str, Any]:
-    """Kept small on purpose: every booking's transaction checks it, and a check costs by item size."""
-    return serialize({"PK": doctor_pk(doctor_id), "SK": FENCE, "kind": "fence", "fence": fence})
+def fence_item(doctor_id: str, fence: int, closed_until: datetime | None = None) -> dict[str, Any]:
+    """Kept small on purpose: every booking's transaction checks it, and a check costs by item size.
+    `closed_until` is a delete's lease: until then no booking commits (fixed-width UTC text compares in order)."""
+    return serialize(
+        {
+            "PK": doctor_pk(doctor_id),
+            "SK": FENCE,
+            "kind": "fence",
+            "fence": fence,
+            "closed_until": utc_key(closed_until) if closed_until else None,
+        }
+    )
 
 
 def to_doctor_record(item: dict[str, Any]) -> DoctorRecord:
