@@ -92,6 +92,9 @@ class EmbeddedDynamoDB:
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 """One line per DynamoDB call would drown the runner's own output."""
 
+        from local import moto_transactions
+
+        moto_transactions.install()
         moto = DomainDispatcherApplication(create_backend_app)
         lock = threading.Lock()
 
