@@ -128,7 +128,8 @@ def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) ->
                 raise DoctorHasBookings(
                     f"Doctor '{doctor_id}' has future booked appointments; cancel them before deleting the doctor."
                 )
-            store.delete_doctor(closed, until, not_after=_now() + DELETE_LEASE_MARGIN)
+            with suppress(DoctorNotFound):  # gone by the time we wrote: ours retried by the SDK, or a racing delete
+                store.delete_doctor(closed, until, not_after=_now() + DELETE_LEASE_MARGIN)
             return
         except StaleRecord:
             continue
