@@ -7,10 +7,10 @@ tests/functional/test_capacity.py instead.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "layers" / "scheduling"), str(ROOT)]
+from local.paths import use_source_tree
+
+use_source_tree()  # the benchmarks import the functions and the layer in this interpreter
 
 from bench import capacity, cold_start, load, slot_generation, warm  # noqa: E402  # the paths must be set first
 from bench.common import print_table  # noqa: E402

@@ -6,10 +6,12 @@ inside the fresh process (import to ready), so interpreter start-up itself, the 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 from bench.common import ROOT, median, p95, prepare_environment
+from local.paths import source_tree
 
 RUNS = 15
 FUNCTIONS = {
@@ -18,8 +20,7 @@ FUNCTIONS = {
     "AppointmentsFunction": "functions.appointments.app",
 }
 PROBE = """
-import sys, time
-sys.path[:0] = [{layer!r}, {root!r}]
+import time
 began = time.perf_counter()
 import {module}
 {client}
@@ -29,7 +30,8 @@ OUR_CLIENT = "from scheduling.store import dynamodb_client; dynamodb_client(None
 
 
 def time_import(module: str, client: str, environment: dict[str, str]) -> float:
-    code = PROBE.format(layer=str(ROOT / "layers" / "scheduling"), root=str(ROOT), module=module, client=client)
+    code = PROBE.format(module=module, client=client)
+    environment = {**environment, "PYTHONPATH": os.pathsep.join(source_tree())}
     result = subprocess.run(
         [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True, cwd=ROOT
     )

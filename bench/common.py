@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LAYER = ROOT / "layers" / "scheduling"
+from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS, export_functions_environment
+from local.paths import ROOT, use_source_tree
+
+__all__ = ["ROOT", "median", "p95", "prepare_environment", "print_table"]
 
 
 def prepare_environment() -> dict[str, str]:
     """The functions' environment from the template (as in Lambda), fake credentials, no tracing daemon."""
-    for extra in (str(LAYER), str(ROOT)):
-        if extra not in sys.path:
-            sys.path.insert(0, extra)
-    from local.template import function_environment, load_template, resources, table_names
-
-    template = load_template()
-    for function in resources(template, "AWS::Serverless::Function"):
-        for name, value in function_environment(template, function, table_names(template)).items():
-            os.environ.setdefault(name, value)
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-        }
-    )
+    use_source_tree()
+    export_functions_environment()
+    os.environ.update({**OFFLINE_AWS, **QUIET_POWERTOOLS, "POWERTOOLS_LOG_LEVEL": "ERROR"})
     return dict(os.environ)
 
 

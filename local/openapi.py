@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from local.environment import OFFLINE_AWS, export_functions_environment
+from local.paths import ROOT, use_source_tree
+
 OPENAPI_PATH = ROOT / "docs" / "openapi.json"
 FUNCTION_MODULES = ("functions.doctors.app", "functions.availability.app", "functions.appointments.app")
 DESCRIPTION = """Scheduling API of the hospital: doctors, their published slots, and appointments.
@@ -45,14 +45,9 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    sys.path[:0] = [str(ROOT / "layers" / "scheduling"), str(ROOT)]
-    from local.template import function_environment, load_template, resources, table_names
-
-    template = load_template()
-    for function in resources(template, "AWS::Serverless::Function"):  # the functions read settings at import
-        for name, value in function_environment(template, function, table_names(template)).items():
-            os.environ.setdefault(name, value)
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    use_source_tree()
+    export_functions_environment()  # the functions read their settings at import
+    os.environ.setdefault("AWS_DEFAULT_REGION", OFFLINE_AWS["AWS_DEFAULT_REGION"])
     OPENAPI_PATH.write_text(render(build_openapi()))
     print(f"wrote {OPENAPI_PATH.relative_to(ROOT)}")
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from local.paths import ROOT
+
 TEMPLATE_PATH = ROOT / "template.yaml"
 
 # Table properties that only matter on AWS; create_table does not take them.
@@ -85,6 +86,44 @@ def api_routes(template: dict[str, Any]) -> list[ApiRoute]:
                     )
                 )
     return routes
+
+
+@dataclass(frozen=True)
+class FunctionCode:
+    """Where a function's code is in the repository, its handler, and the layers it runs with."""
+
+    name: str  # logical id
+    code_uri: str  # e.g. functions/doctors/
+    module: str  # e.g. app
+    handler: str  # e.g. lambda_handler
+    layers: tuple[str, ...]  # logical ids of its layers, in order
+
+
+def function_code(template: dict[str, Any]) -> dict[str, FunctionCode]:
+    global_layers = template.get("Globals", {}).get("Function", {}).get("Layers", [])
+    found = {}
+    for name, function in resources(template, "AWS::Serverless::Function").items():
+        properties = function["Properties"]
+        module, handler = properties["Handler"].rsplit(".", 1)
+        layers = [*global_layers, *properties.get("Layers", [])]
+        found[name] = FunctionCode(
+            name, properties["CodeUri"], module, handler, tuple(_layer_id(layer) for layer in layers)
+        )
+    return found
+
+
+def layer_content_uris(template: dict[str, Any]) -> dict[str, str]:
+    """Layer logical id -> its ContentUri in the repository."""
+    return {
+        name: layer["Properties"]["ContentUri"]
+        for name, layer in resources(template, "AWS::Serverless::LayerVersion").items()
+    }
+
+
+def _layer_id(layer: Any) -> str:
+    if isinstance(layer, dict) and "Ref" in layer:
+        return str(layer["Ref"])
+    raise ValueError(f"the local runner serves only layers of this template, not {layer!r}")
 
 
 def table_names(template: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from local.template import function_environment, load_template, resources, table_names
+from local.environment import export_functions_environment
 
 os.environ.update(
     {
@@ -18,8 +18,4 @@ os.environ.update(
     }
 )
 os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
-
-_template = load_template()
-for _function in resources(_template, "AWS::Serverless::Function"):
-    for _name, _value in function_environment(_template, _function, table_names(_template)).items():
-        os.environ.setdefault(_name, _value)
+export_functions_environment()

@@ -6,15 +6,11 @@ The events are built by the local runner's own event builder, so they have the s
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "layers" / "scheduling"), str(ROOT)]
-
-from local.runner import build_event  # noqa: E402  # the layer path must be set first
-from local.template import api_routes, load_template  # noqa: E402
+from local.events import build_event
+from local.paths import ROOT
+from local.template import api_routes, load_template
 
 DOCTOR_ID = "0f8fad5bd9cb469fa16570867728950e"
 APPOINTMENT_ID = "20350604T133000Z-0123456789ab"  # 2035-06-04 09:30 in New York, a Monday

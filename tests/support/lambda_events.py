@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from local.runner import LambdaContext
+from local.lambda_runtime import LambdaContext
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SAMPLE_DOCTOR_ID = "0f8fad5bd9cb469fa16570867728950e"

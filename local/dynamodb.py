@@ -1,0 +1,93 @@
+"""The embedded DynamoDB: moto's server on a free local port, one operation at a time, shedding when saturated.
+
+Moto is not safe for overlapping operations (it applies a TransactWriteItems step by step), so each *operation*
+holds a lock while moto produces its whole answer; requests never do. An operation that cannot take the lock
+within `wait_seconds` is not run: it is answered `ThrottlingException`, as a saturated DynamoDB table answers,
+and the store's retries and its 503 take over. Keeping the wait under botocore's read timeout (1 s, see
+scheduling/store.py) also means an operation never runs after its caller gave up and retried it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+THROTTLED = {
+    "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+    "message": "The local DynamoDB is saturated (the runner's LOCAL_DYNAMODB_WAIT_SECONDS passed); retry later.",
+}
+
+
+class OperationStats:
+    """Counters served at /_local/moto-stats (the load benchmark reads how busy moto was)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.operations = 0
+        self.seconds = 0.0
+        self.throttled = 0
+
+    def ran(self, seconds: float) -> None:
+        with self._lock:
+            self.operations += 1
+            self.seconds += seconds
+
+    def refused(self) -> None:
+        with self._lock:
+            self.throttled += 1
+
+    def as_dict(self) -> dict[str, float]:
+        with self._lock:
+            return {"operations": self.operations, "seconds": self.seconds, "throttled": self.throttled}
+
+
+class EmbeddedDynamoDB:
+    """Moto's DynamoDB over HTTP on 127.0.0.1, in a thread of this process."""
+
+    def __init__(self, wait_seconds: float) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                """One line per DynamoDB call would drown the runner's own output."""
+
+        from local import moto_transactions
+
+        moto_transactions.install()
+        self.stats = OperationStats()
+        self.lock = threading.Lock()
+        self._moto = DomainDispatcherApplication(create_backend_app)
+        self._wait = wait_seconds
+        self._server = make_server("127.0.0.1", 0, self._one_operation_at_a_time, threaded=True, request_handler=Quiet)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        serve = threading.Thread(target=self._server.serve_forever, args=(0.1,), name="embedded-dynamodb", daemon=True)
+        serve.start()
+
+    def _one_operation_at_a_time(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not self.lock.acquire(timeout=self._wait):
+            self.stats.refused()
+            return _throttled(environ, start_response)
+        began = time.perf_counter()
+        try:
+            return list(self._moto(environ, start_response))  # the whole answer is produced under the lock
+        finally:
+            self.lock.release()
+            self.stats.ran(time.perf_counter() - began)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _throttled(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))  # the connection stays usable
+    body = json.dumps(THROTTLED).encode()
+    start_response(
+        "400 Bad Request",
+        [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))],
+    )
+    return [body]

@@ -1,0 +1,81 @@
+"""The inside of one execution environment: a fresh interpreter that imports one function and serves its events.
+
+Started by local/workers.py as `python -I -c <bootstrap> <this file> <settings>`, so only the standard library
+and this interpreter's site-packages are on `sys.path` before the function's own directory and its layers are
+put in front, in Lambda's order. This file therefore imports nothing but the standard library.
+
+Protocol over an inherited socket (multiprocessing.connection, pickled messages):
+  runtime -> runner  ("ready", {"pid", "sys_path", "handler_file"})  or  ("failed", traceback text)
+  runner -> runtime  event (dict)
+  runtime -> runner  ("ok", result dict)  or  ("error", "ExceptionType: message")
+The runtime exits when the runner closes its end.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+# How a runner starts this file without putting the repository on `sys.path`.
+BOOTSTRAP = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("local_lambda_runtime", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = module
+spec.loader.exec_module(module)
+sys.exit(module.main(sys.argv[2]))
+"""
+
+
+@dataclass
+class LambdaContext:
+    """What powertools reads from the Lambda context object."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:local"
+    deadline: float = 0.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def main(settings_json: str) -> int:
+    """Init phase (import the handler once), then one event at a time until the runner goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping is the runner's job
+    settings = json.loads(settings_json)
+    connection = Connection(settings["fd"])
+    sys.path[:0] = [settings["code_dir"], *settings["layer_dirs"]]
+    try:
+        module = importlib.import_module(settings["module"])
+        handler = getattr(module, settings["handler"])
+    except BaseException:  # an init error: the runner reports it and does not use this environment
+        connection.send(("failed", traceback.format_exc()))
+        return 1
+    connection.send(("ready", {"pid": os.getpid(), "sys_path": sys.path, "handler_file": module.__file__}))
+    while True:
+        try:
+            event = connection.recv()
+        except (EOFError, OSError):
+            return 0
+        context = LambdaContext(
+            function_name=settings["function"],
+            aws_request_id=str(uuid.uuid4()),
+            deadline=time.monotonic() + settings["timeout_seconds"],
+        )
+        try:
+            reply: tuple[str, Any] = ("ok", handler(event, context))
+        except Exception as error:  # an unhandled error: Lambda logs it and API Gateway answers 502
+            traceback.print_exc()
+            reply = ("error", f"{type(error).__name__}: {error}")
+        connection.send(reply)

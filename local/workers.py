@@ -1,0 +1,241 @@
+"""Execution environments for one function: worker processes that each serve one request at a time, as Lambda does.
+
+Separate processes matter: powertools keeps the current event in process-wide state, so two requests must
+never share an interpreter. The pool survives what a Lambda fleet survives:
+- a worker that dies (killed, crashed, `sys.exit`) is dropped; the request it was serving fails with
+  `WorkerLost` (the gateway answers 503 + Retry-After) and the next request gets a new worker;
+- at most `limit` workers per function; a request that finds none free within `queue_wait` seconds is refused
+  with `Busy` (503) instead of queueing without bound. Time spent while a worker of the function is starting
+  does not count: capacity is on its way (a burst on a cold pool waits for its cold starts, as on Lambda);
+- a request that outlives the function's timeout ends its worker (`FunctionTimedOut`), as Lambda does.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from typing import Any
+
+from local import lambda_runtime
+from local.packages import FunctionPackage
+
+START_TIMEOUT_SECONDS = 60.0  # an init phase on a busy machine; Lambda allows 10 s, imports here are slower
+STOP_GRACE_SECONDS = 1.0
+SLOT_POLL_SECONDS = 0.05
+
+
+class InvokeError(Exception):
+    """Why an invocation produced no result."""
+
+
+class Busy(InvokeError):
+    """Every worker of the function stayed busy for longer than the queue allows."""
+
+
+class WorkerLost(InvokeError):
+    """The worker ended while serving the request."""
+
+
+class FunctionFailed(InvokeError):
+    """The handler raised, or the function could not be imported (an init error)."""
+
+
+class FunctionTimedOut(InvokeError):
+    """The handler ran past the function's timeout; its worker was ended."""
+
+
+class Worker:
+    """One execution environment: a fresh interpreter running local/lambda_runtime.py."""
+
+    def __init__(self, package: FunctionPackage, environment: dict[str, str], timeout_seconds: float) -> None:
+        ours, theirs = Pipe()
+        settings = {
+            "fd": theirs.fileno(),
+            "function": package.function,
+            "code_dir": str(package.code_dir),
+            "layer_dirs": [str(folder) for folder in package.layer_dirs],
+            "module": package.module,
+            "handler": package.handler,
+            "timeout_seconds": timeout_seconds,
+        }
+        self._connection: Connection = ours
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", lambda_runtime.BOOTSTRAP, lambda_runtime.__file__, json.dumps(settings)],
+            env=environment,
+            pass_fds=(theirs.fileno(),),
+            process_group=0,  # Ctrl-C in a terminal reaches the runner, which stops its workers itself
+        )
+        theirs.close()
+        self.info: dict[str, Any] = {"pid": self.process.pid}
+        self.busy = False
+        if not self._connection.poll(START_TIMEOUT_SECONDS):
+            self.stop()
+            raise FunctionFailed(f"{package.function} did not start within {START_TIMEOUT_SECONDS:.0f} s")
+        try:
+            kind, detail = self._connection.recv()
+        except (EOFError, OSError) as error:
+            self.stop()
+            raise FunctionFailed(f"{package.function} ended during its init phase") from error
+        if kind != "ready":
+            self.stop()
+            raise FunctionFailed(f"{package.function} failed in its init phase:\n{detail}")
+        self.info = detail
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def invoke(self, event: dict[str, Any], timeout_seconds: float) -> dict[str, Any]:
+        try:
+            self._connection.send(event)
+            if not self._connection.poll(timeout_seconds):
+                raise FunctionTimedOut(f"no answer within {timeout_seconds:.0f} s")
+            kind, answer = self._connection.recv()
+        except (EOFError, OSError) as error:
+            raise WorkerLost(f"worker {self.pid} ended during the request") from error
+        if kind != "ok":
+            raise FunctionFailed(str(answer))
+        result: dict[str, Any] = answer
+        return result
+
+    def stop(self) -> None:
+        self.end()
+        self.reap()
+
+    def end(self) -> None:
+        """Close the connection and terminate the process (without waiting for it)."""
+        self._connection.close()
+        if self.alive():
+            self.process.terminate()
+
+    def reap(self) -> None:
+        """Wait for the process to end; kill it if it takes longer than the grace period."""
+        try:
+            self.process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class FunctionWorkers:
+    """Up to `limit` workers for one function, started on demand and replaced when they end."""
+
+    def __init__(
+        self,
+        package: FunctionPackage,
+        environment: dict[str, str],
+        limit: int,
+        queue_wait_seconds: float,
+        timeout_seconds: float,
+    ) -> None:
+        self.package = package
+        self.limit = limit
+        self._environment = environment
+        self._queue_wait = queue_wait_seconds
+        self._timeout = timeout_seconds
+        self._slots = threading.BoundedSemaphore(limit)  # one per request being served
+        self._lock = threading.Lock()  # guards the two lists below
+        self._idle: list[Worker] = []
+        self._workers: list[Worker] = []
+        self._starting = 0
+        self._stopped = False
+
+    def prestart(self) -> None:
+        """Start one worker now, so that an init error shows at start-up rather than on the first request."""
+        self._release(self._start())
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        if not self._wait_for_slot():
+            raise Busy(f"all {self.limit} execution environments of {self.package.function} stayed busy")
+        try:
+            worker = self._take()
+            began = time.monotonic()
+            try:
+                result = worker.invoke(event, self._timeout + 1)  # a second of grace, as the handler checks too
+            except (WorkerLost, FunctionTimedOut):
+                self._drop(worker)
+                raise
+            except FunctionFailed:
+                self._release(worker)  # an unhandled error leaves the environment usable
+                raise
+            self._release(worker)
+            worker.info["last_seconds"] = round(time.monotonic() - began, 4)
+            return result
+        finally:
+            self._slots.release()
+
+    def _wait_for_slot(self) -> bool:
+        deadline = time.monotonic() + self._queue_wait
+        while True:
+            if self._starting:  # a worker is on its way: waiting for it is not queueing
+                if self._slots.acquire(timeout=SLOT_POLL_SECONDS):
+                    return True
+                deadline = time.monotonic() + self._queue_wait
+                continue
+            if self._slots.acquire(timeout=max(0.0, min(deadline - time.monotonic(), SLOT_POLL_SECONDS))):
+                return True
+            if time.monotonic() >= deadline and not self._starting:
+                return False
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Each worker's pid, whether it serves a request now, and the `sys.path` it reported at start."""
+        with self._lock:
+            return [{**worker.info, "pid": worker.pid, "busy": worker.busy} for worker in self._workers]
+
+    def end(self) -> list[Worker]:
+        """Terminate every worker and start no more; the caller reaps the returned workers."""
+        with self._lock:
+            self._stopped = True
+            workers, self._workers, self._idle = self._workers, [], []
+        for worker in workers:
+            worker.end()
+        return workers
+
+    def _take(self) -> Worker:
+        """An idle worker that is still alive, or a new one (the caller holds a slot, so the limit holds)."""
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive():
+                    worker.busy = True
+                    return worker
+                self._workers.remove(worker)  # ended while idle (killed): replace it silently
+                worker.stop()
+        worker = self._start()
+        worker.busy = True
+        return worker
+
+    def _start(self) -> Worker:
+        with self._lock:
+            self._starting += 1
+        try:
+            worker = Worker(self.package, self._environment, self._timeout)
+        finally:
+            with self._lock:
+                self._starting -= 1
+        with self._lock:
+            if self._stopped:
+                worker.stop()
+                raise WorkerLost("the runner is stopping")
+            self._workers.append(worker)
+        return worker
+
+    def _release(self, worker: Worker) -> None:
+        with self._lock:
+            worker.busy = False
+            if worker in self._workers:
+                self._idle.append(worker)
+
+    def _drop(self, worker: Worker) -> None:
+        with self._lock:
+            if worker in self._workers:
+                self._workers.remove(worker)
+        worker.stop()
