@@ -7,7 +7,7 @@ put in front, in Lambda's order. This file therefore imports nothing but the sta
 Protocol over an inherited socket (multiprocessing.connection, pickled messages):
   runtime -> runner  ("ready", {"pid", "sys_path", "handler_file"})  or  ("failed", traceback text)
   runner -> runtime  event (dict)
-  runtime -> runner  ("ok", result dict)  or  ("error", "ExceptionType: message")
+  runtime -> runner  ("started", None), then ("ok", result dict) or ("error", "ExceptionType: message")
 The runtime exits when the runner closes its end.
 """
 
@@ -68,6 +68,7 @@ def main(settings_json: str) -> int:
             event = connection.recv()
         except (EOFError, OSError):
             return 0
+        connection.send(("started", None))  # from here on, a crash loses this request; before, it can be retried
         context = LambdaContext(
             function_name=settings["function"],
             aws_request_id=str(uuid.uuid4()),

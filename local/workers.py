@@ -27,6 +27,7 @@ from local.packages import FunctionPackage
 START_TIMEOUT_SECONDS = 60.0  # an init phase on a busy machine; Lambda allows 10 s, imports here are slower
 STOP_GRACE_SECONDS = 1.0
 SLOT_POLL_SECONDS = 0.05
+GONE_RETRIES = 3  # workers tried for one request when each had ended before starting it
 
 
 class InvokeError(Exception):
@@ -39,6 +40,10 @@ class Busy(InvokeError):
 
 class WorkerLost(InvokeError):
     """The worker ended while serving the request."""
+
+
+class WorkerGone(InvokeError):
+    """The worker had ended before it started the request: nothing ran, another worker can take it."""
 
 
 class FunctionFailed(InvokeError):
@@ -96,6 +101,10 @@ class Worker:
     def invoke(self, event: dict[str, Any], timeout_seconds: float) -> dict[str, Any]:
         try:
             self._connection.send(event)
+            self._connection.recv()  # ("started", None): the handler runs from now on
+        except (EOFError, OSError) as error:
+            raise WorkerGone(f"worker {self.pid} had ended") from error
+        try:
             if not self._connection.poll(timeout_seconds):
                 raise FunctionTimedOut(f"no answer within {timeout_seconds:.0f} s")
             kind, answer = self._connection.recv()
@@ -156,19 +165,18 @@ class FunctionWorkers:
         if not self._wait_for_slot():
             raise Busy(f"all {self.limit} execution environments of {self.package.function} stayed busy")
         try:
-            worker = self._take()
-            began = time.monotonic()
-            try:
-                result = worker.invoke(event, self._timeout + 1)  # a second of grace, as the handler checks too
-            except (WorkerLost, FunctionTimedOut):
-                self._drop(worker)
-                raise
-            except FunctionFailed:
-                self._release(worker)  # an unhandled error leaves the environment usable
-                raise
-            self._release(worker)
-            worker.info["last_seconds"] = round(time.monotonic() - began, 4)
-            return result
+            for _ in range(GONE_RETRIES):
+                worker = self._take()
+                try:
+                    return worker.invoke(event, self._timeout + 1)  # a second of grace, as the handler checks too
+                except WorkerGone:
+                    self._drop(worker)  # killed while idle, just before this request: try the next worker
+                except (WorkerLost, FunctionTimedOut):
+                    self._drop(worker)
+                    raise
+                finally:
+                    self._release(worker)  # after an unhandled error (FunctionFailed) the environment is usable
+            raise WorkerLost(f"{GONE_RETRIES} workers of {self.package.function} ended before starting the request")
         finally:
             self._slots.release()
 
@@ -231,7 +239,7 @@ class FunctionWorkers:
     def _release(self, worker: Worker) -> None:
         with self._lock:
             worker.busy = False
-            if worker in self._workers:
+            if worker in self._workers and worker not in self._idle:
                 self._idle.append(worker)
 
     def _drop(self, worker: Worker) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -57,6 +61,32 @@ class Api:
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
+
+
+@dataclass
+class Runner:
+    """A runner of a test's own, for its settings or to be killed and stopped."""
+
+    api: Api
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def workers(self, function: str) -> list[dict[str, Any]]:
+        """What /_local/workers says about `function`'s worker processes (pid, busy, sys_path, handler_file)."""
+        described: list[dict[str, Any]] = self.api.get("/_local/workers").json()[function]
+        return described
+
+
+@contextmanager
+def own_runner(folder: Path, *arguments: str, environment: dict[str, str] | None = None) -> Iterator[Runner]:
+    port = free_port()
+    log = folder / f"runner-{port}.log"
+    process = start_runner(port, log, "--no-seed", *arguments, environment=environment)
+    try:
+        yield Runner(Api(f"http://127.0.0.1:{port}"), process, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
