@@ -13,12 +13,18 @@ from local.paths import use_source_tree
 use_source_tree()  # the benchmarks import the functions and the layer in this interpreter
 
 from bench import capacity, cold_start, load, slot_generation, warm  # noqa: E402  # the paths must be set first
-from bench.common import print_table  # noqa: E402
+from bench.common import print_table, without_function_output  # noqa: E402
 
 HEADER = ("area", "measure", "median", "p95", "floor", "ratio", "target")
 
 
 def main() -> None:
+    with without_function_output():
+        rows = measure()
+    print_table("Benchmarks (one run)", HEADER, rows)
+
+
+def measure() -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     print("measuring cold starts...", file=sys.stderr)
     for name, median_ms, p95_ms, ratio in cold_start.rows():
@@ -76,7 +82,7 @@ def main() -> None:
     for scenario, requests, failures, throughput, p50, p95_, p99, busy in load.rows():
         measure = f"{scenario}: {requests} requests, {failures} failed, {throughput:.0f}/s, p99 {p99} ms"
         rows.append(("local load", measure, f"{p50} ms", f"{p95_} ms", "", f"moto busy {busy}", ""))
-    print_table("Benchmarks (one run)", HEADER, rows)
+    return rows
 
 
 if __name__ == "__main__":

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 
 from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS, export_functions_environment
 from local.paths import ROOT, use_source_tree
 
-__all__ = ["ROOT", "median", "p95", "prepare_environment", "print_table"]
+__all__ = ["ROOT", "median", "p95", "prepare_environment", "print_table", "without_function_output"]
 
 
 def prepare_environment() -> dict[str, str]:
@@ -18,6 +20,16 @@ def prepare_environment() -> dict[str, str]:
     export_functions_environment()
     os.environ.update({**OFFLINE_AWS, **QUIET_POWERTOOLS, "POWERTOOLS_LOG_LEVEL": "ERROR"})
     return dict(os.environ)
+
+
+@contextlib.contextmanager
+def without_function_output() -> Iterator[None]:
+    """Drop what the functions print while they are measured: powertools prints EMF metric blobs even with
+    POWERTOOLS_METRICS_DISABLED=true (the cold-start metric, and a blob whenever a metric reaches 100 values,
+    because a disabled flush keeps them). A benchmark prints its table; progress goes to stderr."""
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        yield
+    sys.stdout.flush()
 
 
 def median(values: Sequence[float]) -> float:
