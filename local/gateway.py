@@ -16,13 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local import docs_pages
+from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
 from local.events import build_event
 from local.problems import problem
 from local.routing import Router
 from local.workers import Busy, FunctionFailed, FunctionTimedOut, FunctionWorkers, WorkerLost
-
-Page = tuple[str, str]  # content type, text
 
 
 @dataclass(frozen=True)

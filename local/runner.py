@@ -24,14 +24,19 @@ from pathlib import Path
 
 from local.dynamodb import EmbeddedDynamoDB
 from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS, worker_environment
+from local.events import build_event
 from local.gateway import Gateway
 from local.http_server import LocalServer, make_request_handler
+from local.lambda_runtime import LambdaContext
 from local.packages import ArtifactIncomplete, artifact_packages, source_packages
 from local.routing import Router
 from local.seed import seed_sample_doctors
 from local.settings import InvalidSetting, RunnerSettings
 from local.template import api_routes, create_tables, load_template, table_names
 from local.workers import FunctionFailed, FunctionWorkers
+
+# Imported from here before the split; new code imports them from local.events and local.lambda_runtime.
+__all__ = ["LambdaContext", "build_event", "main", "start"]
 
 
 @dataclass

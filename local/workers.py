@@ -151,7 +151,7 @@ class FunctionWorkers:
         self._queue_wait = queue_wait_seconds
         self._timeout = timeout_seconds
         self._slots = threading.BoundedSemaphore(limit)  # one per request being served
-        self._lock = threading.Lock()  # guards the two lists below
+        self._lock = threading.Lock()  # guards the lists and counters below
         self._idle: list[Worker] = []
         self._workers: list[Worker] = []
         self._starting = 0
