@@ -9,7 +9,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class RunnerSettings:
     concurrency: int = 8  # LOCAL_CONCURRENCY: worker processes per function
-    queue_wait_seconds: float = 10.0  # LOCAL_QUEUE_WAIT_SECONDS: wait for a free worker, then 503
+    queue_wait_seconds: float = 2.0  # LOCAL_QUEUE_WAIT_SECONDS: wait for a free worker, then 503
     dynamodb_wait_seconds: float = 0.5  # LOCAL_DYNAMODB_WAIT_SECONDS: wait for the embedded DynamoDB, then throttled
     access_log: bool = True  # LOCAL_ACCESS_LOG=false silences the one line per request
 

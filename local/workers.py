@@ -4,9 +4,12 @@ Separate processes matter: powertools keeps the current event in process-wide st
 never share an interpreter. The pool survives what a Lambda fleet survives:
 - a worker that dies (killed, crashed, `sys.exit`) is dropped; the request it was serving fails with
   `WorkerLost` (the gateway answers 503 + Retry-After) and the next request gets a new worker;
-- at most `limit` workers per function; a request that finds none free within `queue_wait` seconds is refused
-  with `Busy` (503) instead of queueing without bound. Time spent while a worker of the function is starting
-  does not count: capacity is on its way (a burst on a cold pool waits for its cold starts, as on Lambda);
+- at most `limit` workers per function; waiting requests are served first come, first served, and one that
+  finds none free within `queue_wait` seconds is refused with `Busy` (503) instead of queueing without bound.
+  Time spent while a worker of the function is starting does not count: capacity is on its way (a burst on a
+  cold pool waits for its cold starts, as on Lambda);
+- a worker that died while idle is noticed when the next request is handed to it (workers acknowledge a
+  request before running it) and that request goes to another worker;
 - a request that outlives the function's timeout ends its worker (`FunctionTimedOut`), as Lambda does.
 """
 
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from typing import Any
@@ -150,8 +154,9 @@ class FunctionWorkers:
         self._environment = environment
         self._queue_wait = queue_wait_seconds
         self._timeout = timeout_seconds
-        self._slots = threading.BoundedSemaphore(limit)  # one per request being served
         self._lock = threading.Lock()  # guards the lists and counters below
+        self._free_slots = limit  # requests that may be served now without waiting
+        self._queue: deque[threading.Event] = deque()  # requests waiting for a slot, first come first served
         self._idle: list[Worker] = []
         self._workers: list[Worker] = []
         self._starting = 0
@@ -178,20 +183,34 @@ class FunctionWorkers:
                     self._release(worker)  # after an unhandled error (FunctionFailed) the environment is usable
             raise WorkerLost(f"{GONE_RETRIES} workers of {self.package.function} ended before starting the request")
         finally:
-            self._slots.release()
+            self._release_slot()
 
     def _wait_for_slot(self) -> bool:
-        deadline = time.monotonic() + self._queue_wait
-        while True:
-            if self._starting:  # a worker is on its way: waiting for it is not queueing
-                if self._slots.acquire(timeout=SLOT_POLL_SECONDS):
-                    return True
-                deadline = time.monotonic() + self._queue_wait
-                continue
-            if self._slots.acquire(timeout=max(0.0, min(deadline - time.monotonic(), SLOT_POLL_SECONDS))):
+        """A slot now, or a place in the queue until one is handed over; False after `queue_wait` seconds."""
+        with self._lock:
+            if self._free_slots and not self._queue:
+                self._free_slots -= 1
                 return True
-            if time.monotonic() >= deadline and not self._starting:
-                return False
+            turn = threading.Event()
+            self._queue.append(turn)
+        deadline = time.monotonic() + self._queue_wait
+        while not turn.wait(timeout=max(0.0, min(deadline - time.monotonic(), SLOT_POLL_SECONDS))):
+            with self._lock:
+                if turn.is_set():
+                    break
+                if self._starting:  # a worker is on its way: waiting for it is not queueing
+                    deadline = time.monotonic() + self._queue_wait
+                elif time.monotonic() >= deadline:
+                    self._queue.remove(turn)
+                    return False
+        return True
+
+    def _release_slot(self) -> None:
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()  # handed straight to the longest waiter
+            else:
+                self._free_slots += 1
 
     def describe(self) -> list[dict[str, Any]]:
         """Each worker's pid, whether it serves a request now, and the `sys.path` it reported at start."""

@@ -93,7 +93,9 @@ def own_runner(folder: Path, *arguments: str, environment: dict[str, str] | None
 def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     port = free_port()
     log = tmp_path_factory.mktemp("runner") / "runner.log"
-    process = start_runner(port, log, "--no-seed")
+    # The concurrency tests send bursts of up to 200 requests to 8 workers, and check the booking rules, not
+    # shedding (tests/api/test_runner_shedding.py does): on a slow machine a burst waits longer than the default.
+    process = start_runner(port, log, "--no-seed", environment={"LOCAL_QUEUE_WAIT_SECONDS": "60"})
     found = EMBEDDED_DYNAMODB.search(log.read_text())
     try:
         yield Api(f"http://127.0.0.1:{port}", found.group(1) if found else None)
