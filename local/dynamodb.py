@@ -4,7 +4,7 @@ Moto is not safe for overlapping operations (it applies a TransactWriteItems ste
 holds a lock while moto produces its whole answer; requests never do. An operation that cannot take the lock
 within `wait_seconds` is not run: it is answered `ThrottlingException`, as a saturated DynamoDB table answers,
 and the store's retries and its 503 take over. Keeping the wait under botocore's read timeout (1 s, see
-scheduling/store.py) also means an operation never runs after its caller gave up and retried it.
+scheduling/store/client.py) also means an operation never runs after its caller gave up and retried it.
 """
 
 from __future__ import annotations
