@@ -1,0 +1,40 @@
+"""The HTTP edge, one job per module.
+
+- `problems`: the one mapping from domain errors to RFC 9457 problem responses;
+- `openapi_docs`: what the OpenAPI document says about responses, headers and query text;
+- `raw_body`: checks on the raw request body (size, media type, encoding, nesting) before anything parses it;
+- `resolver`: the REST resolver every function uses, with the problem mapping registered;
+- `handler`: the fixed decorator stack (logs, traces, metrics) around a resolver.
+
+Functions import what they need from here.
+"""
+
+from scheduling.http.handler import LambdaHandler, lambda_handler_for
+from scheduling.http.openapi_docs import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
+    RETRY_AFTER_HEADER,
+    TIME_BOUND,
+    TIME_BOUND_MAX_LENGTH,
+    WITH_A_BODY,
+    documented,
+)
+from scheduling.http.problems import PROBLEM_JSON, Problem, problem, scheduling_error_response
+from scheduling.http.resolver import create_resolver
+
+__all__ = [
+    "ETAG_HEADER",
+    "LOCATION_HEADER",
+    "PROBLEM_JSON",
+    "RETRY_AFTER_HEADER",
+    "TIME_BOUND",
+    "TIME_BOUND_MAX_LENGTH",
+    "WITH_A_BODY",
+    "LambdaHandler",
+    "Problem",
+    "create_resolver",
+    "documented",
+    "lambda_handler_for",
+    "problem",
+    "scheduling_error_response",
+]

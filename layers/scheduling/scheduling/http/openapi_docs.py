@@ -1,0 +1,40 @@
+"""What the OpenAPI document says beyond the models: each route's answers, response headers, query text."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+
+from scheduling.http.problems import PROBLEM_JSON, Problem
+
+ETAG_HEADER: OpenAPIResponseHeader = {
+    "description": "Version of the doctor; send it back in `If-Match` to update safely.",
+    "schema": {"type": "string"},
+}
+LOCATION_HEADER: OpenAPIResponseHeader = {"description": "Path of the created resource.", "schema": {"type": "string"}}
+RETRY_AFTER_HEADER: OpenAPIResponseHeader = {"description": "Seconds to wait.", "schema": {"type": "string"}}
+# The `from`/`to` query parameters of slot searches and appointment lists.
+TIME_BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
+TIME_BOUND_MAX_LENGTH = 40
+ALWAYS_POSSIBLE = (422, 500, 503)
+WITH_A_BODY = (400, 413, 415)
+
+
+def documented(
+    success: int,
+    description: str,
+    *problems: int,
+    headers: dict[str, OpenAPIResponseHeader] | None = None,
+) -> dict[int, OpenAPIResponse]:
+    """OpenAPI responses of a route: its success answer plus the problem answers it can give."""
+    answers: dict[int, OpenAPIResponse] = {success: {"description": description}}
+    if headers:
+        answers[success]["headers"] = headers
+    if success == HTTPStatus.NO_CONTENT:
+        answers[success]["content"] = {}
+    for status in sorted({*problems, *ALWAYS_POSSIBLE}):
+        answers[status] = {"description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {"model": Problem}}}
+        if status in {HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.CONFLICT}:
+            answers[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+    return answers

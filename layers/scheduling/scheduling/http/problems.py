@@ -1,0 +1,151 @@
+"""The one mapping from domain errors to RFC 9457 problem responses (`application/problem+json`).
+
+A new domain error gets its row in `PROBLEM_TYPES`; nothing else chooses a status code for it.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+
+from scheduling.errors import (
+    AppointmentNotActive,
+    AppointmentNotFound,
+    BadRequest,
+    ConcurrentUpdate,
+    DoctorHasBookings,
+    DoctorNotFound,
+    FieldProblem,
+    IdempotencyConflict,
+    InvalidInput,
+    PreconditionFailed,
+    SchedulingError,
+    ServiceUnavailable,
+    SlotTaken,
+    problems_from_pydantic,
+)
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = "1"
+
+# error class -> (status, problem type slug, title)
+PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
+    InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "validation-error", "The request is not valid"),
+    BadRequest: (HTTPStatus.BAD_REQUEST, "bad-request", "The request cannot be read"),
+    DoctorNotFound: (HTTPStatus.NOT_FOUND, "doctor-not-found", "Doctor not found"),
+    AppointmentNotFound: (HTTPStatus.NOT_FOUND, "appointment-not-found", "Appointment not found"),
+    SlotTaken: (HTTPStatus.CONFLICT, "slot-taken", "The slot is already booked"),
+    DoctorHasBookings: (HTTPStatus.CONFLICT, "doctor-has-bookings", "The doctor has future appointments"),
+    AppointmentNotActive: (HTTPStatus.CONFLICT, "appointment-not-active", "The appointment is not booked"),
+    ConcurrentUpdate: (HTTPStatus.CONFLICT, "concurrent-update", "Other changes kept winning the race"),
+    IdempotencyConflict: (HTTPStatus.CONFLICT, "request-in-progress", "A request with this key is in progress"),
+    PreconditionFailed: (HTTPStatus.PRECONDITION_FAILED, "precondition-failed", "The doctor has changed"),
+    ServiceUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Temporarily unavailable"),
+}
+
+
+class FieldError(BaseModel):
+    path: str = Field(examples=["schedule.monday[0].end"])
+    message: str = Field(examples=["must be after start 10:00"])
+
+
+class SlotRef(BaseModel):
+    start: str = Field(description="The slot that is already booked.", examples=["2035-06-04T13:30:00+00:00"])
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered (`application/problem+json`)."""
+
+    type: str = Field(examples=["/problems/slot-taken"])
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = Field(None, description="Every bad field, for validation problems.")
+    slot: SlotRef | None = Field(None, description="The contested slot, for `slot-taken`.")
+
+
+def problem(
+    status: HTTPStatus,
+    slug: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    body = {"type": f"/problems/{slug}", "title": title, "status": int(status), "detail": detail, **(extra or {})}
+    return Response(
+        status_code=int(status),
+        content_type=PROBLEM_JSON,
+        body=json.dumps(body),
+        headers=headers,
+    )
+
+
+def _errors(problems: list[FieldProblem]) -> dict[str, Any]:
+    return {"errors": [{"path": item.path, "message": item.message} for item in problems]}
+
+
+def scheduling_error_response(error: SchedulingError) -> Response[str]:
+    status, slug, title = next(PROBLEM_TYPES[kind] for kind in type(error).__mro__ if kind in PROBLEM_TYPES)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(error, InvalidInput):
+        extra = _errors(error.problems)
+    if isinstance(error, SlotTaken):
+        extra = {"slot": {"start": error.slot_start.isoformat()}}
+    if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):
+        headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return problem(status, slug, title, error.detail, extra, headers)
+
+
+def validation_error_response(error: RequestValidationError) -> Response[str]:
+    errors = list(error.errors())
+    if any(item.get("type") == "json_invalid" for item in errors):
+        return problem(
+            HTTPStatus.BAD_REQUEST, "malformed-json", "Malformed JSON", "The request body is not valid JSON."
+        )
+    problems = problems_from_pydantic(errors)
+    return problem(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "validation-error",
+        "The request is not valid",
+        "Some fields are missing or not valid.",
+        _errors(problems),
+    )
+
+
+def unsupported_media_type(media_type: str | None = None) -> Response[str]:
+    detail = f"Send the body as application/json, not {media_type}." if media_type else None
+    return problem(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        "Unsupported media type",
+        detail or "Send the body as application/json.",
+    )
+
+
+def body_too_large(size: int, limit: int) -> Response[str]:
+    return problem(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "body-too-large",
+        "Request body too large",
+        f"The body is {size} bytes; the limit is {limit}.",
+    )
+
+
+def route_not_found() -> Response[str]:
+    return problem(HTTPStatus.NOT_FOUND, "not-found", "Not found", "No such route.")
+
+
+def internal_error() -> Response[str]:
+    return problem(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "internal-error",
+        "Internal error",
+        "Something went wrong on our side; it has been logged.",
+    )
