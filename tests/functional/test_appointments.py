@@ -91,7 +91,8 @@ def test_the_same_slot_twice_is_409_naming_the_slot_even_with_another_offset(doc
 
     assert again.status == 409
     assert again.json()["type"] == "/problems/slot-taken"
-    assert again.json()["slot"] == {"start": "2035-06-04T13:30:00+00:00"}
+    assert again.json()["slot"] == {"start": "2035-06-04T13:30:00Z"}
+    assert "2035-06-04T13:30:00Z" in again.json()["detail"]
     assert len(booked_slot_items()) == 1
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from scheduling.models import rfc3339
+
 
 @dataclass(frozen=True)
 class FieldProblem:
@@ -50,7 +52,7 @@ class SlotTaken(SchedulingError):
 
     def __init__(self, doctor_id: str, start: datetime) -> None:
         self.slot_start = start
-        super().__init__(f"The slot starting {start.isoformat()} of doctor '{doctor_id}' is already booked.")
+        super().__init__(f"The slot starting {rfc3339(start)} of doctor '{doctor_id}' is already booked.")
 
 
 class DoctorHasBookings(SchedulingError):

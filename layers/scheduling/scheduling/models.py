@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from functools import cache
+from importlib import resources
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+)
+from pydantic_core import PydanticCustomError
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -23,15 +36,103 @@ def _not_blank(value: str) -> str:
     return value
 
 
+# Times and dates the API accepts (docs/decisions.md, "Times"). One definition for request bodies, query
+# parameters and stored records alike: RFC 3339 text with an offset, inside the supported range.
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+END_OF_INSTANTS = datetime(9000, 1, 1, tzinfo=UTC)  # exclusive
+EARLIEST_DATE = date(1970, 1, 1)
+END_OF_DATES = date(9000, 1, 1)  # exclusive
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+RFC3339_EXAMPLE = "2035-06-04T09:30:00-04:00"
+SUPPORTED_RANGE = f"{EARLIEST_INSTANT:%Y-%m-%dT%H:%M:%SZ} (included) to {END_OF_INSTANTS:%Y-%m-%dT%H:%M:%SZ} (excluded)"
+
+
+def _rfc3339_text(value: object) -> object:
+    """Only RFC 3339 text reaches pydantic's parser: no epoch numbers, no dates, no other layouts."""
+    if isinstance(value, datetime):  # built by our own code; JSON never yields one
+        return value
+    if isinstance(value, str) and _RFC3339.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "rfc3339_date_time",
+        "must be an RFC 3339 date-time string with an offset, e.g. {example}",
+        {"example": RFC3339_EXAMPLE},
+    )
+
+
+def _supported_instant(value: datetime) -> datetime:
+    # Aware datetimes compare without converting, so this cannot overflow near year 1 or 9999.
+    if not EARLIEST_INSTANT <= value < END_OF_INSTANTS:
+        raise PydanticCustomError("instant_out_of_range", "must be from {range}", {"range": SUPPORTED_RANGE})
+    return value
+
+
+def _iso_date_text(value: object) -> object:
+    """A calendar date written YYYY-MM-DD; pydantic alone would also take epoch seconds and midnight date-times."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("iso_date", "must be a date written YYYY-MM-DD")
+
+
+def _supported_date(value: date) -> date:
+    if not EARLIEST_DATE <= value < END_OF_DATES:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "must be from {earliest} to {latest}",
+            {"earliest": "1970-01-01", "latest": "8999-12-31"},
+        )
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_supported_instant)]
+LocalDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_supported_date)]
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """RFC 3339 text in the supported range, exactly as a request body's time field is read.
+
+    Raises pydantic's `ValidationError` (a `ValueError`) otherwise."""
+    return _INSTANT.validate_python(text)
+
+
+def check_supported(instant: datetime) -> datetime:
+    """`instant` itself if it lies in the supported range; pydantic's `ValidationError` otherwise."""
+    return _INSTANT.validate_python(instant)
+
+
+def rfc3339(instant: datetime) -> str:
+    """An instant as every response writes it (pydantic's serialiser: `Z` for a zero offset)."""
+    text: str = _INSTANT.dump_python(instant, mode="json")
+    return text
+
+
+NOT_TIME_ZONES = frozenset({"Factory"})  # listed by tzdata, but a placeholder ("-00"), not a place
+
+
 @cache
 def _timezone_names() -> frozenset[str]:
-    # Scans the tz database once per container; ZoneInfo(name) alone would accept file paths.
-    return frozenset(available_timezones())
+    """Zone and link names of the IANA tz database as the `tzdata` package lists them, minus `Factory`.
+
+    Host-independent: the host's zoneinfo directory (`localtime`, `posixrules`, `posix/...`, `right/...`) is
+    never consulted, so a name is accepted or refused the same way on every machine and on Lambda.
+    """
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(listed) - NOT_TIME_ZONES
 
 
 def _known_timezone(name: str) -> str:
     if name not in _timezone_names():
-        raise ValueError(f"'{name}' is not an IANA time zone name (for example 'Europe/London')")
+        raise PydanticCustomError(
+            "iana_time_zone",
+            "'{name}' is not an IANA time zone name (for example 'Europe/London')",
+            {"name": name},
+        )
     return name
 
 
@@ -79,7 +180,7 @@ def _minutes(clock: str) -> int:
 
 DayIntervals = Annotated[list[Interval], Field(max_length=MAX_INTERVALS_PER_DAY)]
 WeeklySchedule = dict[Weekday, DayIntervals]
-DateOverrides = Annotated[dict[date, DayIntervals], Field(max_length=MAX_OVERRIDES)]
+DateOverrides = Annotated[dict[LocalDate, DayIntervals], Field(max_length=MAX_OVERRIDES)]
 
 
 class DoctorIn(StrictModel):
@@ -89,8 +190,12 @@ class DoctorIn(StrictModel):
     locations: Annotated[list[Address], Field(min_length=1, max_length=MAX_LOCATIONS), AfterValidator(_unique)] = Field(
         examples=[["123 Main St", "456 Central St"]]
     )
-    timezone: TimeZoneName = Field("UTC", examples=["America/New_York"])
-    slot_minutes: int = Field(30, ge=5, le=240, description="Length of every bookable slot, in minutes.")
+    timezone: TimeZoneName = Field(
+        "UTC",
+        description="A zone or link name of the IANA tz database (as the tzdata package lists it), not `Factory`.",
+        examples=["America/New_York"],
+    )
+    slot_minutes: StrictInt = Field(30, ge=5, le=240, description="Length of every bookable slot, in minutes.")
     schedule: WeeklySchedule = Field(
         default_factory=dict,
         description="Opening hours per weekday; a weekday left out is closed.",
@@ -98,7 +203,10 @@ class DoctorIn(StrictModel):
     )
     overrides: DateOverrides = Field(
         default_factory=dict,
-        description="Hours for specific local dates, replacing the weekly hours; an empty list closes the date.",
+        description=(
+            "Hours for specific local dates (1970-01-01 to 8999-12-31), replacing the weekly hours; "
+            "an empty list closes the date."
+        ),
         examples=[{"2026-12-24": [{"start": "09:00", "end": "12:00"}], "2026-12-25": []}],
     )
 
@@ -111,8 +219,10 @@ class Doctor(DoctorIn):
     """A stored doctor; `version` drives optimistic concurrency and is sent as the ETag, not in the body."""
 
     id: str
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    # Read back from DynamoDB, numbers are Decimal: the stored record is not held to JSON's integer rule.
+    slot_minutes: int = Field(30, ge=5, le=240, description="Length of every bookable slot, in minutes.")
+    created_at: Instant
+    updated_at: Instant
     version: int = Field(1, exclude=True)
 
 
@@ -122,8 +232,8 @@ class DoctorsPage(StrictModel):
 
 
 class Slot(StrictModel):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 class SlotsPage(StrictModel):
@@ -149,7 +259,7 @@ class BookingRequest(StrictModel):
         },
     )
 
-    start: AwareDatetime = Field(description="A published slot start, RFC 3339 with an offset.")
+    start: Instant = Field(description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}.")
     location: Address
     patient: Patient | None = None
 
@@ -160,7 +270,7 @@ class RescheduleRequest(StrictModel):
         json_schema_extra={"examples": [{"start": "2035-06-04T10:30:00-04:00", "location": "456 Central St"}]},
     )
 
-    start: AwareDatetime
+    start: Instant = Field(description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}.")
     location: Address | None = Field(None, description="Defaults to the location of the appointment it replaces.")
 
 
@@ -177,13 +287,13 @@ class Appointment(StrictModel):
     id: str
     doctor_id: str
     location: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     status: AppointmentStatus
     timezone: str = Field(description="The doctor's time zone; `start` and `end` carry its offset.")
     patient: Patient | None = None
-    created_at: AwareDatetime
-    cancelled_at: AwareDatetime | None = None
+    created_at: Instant
+    cancelled_at: Instant | None = None
     cancel_reason: str | None = None
     replaces: str | None = Field(None, description="Id of the appointment this one was rescheduled from.")
     replaced_by: str | None = Field(None, description="Id of the appointment this one was rescheduled to.")

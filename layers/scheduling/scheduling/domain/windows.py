@@ -1,18 +1,25 @@
-"""Reading `from`/`to` query values: RFC 3339 instants with an offset, or plain local dates."""
+"""Reading `from`/`to` query values: RFC 3339 instants with an offset, or plain local dates.
+
+Both are held to the same rules as every time in a request body (`scheduling.models.Instant`): the same
+RFC 3339 layout, and the supported range, checked on the instant a value names.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from scheduling.errors import FieldProblem, InvalidInput
+from scheduling.models import check_supported, parse_rfc3339
 
 DEFAULT_SLOT_WINDOW = timedelta(days=7)
 MAX_SLOT_WINDOW = timedelta(days=31)
-_PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -22,18 +29,23 @@ class Window:
 
 
 def parse_instant(name: str, text: str, zone: ZoneInfo) -> datetime:
-    """An aware datetime; a plain date means local midnight in `zone`."""
-    if _PLAIN_DATE.match(text):
+    """An aware datetime in the supported range; a plain date means local midnight in `zone`."""
+    if _PLAIN_DATE.fullmatch(text):
         try:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone)
+            day = date.fromisoformat(text)
         except ValueError:
             raise _invalid(name, f"'{text}' is not a calendar date") from None
-    if not _RFC3339.match(text):
-        raise _invalid(name, "must be an RFC 3339 date-time with an offset (e.g. 2026-12-07T09:00:00-05:00) or a date")
+        return _checked(name, lambda: check_supported(datetime.combine(day, time(0), tzinfo=zone)))
+    return _checked(name, lambda: parse_rfc3339(text))
+
+
+def _checked(name: str, read: Callable[[], datetime]) -> datetime:
     try:
-        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise _invalid(name, f"'{text}' is not a valid date-time") from None
+        return read()
+    except ValidationError as error:
+        [problem] = error.errors()
+        also = ", or a date (YYYY-MM-DD)" if problem["type"] == "rfc3339_date_time" else ""
+        raise _invalid(name, f"{problem['msg']}{also}") from None
 
 
 def slot_window(from_text: str | None, to_text: str | None, zone: ZoneInfo, now: datetime) -> Window:

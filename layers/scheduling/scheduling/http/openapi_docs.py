@@ -7,6 +7,7 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 
 from scheduling.http.problems import PROBLEM_JSON, Problem
+from scheduling.models import SUPPORTED_RANGE
 
 ETAG_HEADER: OpenAPIResponseHeader = {
     "description": "Version of the doctor; send it back in `If-Match` to update safely.",
@@ -15,7 +16,10 @@ ETAG_HEADER: OpenAPIResponseHeader = {
 LOCATION_HEADER: OpenAPIResponseHeader = {"description": "Path of the created resource.", "schema": {"type": "string"}}
 RETRY_AFTER_HEADER: OpenAPIResponseHeader = {"description": "Seconds to wait.", "schema": {"type": "string"}}
 # The `from`/`to` query parameters of slot searches and appointment lists.
-TIME_BOUND = "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone)."
+TIME_BOUND = (
+    "RFC 3339 date-time with an offset, or a date (midnight in the doctor's time zone); "
+    f"the instant must be from {SUPPORTED_RANGE}."
+)
 TIME_BOUND_MAX_LENGTH = 40
 ALWAYS_POSSIBLE = (422, 500, 503)
 WITH_A_BODY = (400, 413, 415)

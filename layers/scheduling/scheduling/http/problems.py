@@ -29,6 +29,7 @@ from scheduling.errors import (
     SlotTaken,
     problems_from_pydantic,
 )
+from scheduling.models import Instant
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "1"
@@ -55,7 +56,7 @@ class FieldError(BaseModel):
 
 
 class SlotRef(BaseModel):
-    start: str = Field(description="The slot that is already booked.", examples=["2035-06-04T13:30:00+00:00"])
+    start: Instant = Field(description="The slot that is already booked.", examples=["2035-06-04T13:30:00Z"])
 
 
 class Problem(BaseModel):
@@ -97,7 +98,7 @@ def scheduling_error_response(error: SchedulingError) -> Response[str]:
     if isinstance(error, InvalidInput):
         extra = _errors(error.problems)
     if isinstance(error, SlotTaken):
-        extra = {"slot": {"start": error.slot_start.isoformat()}}
+        extra = {"slot": SlotRef(start=error.slot_start).model_dump(mode="json")}
     if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):
         headers["Retry-After"] = RETRY_AFTER_SECONDS
     return problem(status, slug, title, error.detail, extra, headers)
@@ -135,6 +136,15 @@ def body_too_large(size: int, limit: int) -> Response[str]:
         "body-too-large",
         "Request body too large",
         f"The body is {size} bytes; the limit is {limit}.",
+    )
+
+
+def json_too_deep(limit: int) -> Response[str]:
+    return problem(
+        HTTPStatus.BAD_REQUEST,
+        "json-too-deep",
+        "JSON nested too deeply",
+        f"The body nests arrays and objects more than {limit} levels deep; this API reads at most {limit}.",
     )
 
 

@@ -1,22 +1,29 @@
-"""Checks on the raw request body, before anything parses it: size, encoding and media type."""
+"""Checks on the raw request body, before anything parses it: size, encoding, media type and nesting depth."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
 from scheduling.errors import BadRequest
-from scheduling.http.problems import body_too_large, scheduling_error_response, unsupported_media_type
+from scheduling.http.problems import body_too_large, json_too_deep, scheduling_error_response, unsupported_media_type
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
+# Our deepest document is 4 levels (overrides -> date -> interval list -> interval). Python's parser and
+# validators recurse per level and fail with RecursionError near 1,000 levels, which a 2 KB body reaches.
+MAX_JSON_DEPTH = 32
+# A JSON string, or an unterminated one up to the end (never fails, so it never backtracks: linear time).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
-    """Bodies over 64 KiB are 413 and non-JSON bodies 415, before any parsing; merge-patch+json reads as JSON.
+    """Bodies over 64 KiB are 413, non-JSON bodies 415, JSON nested over 32 levels 400, all before any parsing.
 
     Normalises the event in place for the resolver: a base64 body is decoded, the JSON media types read as
     `application/json` (powertools parses only that one).
@@ -38,6 +45,24 @@ def reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
     media_type = headers[names[0]].split(";")[0].strip().lower() if names else ""
     if media_type and media_type not in JSON_MEDIA_TYPES:
         return unsupported_media_type(media_type)
+    if nests_deeper_than(body, MAX_JSON_DEPTH):
+        return json_too_deep(MAX_JSON_DEPTH)
     for name in names:  # powertools parses only application/json
         headers[name] = "application/json"
     return None
+
+
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether JSON `text` opens more than `limit` arrays or objects inside one another (strings ignored).
+
+    Linear in the text and done by the regex engine; bodies with at most `limit` brackets, nearly all of them,
+    are answered by two counts. Malformed text gets an answer too, and the parser then rejects it anyway.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
