@@ -36,8 +36,8 @@ def _not_blank(value: str) -> str:
     return value
 
 
-# Times and dates the API accepts (docs/decisions.md, "Times"). One definition for request bodies, query
-# parameters and stored records alike: RFC 3339 text with an offset, inside the supported range.
+# Times and dates (docs/decisions.md, "Times"), defined once for request bodies, query parameters (through
+# `parse_rfc3339` and `check_supported`), answers and stored records.
 EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 END_OF_INSTANTS = datetime(9000, 1, 1, tzinfo=UTC)  # exclusive
 EARLIEST_DATE = date(1970, 1, 1)
@@ -89,8 +89,12 @@ def _supported_date(value: date) -> date:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_supported_instant)]
+# Every time the API reads or writes: RFC 3339 text with an offset. Answers and stored records use it as is
+# (a slot or an appointment may *end* on the range's end), what a caller sends is also held to the range.
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+AcceptedInstant = Annotated[Instant, AfterValidator(_supported_instant)]
 LocalDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_supported_date)]
+_ACCEPTED: TypeAdapter[datetime] = TypeAdapter(AcceptedInstant)
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
 
@@ -98,12 +102,12 @@ def parse_rfc3339(text: str) -> datetime:
     """RFC 3339 text in the supported range, exactly as a request body's time field is read.
 
     Raises pydantic's `ValidationError` (a `ValueError`) otherwise."""
-    return _INSTANT.validate_python(text)
+    return _ACCEPTED.validate_python(text)
 
 
 def check_supported(instant: datetime) -> datetime:
     """`instant` itself if it lies in the supported range; pydantic's `ValidationError` otherwise."""
-    return _INSTANT.validate_python(instant)
+    return _ACCEPTED.validate_python(instant)
 
 
 def rfc3339(instant: datetime) -> str:
@@ -259,7 +263,9 @@ class BookingRequest(StrictModel):
         },
     )
 
-    start: Instant = Field(description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}.")
+    start: AcceptedInstant = Field(
+        description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
+    )
     location: Address
     patient: Patient | None = None
 
@@ -270,7 +276,9 @@ class RescheduleRequest(StrictModel):
         json_schema_extra={"examples": [{"start": "2035-06-04T10:30:00-04:00", "location": "456 Central St"}]},
     )
 
-    start: Instant = Field(description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}.")
+    start: AcceptedInstant = Field(
+        description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
+    )
     location: Address | None = Field(None, description="Defaults to the location of the appointment it replaces.")
 
 

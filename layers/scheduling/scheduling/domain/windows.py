@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from scheduling.errors import FieldProblem, InvalidInput
-from scheduling.models import check_supported, parse_rfc3339
+from scheduling.models import END_OF_INSTANTS, check_supported, parse_rfc3339
 
 DEFAULT_SLOT_WINDOW = timedelta(days=7)
 MAX_SLOT_WINDOW = timedelta(days=31)
@@ -49,9 +49,11 @@ def _checked(name: str, read: Callable[[], datetime]) -> datetime:
 
 
 def slot_window(from_text: str | None, to_text: str | None, zone: ZoneInfo, now: datetime) -> Window:
-    """The window the free-slot search covers: from now for seven days unless told otherwise, at most 31 days."""
+    """The window the free-slot search covers: from now for seven days unless told otherwise, at most 31 days.
+
+    The default end stops at the end of the supported range, so every slot offered can be booked."""
     start = parse_instant("from", from_text, zone) if from_text else now
-    end = parse_instant("to", to_text, zone) if to_text else start + DEFAULT_SLOT_WINDOW
+    end = parse_instant("to", to_text, zone) if to_text else min(start + DEFAULT_SLOT_WINDOW, END_OF_INSTANTS)
     if end <= start:
         raise _invalid("to", "must be later than from")
     if end - start > MAX_SLOT_WINDOW:
