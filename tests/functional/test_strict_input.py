@@ -38,7 +38,7 @@ BODY_ROUTES = [
 TOO_EARLY = ["0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"]
 TOO_LATE = ["9999-12-31T23:30:00-05:00", "9999-12-31T23:59:59Z", "9000-01-01T00:00:00Z", "8999-12-31T23:30:00-05:00"]
 OUT_OF_RANGE = TOO_EARLY + TOO_LATE
-OUT_OF_RANGE_DATES = ["0001-01-01", "1969-12-31", "9999-12-31"]
+OUT_OF_RANGE_DATES = ["0001-01-01", "1969-12-31", "9000-01-01", "9999-12-31"]
 NOT_RFC3339 = [
     SLOT_AS_EPOCH,
     str(SLOT_AS_EPOCH),
@@ -152,6 +152,27 @@ def test_brackets_inside_strings_are_not_nesting(doctor: Doctor) -> None:
     assert problem_paths(answer) == ["location"]
 
 
+VALID_BODIES = {
+    "doctors_create": HOUSE,
+    "doctors_replace": HOUSE,
+    "doctors_patch": {"name": "Gregory House II"},
+    "appointments_book": {"start": OTHER_SLOT, "location": "123 Main St"},
+    "appointments_cancel": {"reason": "called"},
+    "appointments_reschedule": {"start": OTHER_SLOT},
+}
+
+
+@pytest.mark.usefixtures("unchanged_table")
+@pytest.mark.parametrize("route", BODY_ROUTES)
+def test_a_valid_body_wrapped_in_an_array_is_422_on_every_body_route(route: str, appointment_id: str) -> None:
+    target = appointment_id if route.startswith("appointments") else None
+
+    answer = send(route, appointment_id=target, body=[VALID_BODIES[route]])
+
+    assert problem_paths(answer) == ["body"]
+    assert message_for(answer, "body") == "must be a JSON object, not an array"
+
+
 # The supported range: 1970-01-01T00:00:00Z (included) to 9000-01-01T00:00:00Z (excluded)
 
 
@@ -190,7 +211,22 @@ def test_a_query_time_outside_the_supported_range_is_422_naming_it(route: str, n
     answers = {value: send(route, query={name: value}) for value in values}
 
     assert refusals(answers) == {key: [name] for key in values}
-    assert all("1970-01-01T00:00:00Z" in message_for(answer, name) for answer in answers.values())
+    assert all("1970-01-01" in message_for(answer, name) for answer in answers.values())
+
+
+def test_a_query_date_must_be_in_range_and_so_must_its_local_midnight(given_doctor: Callable[..., Doctor]) -> None:
+    given_doctor(SAMPLE_DOCTOR_ID, timezone="Asia/Kathmandu")  # east of UTC: midnight is the day before in UTC
+    days = ["1970-01-01", "1970-01-02", "8999-12-31", "9000-01-01"]
+
+    answers = {day: send("slots_list", query={"from": day, "to": day[:-1] + "3"}) for day in days[:2]}
+    answers |= {day: send("appointments_list", query={"from": day}) for day in days[2:]}
+
+    assert {day: answer.status for day, answer in answers.items()} == {
+        "1970-01-01": 422,  # 1969-12-31T18:30:00Z
+        "1970-01-02": 200,
+        "8999-12-31": 200,  # 8999-12-30T18:15:00Z
+        "9000-01-01": 422,  # a date after the range, though its midnight (8999-12-31T18:15:00Z) is not
+    }
 
 
 def test_the_last_supported_year_can_be_booked_and_listed(doctor: Doctor) -> None:

@@ -96,6 +96,7 @@ AcceptedInstant = Annotated[Instant, AfterValidator(_supported_instant)]
 LocalDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_supported_date)]
 _ACCEPTED: TypeAdapter[datetime] = TypeAdapter(AcceptedInstant)
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+_LOCAL_DATE: TypeAdapter[date] = TypeAdapter(LocalDate)
 
 
 def parse_rfc3339(text: str) -> datetime:
@@ -103,6 +104,11 @@ def parse_rfc3339(text: str) -> datetime:
 
     Raises pydantic's `ValidationError` (a `ValueError`) otherwise."""
     return _ACCEPTED.validate_python(text)
+
+
+def parse_local_date(text: str) -> date:
+    """A YYYY-MM-DD date in the supported range, as an override date is read; pydantic's `ValidationError` if not."""
+    return _LOCAL_DATE.validate_python(text)
 
 
 def check_supported(instant: datetime) -> datetime:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from scheduling.errors import FieldProblem, InvalidInput
-from scheduling.models import END_OF_INSTANTS, check_supported, parse_rfc3339
+from scheduling.models import END_OF_INSTANTS, check_supported, parse_local_date, parse_rfc3339
 
 DEFAULT_SLOT_WINDOW = timedelta(days=7)
 MAX_SLOT_WINDOW = timedelta(days=31)
@@ -29,13 +29,10 @@ class Window:
 
 
 def parse_instant(name: str, text: str, zone: ZoneInfo) -> datetime:
-    """An aware datetime in the supported range; a plain date means local midnight in `zone`."""
+    """An aware datetime in the supported range; a plain date (itself in the range of dates) means local
+    midnight in `zone`."""
     if _PLAIN_DATE.fullmatch(text):
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise _invalid(name, f"'{text}' is not a calendar date") from None
-        return _checked(name, lambda: check_supported(datetime.combine(day, time(0), tzinfo=zone)))
+        return _checked(name, lambda: check_supported(datetime.combine(parse_local_date(text), time(0), tzinfo=zone)))
     return _checked(name, lambda: parse_rfc3339(text))
 
 

@@ -1,15 +1,16 @@
-"""Checks on the raw request body, before anything parses it: size, encoding, media type and nesting depth."""
+"""Checks on the raw request body before the resolver parses it: size, encoding, media type, nesting, top level."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from scheduling.errors import BadRequest
+from scheduling.errors import BadRequest, FieldProblem, InvalidInput
 from scheduling.http.problems import body_too_large, json_too_deep, scheduling_error_response, unsupported_media_type
 
 MAX_BODY_BYTES = 64 * 1024
@@ -23,7 +24,7 @@ _BRACKET = re.compile(r"[\[\]{}]")
 
 
 def reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
-    """Bodies over 64 KiB are 413, non-JSON bodies 415, JSON nested over 32 levels 400, all before any parsing.
+    """Bodies over 64 KiB are 413, non-JSON bodies 415, JSON nested over 32 levels 400, a JSON array 422.
 
     Normalises the event in place for the resolver: a base64 body is decoded, the JSON media types read as
     `application/json` (powertools parses only that one).
@@ -45,11 +46,28 @@ def reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
     media_type = headers[names[0]].split(";")[0].strip().lower() if names else ""
     if media_type and media_type not in JSON_MEDIA_TYPES:
         return unsupported_media_type(media_type)
-    if nests_deeper_than(body, MAX_JSON_DEPTH):
-        return json_too_deep(MAX_JSON_DEPTH)
     for name in names:  # powertools parses only application/json
         headers[name] = "application/json"
+    return _unreadable_json(body)
+
+
+def _unreadable_json(body: str) -> Response[str] | None:
+    if nests_deeper_than(body, MAX_JSON_DEPTH):
+        return json_too_deep(MAX_JSON_DEPTH)
+    if _is_json_array(body):
+        # powertools validates a list body against an object parameter as its first element; we refuse it.
+        return scheduling_error_response(InvalidInput([FieldProblem("body", "must be a JSON object, not an array")]))
     return None
+
+
+def _is_json_array(text: str) -> bool:
+    if not text.lstrip().startswith("["):
+        return False
+    try:
+        json.loads(text)  # at most 32 levels deep by now; malformed text is left to the parser's 400
+    except ValueError:
+        return False
+    return True
 
 
 def nests_deeper_than(text: str, limit: int) -> bool:
