@@ -22,6 +22,9 @@ TIME_BOUND = (
 )
 TIME_BOUND_MAX_LENGTH = 40
 ALWAYS_POSSIBLE = (422, 500, 503)
+# RFC 9110 renamed these two; Python 3.13's `HTTPStatus` says so, 3.11's does not. Pinned, so the document is
+# the same whichever Python generates it.
+RFC_9110_PHRASES = {413: "Content Too Large", 422: "Unprocessable Content"}
 WITH_A_BODY = (400, 413, 415)
 
 
@@ -38,7 +41,8 @@ def documented(
     if success == HTTPStatus.NO_CONTENT:
         answers[success]["content"] = {}
     for status in sorted({*problems, *ALWAYS_POSSIBLE}):
-        answers[status] = {"description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {"model": Problem}}}
+        phrase = RFC_9110_PHRASES.get(status) or HTTPStatus(status).phrase
+        answers[status] = {"description": phrase, "content": {PROBLEM_JSON: {"model": Problem}}}
         if status in {HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.CONFLICT}:
             answers[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
     return answers
