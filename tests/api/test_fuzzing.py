@@ -250,6 +250,8 @@ def test_hostile_input_is_refused_with_its_own_4xx(
     def fuzz(case: Any, value: Any) -> None:
         if "doctor_id" in (case.path_parameters or {}):
             case.path_parameters["doctor_id"] = existing_doctor  # past the 404, to the check under test
+        if case.headers:  # a generated If-Match would be answered 412 before the body is looked at
+            case.headers = {name: text for name, text in case.headers.items() if name.lower() != "if-match"}
         extra = spoiler.spoil(case, value)
         response = case.call(base_url=local_api.base_url, **extra)
         case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance])

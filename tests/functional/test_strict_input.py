@@ -84,6 +84,10 @@ def message_for(answer: Answer, path: str) -> str:
     return str(message)
 
 
+def appointments_stored() -> list[str]:
+    return [item["SK"]["S"] for item in stored_items() if item["SK"]["S"].startswith(("SLOT#", "CANCELLED#"))]
+
+
 @pytest.fixture
 def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
     return given_doctor(SAMPLE_DOCTOR_ID)
@@ -143,7 +147,7 @@ def test_json_nested_32_deep_is_read_and_33_is_not(doctor: Doctor) -> None:
     assert problem_paths(read) == ["patient.id"]
     assert refused.status == 400, refused
     assert refused.json()["type"] == "/problems/json-too-deep"
-    assert [stored["SK"]["S"] for stored in stored_items()] == ["PROFILE"]
+    assert appointments_stored() == []
 
 
 def test_brackets_inside_strings_are_not_nesting(doctor: Doctor) -> None:
@@ -188,7 +192,7 @@ def test_a_booking_outside_the_supported_range_is_422_and_stores_nothing(doctor:
 
     assert refusals(answers) == {key: ["start"] for key in OUT_OF_RANGE}
     assert all("1970-01-01T00:00:00Z" in message_for(answer, "start") for answer in answers.values())
-    assert [stored["SK"]["S"] for stored in stored_items()] == ["PROFILE"]
+    assert appointments_stored() == []
 
 
 @pytest.mark.usefixtures("unchanged_table")
@@ -270,7 +274,7 @@ def test_a_booking_start_that_is_not_rfc3339_text_is_422_and_stores_nothing(doct
 
     assert refusals(answers) == {key: ["start"] for key in answers}
     assert all("RFC 3339" in message_for(answer, "start") for answer in answers.values())
-    assert [stored["SK"]["S"] for stored in stored_items()] == ["PROFILE"]
+    assert appointments_stored() == []
 
 
 @pytest.mark.usefixtures("unchanged_table")
