@@ -52,7 +52,7 @@ def test_it_serves_the_built_functions_with_the_function_first_then_the_layer(tm
 @pytest.mark.parametrize(
     ("remove", "complaint"),
     [
-        ("SchedulingLayer/python/scheduling/models.py", "No module named 'scheduling.models'"),
+        ("SchedulingLayer/python/scheduling/models/doctors.py", "No module named 'scheduling.models.doctors'"),
         ("AppointmentsFunction", "AppointmentsFunction"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Domain errors. Raised by the domain, the service and the store; mapped to HTTP in `http.py` only."""
+"""Domain errors. Raised by the domain, the service and the store; mapped to HTTP in `scheduling.http.problems` only."""
 
 from __future__ import annotations
 

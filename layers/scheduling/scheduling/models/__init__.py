@@ -1,0 +1,72 @@
+"""Pydantic models: what the API accepts and answers, one module per resource. Stored records have their own
+codec in `scheduling.store.items`."""
+
+from __future__ import annotations
+
+from scheduling.models.appointments import (
+    Appointment,
+    AppointmentsPage,
+    AppointmentStatus,
+    BookingRequest,
+    CancelRequest,
+    Patient,
+    RescheduleRequest,
+)
+from scheduling.models.base import Address, Name, StrictModel
+from scheduling.models.doctors import (
+    MAX_INTERVALS_PER_DAY,
+    MAX_LOCATIONS,
+    MAX_OVERRIDES,
+    WEEKDAYS,
+    Doctor,
+    DoctorIn,
+    DoctorsPage,
+    Interval,
+    Slot,
+    SlotsPage,
+    Weekday,
+)
+from scheduling.models.time import (
+    END_OF_INSTANTS,
+    SUPPORTED_RANGE,
+    AcceptedInstant,
+    Instant,
+    LocalDate,
+    check_supported,
+    parse_local_date,
+    parse_rfc3339,
+    rfc3339,
+)
+
+__all__ = [
+    "END_OF_INSTANTS",
+    "MAX_INTERVALS_PER_DAY",
+    "MAX_LOCATIONS",
+    "MAX_OVERRIDES",
+    "SUPPORTED_RANGE",
+    "WEEKDAYS",
+    "AcceptedInstant",
+    "Address",
+    "Appointment",
+    "AppointmentStatus",
+    "AppointmentsPage",
+    "BookingRequest",
+    "CancelRequest",
+    "Doctor",
+    "DoctorIn",
+    "DoctorsPage",
+    "Instant",
+    "Interval",
+    "LocalDate",
+    "Name",
+    "Patient",
+    "RescheduleRequest",
+    "Slot",
+    "SlotsPage",
+    "StrictModel",
+    "Weekday",
+    "check_supported",
+    "parse_local_date",
+    "parse_rfc3339",
+    "rfc3339",
+]

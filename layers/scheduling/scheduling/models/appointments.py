@@ -1,0 +1,84 @@
+"""Appointments: booking, rescheduling and cancelling requests, and the appointment as answered and stored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from scheduling.models.base import Address, StrictModel
+from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
+
+
+class Patient(StrictModel):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class BookingRequest(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "start": "2035-06-04T09:30:00-04:00",
+                    "location": "123 Main St",
+                    "patient": {"id": "p-123", "name": "Ada Lovelace"},
+                }
+            ]
+        },
+    )
+
+    start: AcceptedInstant = Field(
+        description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
+    )
+    location: Address
+    patient: Patient | None = None
+
+
+class RescheduleRequest(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"start": "2035-06-04T10:30:00-04:00", "location": "456 Central St"}]},
+    )
+
+    start: AcceptedInstant = Field(
+        description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
+    )
+    location: Address | None = Field(None, description="Defaults to the location of the appointment it replaces.")
+
+
+class CancelRequest(StrictModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "Patient called to cancel"}]})
+
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+AppointmentStatus = Literal["booked", "cancelled"]
+
+
+class Appointment(StrictModel):
+    id: str
+    doctor_id: str
+    location: str
+    start: Instant
+    end: Instant
+    status: AppointmentStatus
+    timezone: str = Field(description="The doctor's time zone; `start` and `end` carry its offset.")
+    patient: Patient | None = None
+    created_at: Instant
+    cancelled_at: Instant | None = None
+    cancel_reason: str | None = None
+    replaces: str | None = Field(None, description="Id of the appointment this one was rescheduled from.")
+    replaced_by: str | None = Field(None, description="Id of the appointment this one was rescheduled to.")
+
+    def in_own_timezone(self) -> Appointment:
+        """Times with the doctor's offset at each instant, as the API answers them."""
+        zone = ZoneInfo(self.timezone)
+        return self.model_copy(update={"start": self.start.astimezone(zone), "end": self.end.astimezone(zone)})
+
+
+class AppointmentsPage(StrictModel):
+    items: list[Appointment]
+    next_token: str | None

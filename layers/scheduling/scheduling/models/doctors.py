@@ -1,0 +1,143 @@
+"""Doctors as callers write them and as the API answers them, with their weekly hours and date overrides."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from scheduling.models.base import Address, Name, StrictModel
+from scheduling.models.time import Instant, LocalDate
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+MAX_INTERVALS_PER_DAY = 48
+MAX_OVERRIDES = 400
+MAX_LOCATIONS = 20
+
+
+NOT_TIME_ZONES = frozenset({"Factory"})  # listed by tzdata, but a placeholder ("-00"), not a place
+
+
+@cache
+def _timezone_names() -> frozenset[str]:
+    """Zone and link names of the IANA tz database as the `tzdata` package lists them, minus `Factory`.
+
+    Host-independent: the host's zoneinfo directory (`localtime`, `posixrules`, `posix/...`, `right/...`) is
+    never consulted, so a name is accepted or refused the same way on every machine and on Lambda.
+    """
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(listed) - NOT_TIME_ZONES
+
+
+def _known_timezone(name: str) -> str:
+    if name not in _timezone_names():
+        raise PydanticCustomError(
+            "iana_time_zone",
+            "'{name}' is not an IANA time zone name (for example 'Europe/London')",
+            {"name": name},
+        )
+    return name
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"'{value}' is listed twice")
+        seen.add(value)
+    return values
+
+
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+ClosingTime = Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+
+
+class Interval(StrictModel):
+    """Opening hours on one local date, in wall-clock time: `[start, end)`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: ClockTime = Field(examples=["09:00"])
+    end: ClosingTime = Field(description="`24:00` means midnight at the end of the day.", examples=["12:00"])
+
+    @property
+    def start_minute(self) -> int:
+        return _minutes(self.start)
+
+    @property
+    def end_minute(self) -> int:
+        return _minutes(self.end)
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+DayIntervals = Annotated[list[Interval], Field(max_length=MAX_INTERVALS_PER_DAY)]
+WeeklySchedule = dict[Weekday, DayIntervals]
+DateOverrides = Annotated[dict[LocalDate, DayIntervals], Field(max_length=MAX_OVERRIDES)]
+
+
+class DoctorIn(StrictModel):
+    """A doctor as callers write it (POST and PUT bodies)."""
+
+    name: Name = Field(examples=["Gregory House"])
+    locations: Annotated[list[Address], Field(min_length=1, max_length=MAX_LOCATIONS), AfterValidator(_unique)] = Field(
+        examples=[["123 Main St", "456 Central St"]]
+    )
+    timezone: TimeZoneName = Field(
+        "UTC",
+        description="A zone or link name of the IANA tz database (as the tzdata package lists it), not `Factory`.",
+        examples=["America/New_York"],
+    )
+    slot_minutes: StrictInt = Field(30, ge=5, le=240, description="Length of every bookable slot, in minutes.")
+    schedule: WeeklySchedule = Field(
+        default_factory=dict,
+        description="Opening hours per weekday; a weekday left out is closed.",
+        examples=[{"monday": [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]}],
+    )
+    overrides: DateOverrides = Field(
+        default_factory=dict,
+        description=(
+            "Hours for specific local dates (1970-01-01 to 8999-12-31), replacing the weekly hours; "
+            "an empty list closes the date."
+        ),
+        examples=[{"2026-12-24": [{"start": "09:00", "end": "12:00"}], "2026-12-25": []}],
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Doctor(DoctorIn):
+    """A stored doctor; `version` drives optimistic concurrency and is sent as the ETag, not in the body."""
+
+    id: str
+    # Read back from DynamoDB, numbers are Decimal: the stored record is not held to JSON's integer rule.
+    slot_minutes: int = Field(30, ge=5, le=240, description="Length of every bookable slot, in minutes.")
+    created_at: Instant
+    updated_at: Instant
+    version: int = Field(1, exclude=True)
+
+
+class DoctorsPage(StrictModel):
+    items: list[Doctor]
+    next_token: str | None = Field(description="Pass as `next_token` to read the next page; null on the last page.")
+
+
+class Slot(StrictModel):
+    start: Instant
+    end: Instant
+
+
+class SlotsPage(StrictModel):
+    items: list[Slot]

@@ -1,0 +1,95 @@
+"""Times and dates as the API reads and writes them: RFC 3339 text with an offset, in the supported range."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, TypeAdapter
+from pydantic_core import PydanticCustomError
+
+# Times and dates (docs/decisions.md, "Times"), defined once for request bodies, query parameters (through
+# `parse_rfc3339` and `check_supported`), answers and stored records.
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+END_OF_INSTANTS = datetime(9000, 1, 1, tzinfo=UTC)  # exclusive
+EARLIEST_DATE = date(1970, 1, 1)
+END_OF_DATES = date(9000, 1, 1)  # exclusive
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+RFC3339_EXAMPLE = "2035-06-04T09:30:00-04:00"
+SUPPORTED_RANGE = f"{EARLIEST_INSTANT:%Y-%m-%dT%H:%M:%SZ} (included) to {END_OF_INSTANTS:%Y-%m-%dT%H:%M:%SZ} (excluded)"
+
+
+def _rfc3339_text(value: object) -> object:
+    """Only RFC 3339 text reaches pydantic's parser: no epoch numbers, no dates, no other layouts."""
+    if isinstance(value, datetime):  # built by our own code; JSON never yields one
+        return value
+    if isinstance(value, str) and _RFC3339.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "rfc3339_date_time",
+        "must be an RFC 3339 date-time string with an offset, e.g. {example}",
+        {"example": RFC3339_EXAMPLE},
+    )
+
+
+def _supported_instant(value: datetime) -> datetime:
+    # Aware datetimes compare without converting, so this cannot overflow near year 1 or 9999.
+    if not EARLIEST_INSTANT <= value < END_OF_INSTANTS:
+        raise PydanticCustomError("instant_out_of_range", "must be from {range}", {"range": SUPPORTED_RANGE})
+    return value
+
+
+def _iso_date_text(value: object) -> object:
+    """A calendar date written YYYY-MM-DD; pydantic alone would also take epoch seconds and midnight date-times."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("iso_date", "must be a date written YYYY-MM-DD")
+
+
+def _supported_date(value: date) -> date:
+    if not EARLIEST_DATE <= value < END_OF_DATES:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "must be from {earliest} to {latest}",
+            {"earliest": "1970-01-01", "latest": "8999-12-31"},
+        )
+    return value
+
+
+# Every time the API reads or writes: RFC 3339 text with an offset. Answers and stored records use it as is
+# (a slot or an appointment may *end* on the range's end), what a caller sends is also held to the range.
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+AcceptedInstant = Annotated[Instant, AfterValidator(_supported_instant)]
+LocalDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_supported_date)]
+_ACCEPTED: TypeAdapter[datetime] = TypeAdapter(AcceptedInstant)
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+_LOCAL_DATE: TypeAdapter[date] = TypeAdapter(LocalDate)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """RFC 3339 text in the supported range, exactly as a request body's time field is read.
+
+    Raises pydantic's `ValidationError` (a `ValueError`) otherwise."""
+    return _ACCEPTED.validate_python(text)
+
+
+def parse_local_date(text: str) -> date:
+    """A YYYY-MM-DD date in the supported range, as an override date is read; pydantic's `ValidationError` if not."""
+    return _LOCAL_DATE.validate_python(text)
+
+
+def check_supported(instant: datetime) -> datetime:
+    """`instant` itself if it lies in the supported range; pydantic's `ValidationError` otherwise."""
+    return _ACCEPTED.validate_python(instant)
+
+
+def rfc3339(instant: datetime) -> str:
+    """An instant as every response writes it (pydantic's serialiser: `Z` for a zero offset)."""
+    text: str = _INSTANT.dump_python(instant, mode="json")
+    return text
