@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -41,7 +42,18 @@ def serialize(attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; whole ones become int, so strict integer fields accept them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value
 
 
 def doctor_item(doctor: Doctor, fence: int) -> dict[str, Any]:
@@ -103,5 +115,5 @@ def _appointment_attributes(appointment: Appointment) -> dict[str, Any]:
 
 
 def _model_fields(model: type[BaseModel], attributes: dict[str, Any]) -> dict[str, Any]:
-    """Drop key and index attributes; numbers come back as Decimal, which pydantic turns into int."""
+    """Drop key and index attributes."""
     return {name: value for name, value in attributes.items() if name in model.model_fields}
