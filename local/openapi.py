@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the whole API, merged from the three functions' resolvers.
+"""The OpenAPI 3.1 document of the whole API, merged from the resolvers of every function in the template.
 
 `python -m local.openapi` writes `docs/openapi.json`; a test fails when the committed file is stale.
 """
@@ -13,12 +13,19 @@ from local.environment import OFFLINE_AWS, export_functions_environment
 from local.paths import ROOT, use_source_tree
 
 OPENAPI_PATH = ROOT / "docs" / "openapi.json"
-FUNCTION_MODULES = ("functions.doctors.app", "functions.availability.app", "functions.appointments.app")
-DESCRIPTION = """Scheduling API of the hospital: doctors, their published slots, and appointments.
+DESCRIPTION = """Scheduling API of the hospital: doctors, their published slots, holds, and appointments.
 
 Every request is signed with AWS SigV4 (service `execute-api`); errors are RFC 9457 problem documents
 (`application/problem+json`). Times are RFC 3339 with an offset. Request bodies are limited to 64 KiB (413);
 list pages to 100 items; slot searches to 31 days."""
+
+
+def function_modules() -> list[str]:
+    """The module of every function that serves API routes, as the template names them (`functions.x.app`)."""
+    from local.template import api_routes, load_template
+
+    files = sorted({route.module_file for route in api_routes(load_template())})
+    return [".".join(file.relative_to(ROOT).with_suffix("").parts) for file in files]
 
 
 def build_openapi() -> dict[str, Any]:
@@ -34,7 +41,7 @@ def build_openapi() -> dict[str, Any]:
         security=[{"sigv4": []}],
         on_conflict="error",
     )
-    for module in FUNCTION_MODULES:
+    for module in function_modules():
         merge.add_schema(importlib.import_module(module).app.get_openapi_schema())
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     return document

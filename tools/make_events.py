@@ -16,6 +16,8 @@ DOCTOR_ID = "0f8fad5bd9cb469fa16570867728950e"
 APPOINTMENT_ID = "20350604T133000Z-0123456789ab"  # 2035-06-04 09:30 in New York, a Monday
 ONE_DOCTOR = f"/doctors/{DOCTOR_ID}"
 ONE_APPOINTMENT = f"{ONE_DOCTOR}/appointments/{APPOINTMENT_ID}"
+APPOINTMENT_RESOURCE = "/doctors/{doctor_id}/appointments/{appointment_id}"
+HOLD_ID = "20350604T133000Z-4f1c0a9e2b7d4c18a3e5f6071829304a"
 JSON_BODY = [("Content-Type", "application/json"), ("Accept", "application/json")]
 ACCEPT_JSON = [("Accept", "application/json")]
 HOUSE = {
@@ -89,6 +91,25 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
         {"start": "2035-06-04T10:30:00-04:00", "location": "456 Central St"},
         JSON_BODY,
     ),
+    "appointments_check_in": ("POST", f"{APPOINTMENT_RESOURCE}/check-in", f"{ONE_APPOINTMENT}/check-in", None, []),
+    "appointments_complete": ("POST", f"{APPOINTMENT_RESOURCE}/complete", f"{ONE_APPOINTMENT}/complete", None, []),
+    "appointments_no_show": ("POST", f"{APPOINTMENT_RESOURCE}/no-show", f"{ONE_APPOINTMENT}/no-show", None, []),
+    "appointments_book_hold": (
+        "POST",
+        "/doctors/{doctor_id}/appointments",
+        f"{ONE_DOCTOR}/appointments",
+        {"hold_id": HOLD_ID, "patient": {"id": "p-123"}},
+        JSON_BODY,
+    ),
+    "holds_create": (
+        "POST",
+        "/doctors/{doctor_id}/holds",
+        f"{ONE_DOCTOR}/holds",
+        {"start": "2035-06-04T09:30:00-04:00", "location": "123 Main St", "ttl_seconds": 600},
+        JSON_BODY,
+    ),
+    "holds_get": ("GET", "/doctors/{doctor_id}/holds/{hold_id}", f"{ONE_DOCTOR}/holds/{HOLD_ID}", None, ACCEPT_JSON),
+    "holds_release": ("DELETE", "/doctors/{doctor_id}/holds/{hold_id}", f"{ONE_DOCTOR}/holds/{HOLD_ID}", None, []),
 }
 
 

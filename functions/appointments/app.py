@@ -1,9 +1,9 @@
-"""Appointments: book, list, read, cancel and reschedule."""
+"""Appointments: book (a slot or a hold), list, read, check in, complete, no-show, cancel and reschedule."""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
@@ -20,7 +20,14 @@ from scheduling.http import (
     documented,
     lambda_handler_for,
 )
-from scheduling.models import Appointment, AppointmentsPage, BookingRequest, CancelRequest, RescheduleRequest
+from scheduling.models import (
+    Appointment,
+    AppointmentsPage,
+    AppointmentStatus,
+    BookingRequest,
+    CancelRequest,
+    RescheduleRequest,
+)
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
 
@@ -100,7 +107,7 @@ def list_appointments(
     store: Store,
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
-    status: Annotated[Literal["booked", "cancelled"] | None, Query()] = None,
+    status: Annotated[AppointmentStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
@@ -150,6 +157,45 @@ def reschedule(
         extra={"doctor_id": doctor_id, "appointment_id": appointment_id, "new_appointment_id": appointment.id},
     )
     return _created(appointment)
+
+
+def _changed(appointment: Appointment, change: str, metric: str) -> Appointment:
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    logger.info(change, extra={"doctor_id": appointment.doctor_id, "appointment_id": appointment.id})
+    return appointment
+
+
+LIFECYCLE_ANSWERS = documented(200, "The appointment as changed (or unchanged, when repeated)", 404, 409)
+
+
+@app.post(
+    "/doctors/<doctor_id>/appointments/<appointment_id>/check-in",
+    summary="Check the patient in (from 2 hours before the start until its end)",
+    tags=TAGS,
+    responses=LIFECYCLE_ANSWERS,
+)
+def check_in(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
+    return _changed(service.check_in(store, doctor_id, appointment_id), "appointment checked in", "CheckedIn")
+
+
+@app.post(
+    "/doctors/<doctor_id>/appointments/<appointment_id>/complete",
+    summary="Record a checked-in appointment as completed",
+    tags=TAGS,
+    responses=LIFECYCLE_ANSWERS,
+)
+def complete(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
+    return _changed(service.complete(store, doctor_id, appointment_id), "appointment completed", "Completed")
+
+
+@app.post(
+    "/doctors/<doctor_id>/appointments/<appointment_id>/no-show",
+    summary="Record that the patient did not come (once the appointment has started)",
+    tags=TAGS,
+    responses=LIFECYCLE_ANSWERS,
+)
+def no_show(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
+    return _changed(service.mark_no_show(store, doctor_id, appointment_id), "appointment no-show", "NoShows")
 
 
 lambda_handler = lambda_handler_for(app)

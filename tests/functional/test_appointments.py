@@ -67,6 +67,10 @@ def test_booking_answers_201_with_location_and_the_appointment(doctor: Doctor) -
         "timezone": "America/New_York",
         "patient": {"id": "p-123", "name": "Ada Lovelace"},
         "created_at": None,
+        "hold_id": None,
+        "checked_in_at": None,
+        "completed_at": None,
+        "no_show_at": None,
         "cancelled_at": None,
         "cancel_reason": None,
         "replaces": None,
@@ -194,7 +198,9 @@ def test_a_cancelled_appointment_cannot_be_rescheduled(doctor: Doctor) -> None:
     answer = on_appointment("appointments_reschedule", old["id"], {"start": "2035-06-04T10:30:00-04:00"})
 
     assert answer.status == 409
-    assert answer.json()["type"] == "/problems/appointment-not-active"
+    problem = answer.json()
+    assert problem["type"] == "/problems/invalid-transition"
+    assert (problem["current_status"], problem["allowed"]) == ("cancelled", [])
 
 
 def test_list_is_ascending_filtered_and_paginated(doctor: Doctor) -> None:

@@ -55,6 +55,49 @@ class SlotTaken(SchedulingError):
         super().__init__(f"The slot starting {rfc3339(start)} of doctor '{doctor_id}' is already booked.")
 
 
+class SlotHeld(SlotTaken):
+    """An unexpired hold reserves the slot (or one overlapping it)."""
+
+    def __init__(self, doctor_id: str, start: datetime) -> None:
+        super().__init__(doctor_id, start)
+        self.detail = f"The slot starting {rfc3339(start)} of doctor '{doctor_id}' is held; try another slot."
+        self.args = (self.detail,)
+
+
+class HoldNotFound(SchedulingError):
+    def __init__(self, doctor_id: str, hold_id: str) -> None:
+        super().__init__(f"Doctor '{doctor_id}' has no hold with id '{hold_id}'.")
+
+
+class HoldNotUsable(SchedulingError):
+    """The hold cannot be converted any more; `status` says why (expired or released)."""
+
+    def __init__(self, hold_id: str, status: str) -> None:
+        super().__init__(f"Hold '{hold_id}' is {status}; hold the slot again or book it directly.")
+        self.status = status
+
+
+class HoldExpired(HoldNotUsable):
+    pass
+
+
+class HoldReleased(HoldNotUsable):
+    pass
+
+
+class HoldConverted(SchedulingError):
+    """A hold that became an appointment cannot be released; cancel the appointment instead."""
+
+
+class TransitionNotAllowed(SchedulingError):
+    """The appointment's status (or the time) does not allow this change."""
+
+    def __init__(self, detail: str, current: str, allowed: list[str]) -> None:
+        super().__init__(detail)
+        self.current = current
+        self.allowed = allowed
+
+
 class DoctorHasBookings(SchedulingError):
     """A doctor with future booked appointments cannot be deleted."""
 

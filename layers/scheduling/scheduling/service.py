@@ -12,11 +12,20 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from scheduling.domain.booked import LONGEST_BOOKING, free_of
-from scheduling.domain.ids import appointment_start, is_doctor_id, new_appointment_id, new_doctor_id
+from scheduling.domain.ids import (
+    appointment_start,
+    is_doctor_id,
+    is_hold_id,
+    new_appointment_id,
+    new_doctor_id,
+    new_hold_id,
+)
+from scheduling.domain.lifecycle import NEXT_STATUSES, STAMPS, sources_of, too_early_or_late
 from scheduling.domain.merge_patch import apply_merge_patch
 from scheduling.domain.rules import check_opening_hours
 from scheduling.domain.slots import is_published, published_slots
@@ -28,9 +37,14 @@ from scheduling.errors import (
     DoctorHasBookings,
     DoctorNotFound,
     FieldProblem,
+    HoldConverted,
+    HoldExpired,
+    HoldNotFound,
+    HoldReleased,
     InvalidInput,
     PreconditionFailed,
     StaleRecord,
+    TransitionNotAllowed,
     problems_from_pydantic,
 )
 from scheduling.models import (
@@ -39,9 +53,12 @@ from scheduling.models import (
     BookingRequest,
     Doctor,
     DoctorIn,
+    Hold,
+    HoldRequest,
     Patient,
     RescheduleRequest,
     Slot,
+    rfc3339,
 )
 from scheduling.store import DoctorRecord, Page, SchedulingStore
 
@@ -186,7 +203,7 @@ def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to
     if start >= window.end:
         return []
     # A slot that starts inside the window may end after it, so bookings up to the longest slot past it count.
-    booked = store.booked_intervals(doctor_id, start, window.end + LONGEST_BOOKING, LONGEST_BOOKING)
+    booked = store.booked_intervals(doctor_id, start, window.end + LONGEST_BOOKING, LONGEST_BOOKING, now)
     return [
         Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone))
         for slot in free_of(published_slots(doctor, start, window.end), booked)
@@ -197,6 +214,12 @@ def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to
 
 
 def book(store: SchedulingStore, doctor_id: str, request: BookingRequest) -> Appointment:
+    """Book a slot, or convert the hold `request.hold_id` names into an appointment."""
+    if request.hold_id is not None:
+        return _convert_hold(store, doctor_id, request.hold_id, request)
+    missing = [name for name in ("start", "location") if getattr(request, name) is None]
+    if missing or request.start is None or request.location is None:
+        raise InvalidInput([FieldProblem(name, "is required unless hold_id is given") for name in missing])
     for _ in _attempts(BOOKING_ATTEMPTS):
         current = _doctor_record(store, doctor_id)
         now = _now()
@@ -207,6 +230,105 @@ def book(store: SchedulingStore, doctor_id: str, request: BookingRequest) -> App
         except StaleRecord:
             continue  # the hours changed under us: validate again against what is stored now
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while booking; retry.")
+
+
+# Holds
+
+
+def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
+    for _ in _attempts(BOOKING_ATTEMPTS):
+        current = _doctor_record(store, doctor_id)
+        now = _now()
+        _check_bookable(current.doctor, request.start, request.location, now)
+        start = request.start.astimezone(UTC)
+        held = Hold(
+            id=new_hold_id(start),
+            doctor_id=doctor_id,
+            start=start,
+            end=start + timedelta(minutes=current.doctor.slot_minutes),
+            location=request.location,
+            timezone=current.doctor.timezone,
+            status="held",
+            expires_at=now + timedelta(seconds=request.ttl_seconds),
+            created_at=now,
+        )
+        try:
+            return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING))
+        except StaleRecord:
+            continue
+    raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
+
+
+def get_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold:
+    """The hold as of now: a `held` record past its `expires_at` reads `expired`."""
+    if not is_doctor_id(doctor_id) or not is_hold_id(hold_id):
+        raise HoldNotFound(doctor_id, hold_id)
+    stored = store.get_hold(doctor_id, hold_id)
+    if stored.status == "held" and stored.expires_at <= _now():
+        return stored.model_copy(update={"status": "expired"})
+    return stored
+
+
+def release_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> None:
+    """Free a held slot at once; releasing a released or expired hold again changes nothing."""
+    for _ in _attempts(BOOKING_ATTEMPTS):
+        current = get_hold(store, doctor_id, hold_id)
+        if current.status in {"released", "expired"}:
+            return
+        if current.status == "booked":
+            raise HoldConverted(f"Hold '{hold_id}' became appointment '{current.appointment_id}'; cancel that instead.")
+        try:
+            store.release_hold(current, _now())
+            return
+        except StaleRecord:
+            continue
+    raise ConcurrentUpdate(f"Hold '{hold_id}' kept changing while releasing it; retry.")
+
+
+def _convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: BookingRequest) -> Appointment:
+    """The held slot becomes an appointment, once: converting again answers the same appointment."""
+    for _ in _attempts(BOOKING_ATTEMPTS):
+        current = get_hold(store, doctor_id, hold_id)
+        if current.status == "booked" and current.appointment_id:
+            return get_appointment(store, doctor_id, current.appointment_id)
+        if current.status == "expired":
+            raise HoldExpired(hold_id, "expired")
+        if current.status == "released":
+            raise HoldReleased(hold_id, "released")
+        _check_matches_hold(current, request)
+        now = _now()
+        appointment = Appointment(
+            id=new_appointment_id(current.start),
+            doctor_id=doctor_id,
+            location=current.location,
+            start=current.start.astimezone(UTC),
+            end=current.end.astimezone(UTC),
+            status="booked",
+            timezone=current.timezone,
+            patient=request.patient,
+            hold_id=hold_id,
+            created_at=now,
+        )
+        try:
+            return store.convert_hold(current, appointment).in_own_timezone()
+        except StaleRecord:
+            continue  # converted, released or expired meanwhile: read it again and answer that
+    raise ConcurrentUpdate(f"Hold '{hold_id}' kept changing while converting it; retry.")
+
+
+def _check_matches_hold(held: Hold, request: BookingRequest) -> None:
+    problems = []
+    if request.start is not None and request.start != held.start:
+        problems.append(FieldProblem("start", f"must be the held slot's start {rfc3339(held.start)} or left out"))
+    if request.location is not None and request.location != held.location:
+        problems.append(FieldProblem("location", f"must be the held location '{held.location}' or left out"))
+    if problems:
+        raise InvalidInput(problems, "The booking does not match the hold.")
+
+
+def _in_own_timezone(held: Hold) -> Hold:
+    zone = ZoneInfo(held.timezone)
+    return held.model_copy(update={"start": held.start.astimezone(zone), "end": held.end.astimezone(zone)})
 
 
 def get_appointment(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
@@ -232,20 +354,74 @@ def list_appointments(
 
 def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: str | None) -> Appointment:
     """Cancel once; asking again (or an SDK retry of our own write) answers the stored cancellation unchanged."""
-    appointment = get_appointment(store, doctor_id, appointment_id)
-    if appointment.status == "cancelled":
-        return appointment
-    cancelled = appointment.model_copy(update={"status": "cancelled", "cancelled_at": _now(), "cancel_reason": reason})
-    try:
-        return store.cancel(cancelled).in_own_timezone()
-    except AppointmentNotActive:
-        return get_appointment(store, doctor_id, appointment_id)
+    for _ in _attempts(BOOKING_ATTEMPTS):
+        appointment = get_appointment(store, doctor_id, appointment_id)
+        if appointment.status == "cancelled":
+            return appointment
+        _check_transition(appointment, "cancelled", _now())
+        cancelled = appointment.model_copy(
+            update={"status": "cancelled", "cancelled_at": _now(), "cancel_reason": reason}
+        )
+        try:
+            return store.cancel(cancelled).in_own_timezone()
+        except AppointmentNotActive:
+            continue  # checked in, completed or rescheduled meanwhile: decide again on what is stored
+    raise ConcurrentUpdate(f"Appointment '{appointment_id}' kept changing while cancelling it; retry.")
+
+
+# Lifecycle
+
+
+def check_in(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "checked_in")
+
+
+def complete(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "completed")
+
+
+def mark_no_show(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "no_show")
+
+
+def _change_status(store: SchedulingStore, doctor_id: str, appointment_id: str, to: AppointmentStatus) -> Appointment:
+    """One conditional update; repeating the change that produced the current status answers it unchanged."""
+    for _ in _attempts(BOOKING_ATTEMPTS):
+        appointment = get_appointment(store, doctor_id, appointment_id)
+        if appointment.status == to:
+            return appointment
+        now = _now()
+        _check_transition(appointment, to, now)
+        try:
+            return store.transition(appointment, to, STAMPS[to], now, sources_of(to)).in_own_timezone()
+        except AppointmentNotActive:
+            continue  # another change came first: decide again on what is stored
+    raise ConcurrentUpdate(f"Appointment '{appointment_id}' kept changing; retry.")
+
+
+def _check_transition(appointment: Appointment, to: AppointmentStatus, now: datetime) -> None:
+    allowed = NEXT_STATUSES[appointment.status]
+    if to not in allowed:
+        raise TransitionNotAllowed(
+            f"Appointment '{appointment.id}' is {appointment.status}; it cannot become {to}.",
+            appointment.status,
+            list(allowed),
+        )
+    reason = too_early_or_late(to, appointment.start, appointment.end, now)
+    if reason:
+        raise TransitionNotAllowed(
+            f"Appointment '{appointment.id}' cannot become {to} now: {reason}.", appointment.status, list(allowed)
+        )
 
 
 def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, request: RescheduleRequest) -> Appointment:
     old = get_appointment(store, doctor_id, appointment_id)
     if old.status != "booked":
-        raise AppointmentNotActive(f"Appointment '{appointment_id}' is cancelled and cannot be rescheduled.")
+        raise TransitionNotAllowed(
+            f"Appointment '{appointment_id}' is {old.status}; only a booked appointment can be rescheduled.",
+            old.status,
+            list(NEXT_STATUSES[old.status]),
+        )
     location = request.location or old.location
     for _ in _attempts(BOOKING_ATTEMPTS):
         current = _doctor_record(store, doctor_id)

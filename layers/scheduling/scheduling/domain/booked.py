@@ -16,11 +16,12 @@ LONGEST_BOOKING = timedelta(minutes=240)
 
 @dataclass(frozen=True, slots=True)
 class BookedInterval:
-    """A booked appointment's instants in UTC, `[start, end)`."""
+    """Time a doctor has taken, in UTC, `[start, end)`: an appointment, or an unexpired hold (`held_until`)."""
 
     start: datetime
     end: datetime
-    appointment_id: str
+    appointment_id: str  # or the hold's id
+    held_until: datetime | None = None
 
 
 def free_of(slots: Iterable[PublishedSlot], booked: list[BookedInterval]) -> Iterator[PublishedSlot]:

@@ -24,6 +24,18 @@ def new_appointment_id(start: datetime) -> str:
     return f"{start.astimezone(UTC).strftime(_ID_TIME_FORMAT)}-{secrets.token_hex(6)}"
 
 
+_HOLD_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{32}$")
+
+
+def new_hold_id(start: datetime) -> str:
+    """The slot start, then 128 random bits: whoever knows the id may book or release the hold."""
+    return f"{start.astimezone(UTC).strftime(_ID_TIME_FORMAT)}-{secrets.token_hex(16)}"
+
+
+def is_hold_id(text: str) -> bool:
+    return bool(_HOLD_ID.match(text))
+
+
 def appointment_start(appointment_id: str) -> datetime | None:
     """The slot start an appointment id was minted for, or None when the text is no id of ours."""
     match = _APPOINTMENT_ID.match(appointment_id)

@@ -21,12 +21,18 @@ from scheduling.errors import (
     DoctorHasBookings,
     DoctorNotFound,
     FieldProblem,
+    HoldConverted,
+    HoldExpired,
+    HoldNotFound,
+    HoldReleased,
     IdempotencyConflict,
     InvalidInput,
     PreconditionFailed,
     SchedulingError,
     ServiceUnavailable,
+    SlotHeld,
     SlotTaken,
+    TransitionNotAllowed,
     problems_from_pydantic,
 )
 from scheduling.models import Instant
@@ -41,6 +47,12 @@ PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
     DoctorNotFound: (HTTPStatus.NOT_FOUND, "doctor-not-found", "Doctor not found"),
     AppointmentNotFound: (HTTPStatus.NOT_FOUND, "appointment-not-found", "Appointment not found"),
     SlotTaken: (HTTPStatus.CONFLICT, "slot-taken", "The slot is already booked"),
+    SlotHeld: (HTTPStatus.CONFLICT, "slot-held", "The slot is held"),
+    HoldNotFound: (HTTPStatus.NOT_FOUND, "hold-not-found", "Hold not found"),
+    HoldExpired: (HTTPStatus.CONFLICT, "hold-expired", "The hold has expired"),
+    HoldReleased: (HTTPStatus.CONFLICT, "hold-released", "The hold was released"),
+    HoldConverted: (HTTPStatus.CONFLICT, "hold-booked", "The hold became an appointment"),
+    TransitionNotAllowed: (HTTPStatus.CONFLICT, "invalid-transition", "The appointment cannot change that way"),
     DoctorHasBookings: (HTTPStatus.CONFLICT, "doctor-has-bookings", "The doctor has future appointments"),
     AppointmentNotActive: (HTTPStatus.CONFLICT, "appointment-not-active", "The appointment is not booked"),
     ConcurrentUpdate: (HTTPStatus.CONFLICT, "concurrent-update", "Other changes kept winning the race"),
@@ -67,7 +79,9 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = Field(None, description="Every bad field, for validation problems.")
-    slot: SlotRef | None = Field(None, description="The contested slot, for `slot-taken`.")
+    slot: SlotRef | None = Field(None, description="The contested slot, for `slot-taken` and `slot-held`.")
+    current_status: str | None = Field(None, description="The appointment's status, for `invalid-transition`.")
+    allowed: list[str] | None = Field(None, description="The statuses it may move to, for `invalid-transition`.")
 
 
 def problem(
@@ -99,6 +113,8 @@ def scheduling_error_response(error: SchedulingError) -> Response[str]:
         extra = _errors(error.problems)
     if isinstance(error, SlotTaken):
         extra = {"slot": SlotRef(start=error.slot_start).model_dump(mode="json")}
+    if isinstance(error, TransitionNotAllowed):
+        extra = {"current_status": error.current, "allowed": error.allowed}
     if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):
         headers["Retry-After"] = RETRY_AFTER_SECONDS
     return problem(status, slug, title, error.detail, extra, headers)

@@ -26,6 +26,7 @@ from scheduling.models.doctors import (
     SlotsPage,
     Weekday,
 )
+from scheduling.models.holds import DEFAULT_HOLD_SECONDS, Hold, HoldRequest, HoldStatus
 from scheduling.models.time import (
     END_OF_INSTANTS,
     SUPPORTED_RANGE,
@@ -39,6 +40,7 @@ from scheduling.models.time import (
 )
 
 __all__ = [
+    "DEFAULT_HOLD_SECONDS",
     "END_OF_INSTANTS",
     "MAX_INTERVALS_PER_DAY",
     "MAX_LOCATIONS",
@@ -55,6 +57,9 @@ __all__ = [
     "Doctor",
     "DoctorIn",
     "DoctorsPage",
+    "Hold",
+    "HoldRequest",
+    "HoldStatus",
     "Instant",
     "Interval",
     "LocalDate",

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, StringConstraints
 
 from scheduling.models.base import Address, StrictModel
+from scheduling.models.holds import HoldId
 from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
 
 
@@ -17,6 +18,8 @@ class Patient(StrictModel):
 
 
 class BookingRequest(StrictModel):
+    """Either a slot (`start` and `location`, both required then) or a hold to convert (`hold_id`)."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -25,15 +28,19 @@ class BookingRequest(StrictModel):
                     "start": "2035-06-04T09:30:00-04:00",
                     "location": "123 Main St",
                     "patient": {"id": "p-123", "name": "Ada Lovelace"},
-                }
+                },
+                {"hold_id": "20350604T133000Z-4f1c0a9e2b7d4c18a3e5f6071829304a", "patient": {"id": "p-123"}},
             ]
         },
     )
 
-    start: AcceptedInstant = Field(
-        description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
+    start: AcceptedInstant | None = Field(
+        None, description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
     )
-    location: Address
+    location: Address | None = Field(None, description="One of the locations the slot offers.")
+    hold_id: HoldId | None = Field(
+        None, description="Book the slot this unexpired hold reserves; `start` and `location`, if given, must match it."
+    )
     patient: Patient | None = None
 
 
@@ -55,7 +62,7 @@ class CancelRequest(StrictModel):
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
-AppointmentStatus = Literal["booked", "cancelled"]
+AppointmentStatus = Literal["booked", "checked_in", "completed", "no_show", "cancelled"]
 
 
 class Appointment(StrictModel):
@@ -68,6 +75,10 @@ class Appointment(StrictModel):
     timezone: str = Field(description="The doctor's time zone; `start` and `end` carry its offset.")
     patient: Patient | None = None
     created_at: Instant
+    hold_id: str | None = Field(None, description="The hold this appointment was converted from.")
+    checked_in_at: Instant | None = None
+    completed_at: Instant | None = None
+    no_show_at: Instant | None = None
     cancelled_at: Instant | None = None
     cancel_reason: str | None = None
     replaces: str | None = Field(None, description="Id of the appointment this one was rescheduled from.")

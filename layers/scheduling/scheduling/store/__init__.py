@@ -5,7 +5,8 @@
 - `items`         stored items <-> models
 - `tokens`        pagination tokens
 - `doctors`       doctor profile and booking fence writes
-- `appointments`  bookings, cancellations, reads and lists
+- `appointments`  bookings, cancellations, lifecycle changes, reads and lists
+- `holds`         holds: claims on slots, conversion into appointments, release
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scheduling.config import Settings
-from scheduling.store.appointments import AppointmentItems
 from scheduling.store.client import dynamodb_client
 from scheduling.store.doctors import DoctorItems
+from scheduling.store.holds import HoldItems
 from scheduling.store.items import DoctorRecord
 from scheduling.store.page import Page
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["DoctorRecord", "Page", "SchedulingStore", "dynamodb_client", "store_for"]
 
 
-class SchedulingStore(DoctorItems, AppointmentItems):
+class SchedulingStore(DoctorItems, HoldItems):
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client

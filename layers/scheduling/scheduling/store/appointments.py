@@ -17,8 +17,15 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from scheduling.domain.booked import BookedInterval
-from scheduling.errors import AppointmentNotActive, AppointmentNotFound, DoctorNotFound, SlotTaken, StaleRecord
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.errors import (
+    AppointmentNotActive,
+    AppointmentNotFound,
+    DoctorNotFound,
+    SlotHeld,
+    SlotTaken,
+    StaleRecord,
+)
+from scheduling.models import Appointment, AppointmentStatus, rfc3339
 from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
 from scheduling.store.items import booked_item, cancelled_item, deserialize, to_appointment
 from scheduling.store.keys import (
@@ -41,15 +48,18 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
+CANCELLABLE = ("booked", "checked_in")
+
+
 class AppointmentItems:
     _table: str
     _client: DynamoDBClient
 
     def booked_intervals(
-        self, doctor_id: str, start: datetime, end: datetime, longest: timedelta
+        self, doctor_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime
     ) -> list[BookedInterval]:
-        """Booked appointments that overlap `[start, end)`, ascending: one consistent Query (plus pages past
-        1 MB). Bookings are at most `longest` long, so only starts from `start - longest` can reach in."""
+        """Appointments and holds unexpired at `now` that overlap `[start, end)`: one consistent Query (plus
+        pages past 1 MB). Bookings are at most `longest` long, so only starts from `start - longest` reach in."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
@@ -58,42 +68,53 @@ class AppointmentItems:
                 ":first": {"S": slot_sk(start - longest + ONE_SECOND)},
                 ":last": {"S": slot_sk(end - ONE_SECOND)},  # BETWEEN is inclusive; keys have whole seconds
             },
-            "ProjectionExpression": "SK, #end, appointment_id",
+            "ProjectionExpression": "SK, #end, appointment_id, hold_id, expires_at",
             "ExpressionAttributeNames": {"#end": "end"},
             "ConsistentRead": True,
         }
         booked = []
         with translated():
             for item in self._paginate(query):
+                held_until = parse_utc(item["expires_at"]["S"]) if "expires_at" in item else None
+                if held_until is not None and held_until <= now:
+                    continue  # an expired hold takes no time, whatever TTL has not yet cleaned up
                 interval = BookedInterval(
                     parse_utc(item["SK"]["S"].removeprefix(SLOT_PREFIX)),
                     parse_utc(item["end"]["S"]),
-                    item["appointment_id"]["S"],
+                    (item.get("appointment_id") or item["hold_id"])["S"],
+                    held_until,
                 )
                 if interval.end > start:
                     booked.append(interval)
         return booked
 
     def has_booking_from(self, doctor_id: str, start: datetime) -> bool:
+        """Whether an appointment or an unexpired hold starts at or after `start`."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+            "FilterExpression": "attribute_not_exists(expires_at) OR expires_at > :start",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": doctor_pk(doctor_id)},
+                ":first": {"S": slot_sk(start)},
+                ":last": {"S": f"{SLOT_PREFIX}~"},
+                ":start": {"S": utc_key(start)},
+            },
+            "ProjectionExpression": "SK",
+            "ConsistentRead": True,
+        }
         with translated():
-            response = self._client.query(
-                TableName=self._table,
-                KeyConditionExpression="PK = :pk AND SK BETWEEN :first AND :last",
-                ExpressionAttributeValues={
-                    ":pk": {"S": doctor_pk(doctor_id)},
-                    ":first": {"S": slot_sk(start)},
-                    ":last": {"S": f"{SLOT_PREFIX}~"},
-                },
-                ProjectionExpression="SK",
-                Limit=1,
-                ConsistentRead=True,
-            )
-        return bool(response["Items"])
+            return any(True for _ in self._paginate(query))
 
     def book(self, appointment: Appointment, fence: int, longest: timedelta) -> Appointment:
         """Book if nothing overlaps and the doctor's fence is still `fence`; answers the stored appointment."""
-        self._refuse_overlaps(appointment, longest, moving=None)
-        items = [self._fence_check(appointment, fence), self._slot_put(appointment)]
+        self._refuse_overlaps(
+            appointment.doctor_id, appointment.start, appointment.end, appointment.created_at, longest, moving=None
+        )
+        items = [
+            self._fence_check(appointment.doctor_id, fence, appointment.created_at),
+            self._slot_put(booked_item(appointment), appointment.created_at),
+        ]
         with translated():
             try:
                 self._client.transact_write_items(TransactItems=items)
@@ -103,11 +124,11 @@ class AppointmentItems:
 
     def reschedule(self, new: Appointment, cancelled_old: Appointment, fence: int, longest: timedelta) -> Appointment:
         """Book the new slot and cancel the old appointment in one fenced transaction."""
-        self._refuse_overlaps(new, longest, moving=cancelled_old.id)
+        self._refuse_overlaps(new.doctor_id, new.start, new.end, new.created_at, longest, moving=cancelled_old.id)
         items = [
-            self._fence_check(new, fence),
-            self._slot_put(new),
-            *self._cancel_items(cancelled_old),
+            self._fence_check(new.doctor_id, fence, new.created_at),
+            self._slot_put(booked_item(new), new.created_at),
+            *self._cancel_items(cancelled_old, from_statuses=("booked",)),
         ]
         with translated():
             try:
@@ -132,6 +153,32 @@ class AppointmentItems:
                     raise AppointmentNotActive(f"Appointment '{cancelled.id}' is no longer booked.") from error
                 raise
         return cancelled
+
+    def transition(
+        self, appointment: Appointment, to_status: str, stamp: str, at: datetime, from_statuses: tuple[str, ...]
+    ) -> Appointment:
+        """Move a booked appointment to `to_status` if it is still in one of `from_statuses`, stamping `at`.
+        Raises `AppointmentNotActive` (with nothing written) when another change came first."""
+        statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
+        with translated():
+            try:
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=key(doctor_pk(appointment.doctor_id), slot_sk(appointment.start)),
+                    UpdateExpression="SET #status = :to, #stamp = :at",
+                    ConditionExpression=f"appointment_id = :id AND #status IN ({', '.join(statuses)})",
+                    ExpressionAttributeNames={"#status": "status", "#stamp": stamp},
+                    ExpressionAttributeValues={
+                        ":id": {"S": appointment.id},
+                        ":to": {"S": to_status},
+                        ":at": {"S": rfc3339(at)},
+                        **statuses,
+                    },
+                    ReturnValues="ALL_NEW",
+                )
+            except self._client.exceptions.ConditionalCheckFailedException as error:
+                raise AppointmentNotActive(f"Appointment '{appointment.id}' changed meanwhile.") from error
+        return to_appointment(response["Attributes"])
 
     def get_appointment(self, doctor_id: str, appointment_id: str, start: datetime) -> Appointment:
         """The booked or cancelled appointment: both share one LSI key, and only one of them exists."""
@@ -185,44 +232,57 @@ class AppointmentItems:
             encode_token(response.get("LastEvaluatedKey")),
         )
 
-    def _refuse_overlaps(self, appointment: Appointment, longest: timedelta, moving: str | None) -> None:
-        for booked in self.booked_intervals(appointment.doctor_id, appointment.start, appointment.end, longest):
-            if booked.appointment_id != moving:
-                raise SlotTaken(appointment.doctor_id, booked.start)
+    def _refuse_overlaps(
+        self, doctor_id: str, start: datetime, end: datetime, now: datetime, longest: timedelta, moving: str | None
+    ) -> None:
+        for booked in self.booked_intervals(doctor_id, start, end, longest, now):
+            if booked.appointment_id == moving:
+                continue
+            if booked.held_until is not None:
+                raise SlotHeld(doctor_id, booked.start)
+            raise SlotTaken(doctor_id, booked.start)
 
-    def _fence_check(self, appointment: Appointment, fence: int) -> TransactWriteItemTypeDef:
-        """The doctor still publishes the hours the booking was checked against, and no delete holds it."""
+    def _fence_check(self, doctor_id: str, fence: int | None, now: datetime) -> TransactWriteItemTypeDef:
+        """The doctor still publishes the hours the booking was checked against (`fence`; None: still exists),
+        and no delete holds it."""
         return {
             "ConditionCheck": {
                 "TableName": self._table,
-                "Key": fence_key(appointment.doctor_id),
-                "ConditionExpression": "fence = :fence AND (attribute_not_exists(closed_until) OR closed_until < :now)",
+                "Key": fence_key(doctor_id),
+                "ConditionExpression": f"{'fence = :fence' if fence is not None else 'attribute_exists(PK)'}"
+                " AND (attribute_not_exists(closed_until) OR closed_until < :now)",
                 "ExpressionAttributeValues": {
-                    ":fence": {"N": str(fence)},
-                    ":now": {"S": utc_key(appointment.created_at)},
+                    ":now": {"S": utc_key(now)},
+                    **({":fence": {"N": str(fence)}} if fence is not None else {}),
                 },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
 
-    def _slot_put(self, appointment: Appointment) -> TransactWriteItemTypeDef:
+    def _slot_put(self, item: dict[str, Any], now: datetime) -> TransactWriteItemTypeDef:
+        """Claim a slot key: free, or held by a hold that has expired (a hold frees itself, no job needed)."""
         return {
             "Put": {
                 "TableName": self._table,
-                "Item": booked_item(appointment),
-                "ConditionExpression": "attribute_not_exists(PK)",
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(PK) OR (kind = :hold AND expires_at <= :now)",
+                "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":now": {"S": utc_key(now)}},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
 
-    def _cancel_items(self, cancelled: Appointment) -> list[TransactWriteItemTypeDef]:
+    def _cancel_items(
+        self, cancelled: Appointment, from_statuses: tuple[str, ...] = CANCELLABLE
+    ) -> list[TransactWriteItemTypeDef]:
+        statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
         return [
             {
                 "Delete": {
                     "TableName": self._table,
                     "Key": key(doctor_pk(cancelled.doctor_id), slot_sk(cancelled.start)),
-                    "ConditionExpression": "appointment_id = :id",
-                    "ExpressionAttributeValues": {":id": {"S": cancelled.id}},
+                    "ConditionExpression": f"appointment_id = :id AND #status IN ({', '.join(statuses)})",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":id": {"S": cancelled.id}, **statuses},
                 }
             },
             {
@@ -241,8 +301,8 @@ class AppointmentItems:
         stored = failed_item(error, 1)
         if _is_own(stored, appointment):
             return
-        if stored is not None:
-            raise SlotTaken(appointment.doctor_id, appointment.start) from error
+        if stored:
+            raise claimed(appointment.doctor_id, appointment.start, stored) from error
         if condition_failed(error, 0):
             if not failed_item(error, 0):
                 raise DoctorNotFound(appointment.doctor_id) from error
@@ -258,6 +318,13 @@ class AppointmentItems:
             if "LastEvaluatedKey" not in response:
                 return
             query = {**query, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
+def claimed(doctor_id: str, start: datetime, stored: dict[str, Any]) -> SlotTaken:
+    """Who holds the slot key a write could not claim: an (unexpired) hold, or an appointment."""
+    if deserialize(stored).get("kind") == "hold":
+        return SlotHeld(doctor_id, start)
+    return SlotTaken(doctor_id, start)
 
 
 def _is_own(stored: dict[str, Any] | None, appointment: Appointment) -> bool:

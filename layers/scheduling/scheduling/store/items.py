@@ -6,14 +6,15 @@ A stored attribute keeps its name even if an API field is renamed: `_STORED_AS` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
-from scheduling.models import Appointment, Doctor
+from scheduling.models import Appointment, Doctor, Hold
 from scheduling.store.keys import (
     DOCTORS_PARTITION,
     FENCE,
@@ -21,6 +22,7 @@ from scheduling.store.keys import (
     appointment_lsi_sk,
     cancelled_sk,
     doctor_pk,
+    hold_sk,
     slot_sk,
     utc_key,
 )
@@ -96,6 +98,46 @@ def booked_item(appointment: Appointment) -> dict[str, Any]:
 
 def cancelled_item(appointment: Appointment) -> dict[str, Any]:
     return serialize({**_appointment_attributes(appointment), "SK": cancelled_sk(appointment.start, appointment.id)})
+
+
+HOLD_RECORD_KEPT = timedelta(days=30)  # DynamoDB TTL removes a hold's record this long after it expired
+
+
+def hold_lock_item(hold: Hold) -> dict[str, Any]:
+    """The hold's claim on its slot: same key as a booking, so one of the two wins; void after `expires_at`."""
+    return serialize(
+        {
+            "PK": doctor_pk(hold.doctor_id),
+            "SK": slot_sk(hold.start),
+            "kind": "hold",
+            "hold_id": hold.id,
+            "start": utc_key(hold.start),
+            "end": utc_key(hold.end),
+            "expires_at": utc_key(hold.expires_at),
+            "ttl": int(hold.expires_at.timestamp()),  # clean-up only: the conditions ignore it
+        }
+    )
+
+
+def hold_record_item(hold: Hold) -> dict[str, Any]:
+    return serialize(
+        {
+            "PK": doctor_pk(hold.doctor_id),
+            "SK": hold_sk(hold.id),
+            "kind": "hold-record",
+            **hold.model_dump(mode="json", exclude={"start", "end", "expires_at"}),
+            "start": utc_key(hold.start),
+            "end": utc_key(hold.end),
+            "expires_at": utc_key(hold.expires_at),
+            "ttl": int((hold.expires_at + HOLD_RECORD_KEPT).timestamp()),
+        }
+    )
+
+
+def to_hold(item: dict[str, Any]) -> Hold:
+    hold = Hold.model_validate(_model_fields(Hold, deserialize(item)))
+    zone = ZoneInfo(hold.timezone)
+    return hold.model_copy(update={"start": hold.start.astimezone(zone), "end": hold.end.astimezone(zone)})
 
 
 def to_appointment(item: dict[str, Any]) -> Appointment:

@@ -2,6 +2,8 @@
 - `PROFILE`                          the doctor; GSI1 (`DOCTORS`, `<name>#<id>`) lists doctors by name
 - `FENCE`                            the doctor's booking fence (a small counter every booking checks)
 - `SLOT#<start UTC>`                 a booked appointment; the key itself makes the slot start unique
+- `SLOT#<start UTC>`  (kind `hold`)   a hold's lock on its slot, free again once `expires_at` has passed
+- `HOLD#<hold id>`                   the hold's record (status, expiry, the appointment it became)
 - `CANCELLED#<start UTC>#<appt id>`  a cancelled appointment, kept forever
 Both appointment kinds carry LSI1SK `APPT#<start UTC>#<appt id>`, so one Query lists or finds them.
 """
@@ -40,6 +42,10 @@ def slot_sk(start: datetime) -> str:
 
 def cancelled_sk(start: datetime, appointment_id: str) -> str:
     return f"CANCELLED#{utc_key(start)}#{appointment_id}"
+
+
+def hold_sk(hold_id: str) -> str:
+    return f"HOLD#{hold_id}"
 
 
 def appointment_lsi_sk(start: datetime, appointment_id: str) -> str:

@@ -1,0 +1,70 @@
+"""Holds: reserve a slot for a few minutes, read a hold, release it. Converting one is a booking (appointments)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.metrics import MetricUnit
+
+from scheduling import service
+from scheduling.config import Settings
+from scheduling.http import LOCATION_HEADER, WITH_A_BODY, create_resolver, documented, lambda_handler_for
+from scheduling.models import Hold, HoldRequest
+from scheduling.observability import logger, metrics
+from scheduling.store import SchedulingStore, store_for
+
+settings = Settings()  # read from the environment, fails at cold start if incomplete
+app = create_resolver()
+TAGS = ["Holds"]
+
+
+def scheduling_store() -> SchedulingStore:
+    """The one provider of the store; tests replace it through `app.dependency_overrides`."""
+    return store_for(settings)
+
+
+Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+
+
+@app.post(
+    "/doctors/<doctor_id>/holds",
+    summary="Hold a free published slot for a few minutes",
+    tags=TAGS,
+    responses=documented(201, "The hold", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
+)
+def hold_slot(doctor_id: str, request: Annotated[HoldRequest, Body()], store: Store) -> Response[Hold]:
+    held = service.hold(store, doctor_id, request)
+    metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
+    logger.info("slot held", extra={"doctor_id": doctor_id, "expires_at": held.expires_at.isoformat()})
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=held,
+        headers={"Location": f"/doctors/{doctor_id}/holds/{held.id}"},
+    )
+
+
+@app.get(
+    "/doctors/<doctor_id>/holds/<hold_id>",
+    summary="Read a hold: held, expired, released or booked",
+    tags=TAGS,
+    responses=documented(200, "The hold", 404),
+)
+def get_hold(doctor_id: str, hold_id: str, store: Store) -> Hold:
+    return service.get_hold(store, doctor_id, hold_id)
+
+
+@app.delete(
+    "/doctors/<doctor_id>/holds/<hold_id>",
+    summary="Release a hold (repeat-safe)",
+    tags=TAGS,
+    responses=documented(204, "Released (or already released or expired)", 404, 409),
+)
+def release_hold(doctor_id: str, hold_id: str, store: Store) -> Response[None]:
+    service.release_hold(store, doctor_id, hold_id)
+    return Response(status_code=204)
+
+
+lambda_handler = lambda_handler_for(app)

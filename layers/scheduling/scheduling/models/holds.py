@@ -1,0 +1,45 @@
+"""Holds: a slot reserved for a few minutes while a booking is completed elsewhere."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints
+
+from scheduling.models.base import Address, StrictModel
+from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
+
+DEFAULT_HOLD_SECONDS = 300
+HoldStatus = Literal["held", "expired", "released", "booked"]
+HoldId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class HoldRequest(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"start": "2035-06-04T09:30:00-04:00", "location": "123 Main St", "ttl_seconds": 600}]
+        },
+    )
+
+    start: AcceptedInstant = Field(
+        description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
+    )
+    location: Address = Field(description="One of the locations the slot offers.")
+    ttl_seconds: StrictInt = Field(DEFAULT_HOLD_SECONDS, ge=30, le=1800, description="How long the hold lasts.")
+
+
+class Hold(StrictModel):
+    """A hold as answered. Its `id` is unguessable and is the capability to book or release it."""
+
+    id: str
+    doctor_id: str
+    start: Instant
+    end: Instant
+    location: str
+    timezone: str = Field(description="The doctor's time zone; `start` and `end` carry its offset.")
+    status: HoldStatus = Field(description="`held` until `expires_at`, then `expired`; or `released`, `booked`.")
+    expires_at: Instant
+    created_at: Instant
+    released_at: Instant | None = None
+    appointment_id: str | None = Field(None, description="The appointment it became, once `booked`.")

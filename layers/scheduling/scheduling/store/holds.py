@@ -1,0 +1,139 @@
+"""Hold items: a hold's claim on its slot (fenced like a booking) and its record; conversion and release.
+
+A hold's slot claim has the same key as a booking, so the slot key decides between holds and bookings; an
+expired claim is simply overwritten by the next claim (`expires_at <= now` in the put's condition), so
+expiry needs no job. TTL (`ttl`) only cleans up afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from scheduling.errors import DoctorNotFound, HoldNotFound, StaleRecord
+from scheduling.models import Appointment, Hold, rfc3339
+from scheduling.store.appointments import AppointmentItems, claimed
+from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
+from scheduling.store.items import booked_item, deserialize, hold_lock_item, hold_record_item, to_hold
+from scheduling.store.keys import doctor_pk, hold_sk, key, slot_sk, utc_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+class HoldItems(AppointmentItems):
+    """Holds share the slot keys, the fence check and the overlap rule of bookings."""
+
+    _table: str
+    _client: DynamoDBClient
+
+    def hold(self, hold: Hold, fence: int, longest: timedelta) -> Hold:
+        """Claim the slot for `hold` if nothing unexpired overlaps it and the doctor's fence is still `fence`."""
+        now = hold.created_at
+        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=None)
+        items: list[TransactWriteItemTypeDef] = [
+            self._fence_check(hold.doctor_id, fence, now),
+            self._slot_put(hold_lock_item(hold), now),
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": hold_record_item(hold),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as error:
+                stored = failed_item(error, 1)
+                if stored and deserialize(stored).get("hold_id") == hold.id:
+                    return hold  # our own earlier attempt, retried by the SDK after a lost answer
+                if stored:
+                    raise claimed(hold.doctor_id, hold.start, stored) from error
+                if condition_failed(error, 0):
+                    if not failed_item(error, 0):
+                        raise DoctorNotFound(hold.doctor_id) from error
+                    raise StaleRecord(f"Doctor '{hold.doctor_id}' changed while holding.") from error
+                if only_conflicts(error):
+                    raise StaleRecord(f"Doctor '{hold.doctor_id}' is being booked by another request.") from error
+                raise
+        return hold
+
+    def get_hold(self, doctor_id: str, hold_id: str) -> Hold:
+        with translated():
+            response = self._client.get_item(
+                TableName=self._table, Key=key(doctor_pk(doctor_id), hold_sk(hold_id)), ConsistentRead=True
+            )
+        if "Item" not in response:
+            raise HoldNotFound(doctor_id, hold_id)
+        return to_hold(response["Item"])
+
+    def convert_hold(self, hold: Hold, appointment: Appointment) -> Appointment:
+        """The hold's slot becomes `appointment` and the hold's record says so, atomically, if the hold is still
+        unexpired and unused and no delete holds the doctor. Raises `StaleRecord` otherwise (re-read the hold)."""
+        now = appointment.created_at
+        items: list[TransactWriteItemTypeDef] = [
+            self._fence_check(hold.doctor_id, None, now),
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": booked_item(appointment),
+                    "ConditionExpression": "kind = :hold AND hold_id = :hold_id AND expires_at > :now",
+                    "ExpressionAttributeValues": {
+                        ":hold": {"S": "hold"},
+                        ":hold_id": {"S": hold.id},
+                        ":now": {"S": utc_key(now)},
+                    },
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            self._hold_record_update(hold, "booked", {"appointment_id": appointment.id}),
+        ]
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as error:
+                stored = failed_item(error, 1)
+                if stored and deserialize(stored).get("appointment_id") == appointment.id:
+                    return appointment  # our own earlier attempt, retried by the SDK after a lost answer
+                if condition_failed(error, 0) and not failed_item(error, 0):
+                    raise DoctorNotFound(hold.doctor_id) from error
+                raise StaleRecord(f"Hold '{hold.id}' changed while converting it.") from error
+        return appointment
+
+    def release_hold(self, hold: Hold, at: datetime) -> None:
+        """Free the slot and mark the record released, atomically; `StaleRecord` if the hold changed meanwhile."""
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": key(doctor_pk(hold.doctor_id), slot_sk(hold.start)),
+                    "ConditionExpression": "kind = :hold AND hold_id = :hold_id",
+                    "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":hold_id": {"S": hold.id}},
+                }
+            },
+            self._hold_record_update(hold, "released", {"released_at": rfc3339(at)}),
+        ]
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as error:
+                raise StaleRecord(f"Hold '{hold.id}' changed while releasing it.") from error
+
+    def _hold_record_update(self, hold: Hold, status: str, stamps: dict[str, str]) -> TransactWriteItemTypeDef:
+        """The record moves from `held` to `status`, with the given attributes set; only once."""
+        names = {"#status": "status", **{f"#{name}": name for name in stamps}}
+        values = {":held": {"S": "held"}, ":to": {"S": status}, **{f":{name}": {"S": v} for name, v in stamps.items()}}
+        assignments = ", ".join(["#status = :to", *(f"#{name} = :{name}" for name in stamps)])
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": key(doctor_pk(hold.doctor_id), hold_sk(hold.id)),
+                "UpdateExpression": f"SET {assignments}",
+                "ConditionExpression": "#status = :held",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
