@@ -363,7 +363,7 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
             update={"status": "cancelled", "cancelled_at": _now(), "cancel_reason": reason}
         )
         try:
-            return store.cancel(cancelled).in_own_timezone()
+            return store.cancel(cancelled, read_status=appointment.status).in_own_timezone()
         except AppointmentNotActive:
             continue  # checked in, completed or rescheduled meanwhile: decide again on what is stored
     raise ConcurrentUpdate(f"Appointment '{appointment_id}' kept changing while cancelling it; retry.")

@@ -48,9 +48,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
-CANCELLABLE = ("booked", "checked_in")
-
-
 class AppointmentItems:
     _table: str
     _client: DynamoDBClient
@@ -139,12 +136,16 @@ class AppointmentItems:
                 self._raise_booking_failure(error, new)
         return new
 
-    def cancel(self, cancelled: Appointment) -> Appointment:
-        """Free the slot and keep the cancelled record, atomically. Answers the stored cancelled record: ours,
-        or the one an earlier attempt of ours (a retried write) or a concurrent cancel stored."""
+    def cancel(self, cancelled: Appointment, read_status: str) -> Appointment:
+        """Free the slot and keep the cancelled record, atomically, if the appointment is still as read
+        (`read_status`: a check-in in between would otherwise be lost from the record). Answers the stored
+        cancelled record: ours, or the one an earlier attempt of ours (a retried write) or a concurrent cancel
+        stored; `AppointmentNotActive` if it changed otherwise."""
         with translated():
             try:
-                self._client.transact_write_items(TransactItems=self._cancel_items(cancelled))
+                self._client.transact_write_items(
+                    TransactItems=self._cancel_items(cancelled, from_statuses=(read_status,))
+                )
             except self._client.exceptions.TransactionCanceledException as error:
                 stored_cancel = failed_item(error, 1)
                 if stored_cancel:
@@ -271,9 +272,7 @@ class AppointmentItems:
             }
         }
 
-    def _cancel_items(
-        self, cancelled: Appointment, from_statuses: tuple[str, ...] = CANCELLABLE
-    ) -> list[TransactWriteItemTypeDef]:
+    def _cancel_items(self, cancelled: Appointment, from_statuses: tuple[str, ...]) -> list[TransactWriteItemTypeDef]:
         statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
         return [
             {

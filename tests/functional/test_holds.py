@@ -1,0 +1,202 @@
+"""Holds in-process against moto, with the clock injected: a held slot is blocked until `expires_at` and free
+right after it, with no job run; conversion books once; release frees at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from functions.appointments.app import lambda_handler as appointments
+from functions.availability.app import lambda_handler as slots_handler
+from functions.holds.app import lambda_handler as holds
+from scheduling.models import Doctor
+from tests.functional.conftest import CallLog, invoke, stored_items
+from tests.support.clock import Clock
+from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+SLOT = "2035-06-04T09:30:00-04:00"  # a Monday: the sample doctor opens 09:00-12:00 and 13:00-17:00
+SLOT_Z = "2035-06-04T13:30:00Z"
+T0 = datetime(2035, 6, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock(T0)
+    monkeypatch.setattr("scheduling.service._now", clock)
+    return clock
+
+
+@pytest.fixture
+def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
+    return given_doctor(SAMPLE_DOCTOR_ID)
+
+
+def hold(start: str = SLOT, ttl: int = 300, location: str = "123 Main St") -> Answer:
+    body = {"start": start, "location": location, "ttl_seconds": ttl}
+    return invoke(holds, event_with("holds_create", body=body))
+
+
+def on_hold(name: str, hold_id: str) -> Answer:
+    return invoke(holds, event_with(name, path_parameters={"doctor_id": SAMPLE_DOCTOR_ID, "hold_id": hold_id}))
+
+
+def book(body: dict[str, Any]) -> Answer:
+    return invoke(appointments, event_with("appointments_book", body=body))
+
+
+def free_slots() -> list[str]:
+    event = event_with("slots_list", query={"from": "2035-06-04", "to": "2035-06-05"})
+    return [slot["start"] for slot in invoke(slots_handler, event).json()["items"]]
+
+
+def appointment_items() -> list[dict[str, Any]]:
+    return [item for item in stored_items() if item.get("kind", {}).get("S") == "appointment"]
+
+
+def test_a_hold_answers_201_with_its_expiry_and_blocks_the_slot(doctor: Doctor, clock: Clock) -> None:
+    answer = hold(ttl=600)
+
+    assert answer.status == 201, answer
+    held = answer.json()
+    assert answer.headers["location"] == f"/doctors/{SAMPLE_DOCTOR_ID}/holds/{held['id']}"
+    assert held | {"id": None, "created_at": None} == {
+        "id": None,
+        "doctor_id": SAMPLE_DOCTOR_ID,
+        "start": SLOT,
+        "end": "2035-06-04T10:00:00-04:00",
+        "location": "123 Main St",
+        "timezone": "America/New_York",
+        "status": "held",
+        "expires_at": "2035-06-01T12:10:00Z",
+        "created_at": None,
+        "released_at": None,
+        "appointment_id": None,
+    }
+    assert len(held["id"].split("-")[1]) == 32  # 128 random bits: the id is the capability
+    assert SLOT not in free_slots()
+    taken = book({"start": SLOT, "location": "456 Central St"})
+    assert (taken.status, taken.json()["type"]) == (409, "/problems/slot-held")
+    again = hold()
+    assert (again.status, again.json()["type"]) == (409, "/problems/slot-held")
+    assert appointment_items() == []
+
+
+def test_an_expired_hold_frees_the_slot_at_expires_at_with_no_job(doctor: Doctor, clock: Clock) -> None:
+    held = hold(ttl=30).json()
+
+    clock.advance(29)
+    blocked = book({"start": SLOT, "location": "123 Main St"})
+    offered_before = SLOT in free_slots()
+    clock.advance(1)
+    offered_after = SLOT in free_slots()
+    status_after = on_hold("holds_get", held["id"]).json()["status"]
+    booked = book({"start": SLOT, "location": "123 Main St"})
+
+    assert blocked.status == 409
+    assert not offered_before
+    assert offered_after
+    assert status_after == "expired"
+    assert booked.status == 201, booked
+    converted = book({"hold_id": held["id"]})
+    assert (converted.status, converted.json()["type"]) == (409, "/problems/hold-expired")
+    [item] = appointment_items()
+    assert item["appointment_id"]["S"] == booked.json()["id"]
+
+
+def test_converting_a_hold_books_its_slot_once_and_again_answers_the_same_appointment(
+    doctor: Doctor, clock: Clock
+) -> None:
+    held = hold().json()
+
+    first = book({"hold_id": held["id"], "patient": {"id": "p-1"}})
+    second = book({"hold_id": held["id"], "patient": {"id": "p-1"}})
+
+    assert first.status == second.status == 201, (first, second)
+    assert first.json() == second.json()
+    appointment = first.json()
+    assert (appointment["start"], appointment["location"], appointment["hold_id"]) == (SLOT, "123 Main St", held["id"])
+    assert on_hold("holds_get", held["id"]).json() | {"created_at": None} == held | {
+        "created_at": None,
+        "status": "booked",
+        "appointment_id": appointment["id"],
+    }
+    [item] = appointment_items()
+    assert item["SK"]["S"] == f"SLOT#{SLOT_Z}"
+
+
+def test_a_conversion_must_match_the_hold_when_it_names_start_or_location(doctor: Doctor, clock: Clock) -> None:
+    held = hold().json()
+
+    answer = book({"hold_id": held["id"], "start": "2035-06-04T10:00:00-04:00", "location": "456 Central St"})
+
+    assert answer.status == 422
+    assert sorted(error["path"] for error in answer.json()["errors"]) == ["location", "start"]
+    assert appointment_items() == []
+    assert on_hold("holds_get", held["id"]).json()["status"] == "held"
+
+
+def test_release_frees_at_once_is_repeat_safe_and_a_released_hold_cannot_be_converted(
+    doctor: Doctor, clock: Clock
+) -> None:
+    held = hold().json()
+
+    first = on_hold("holds_release", held["id"])
+    second = on_hold("holds_release", held["id"])
+
+    assert first.status == second.status == 204
+    assert SLOT in free_slots()
+    assert on_hold("holds_get", held["id"]).json()["status"] == "released"
+    converted = book({"hold_id": held["id"]})
+    assert (converted.status, converted.json()["type"]) == (409, "/problems/hold-released")
+    assert book({"start": SLOT, "location": "123 Main St"}).status == 201
+
+
+def test_a_converted_hold_cannot_be_released(doctor: Doctor, clock: Clock) -> None:
+    held = hold().json()
+    book({"hold_id": held["id"]})
+
+    answer = on_hold("holds_release", held["id"])
+
+    assert (answer.status, answer.json()["type"]) == (409, "/problems/hold-booked")
+    assert len(appointment_items()) == 1
+
+
+@pytest.mark.parametrize("hold_id", ["nope", "20350604T133000Z-" + "0" * 32])
+def test_an_unknown_hold_is_404(doctor: Doctor, clock: Clock, hold_id: str) -> None:
+    assert on_hold("holds_get", hold_id).json()["type"] == "/problems/hold-not-found"
+    assert book({"hold_id": hold_id}).status == 404
+
+
+def test_a_hold_overlapping_a_booking_made_under_other_hours_is_refused(doctor: Doctor, clock: Clock) -> None:
+    assert book({"start": SLOT, "location": "123 Main St"}).status == 201
+
+    answer = hold(start="2035-06-04T09:00:00-04:00")  # 09:00-09:30 touches, does not overlap
+    overlapping = invoke(holds, event_with("holds_create", body={"start": SLOT, "location": "123 Main St"}))
+
+    assert answer.status == 201
+    assert (overlapping.status, overlapping.json()["type"]) == (409, "/problems/slot-taken")
+
+
+@pytest.mark.parametrize("ttl", [29, 1801, "300", 300.0])
+def test_ttl_is_a_json_integer_from_30_to_1800(doctor: Doctor, clock: Clock, ttl: Any) -> None:
+    answer = invoke(
+        holds, event_with("holds_create", body={"start": SLOT, "location": "123 Main St", "ttl_seconds": ttl})
+    )
+
+    assert answer.status == 422
+    assert [error["path"] for error in answer.json()["errors"]] == ["ttl_seconds"]
+
+
+def test_hold_and_convert_budgets(doctor: Doctor, clock: Clock, dynamodb_calls: CallLog) -> None:
+    held = hold().json()
+    hold_calls = dynamodb_calls.on()
+    dynamodb_calls.clear()
+    book({"hold_id": held["id"]})
+
+    assert hold_calls == ["GetItem", "Query", "TransactWriteItems"]  # like a booking: doctor, overlaps, claim
+    assert dynamodb_calls.on() == ["GetItem", "TransactWriteItems"]  # the hold, then the conversion
