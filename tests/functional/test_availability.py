@@ -17,6 +17,7 @@ from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_eve
 pytestmark = pytest.mark.usefixtures("aws")
 
 MONDAY_MORNING = {"monday": [{"start": "09:00", "end": "11:00"}]}
+HOUSE_LOCATIONS = ["123 Main St", "456 Central St"]
 
 
 def slots(query: dict[str, str], doctor_id: str = SAMPLE_DOCTOR_ID) -> list[str]:
@@ -51,8 +52,8 @@ def test_sample_event_lists_the_published_slots_with_the_local_offset(given_doct
 
     assert answer.status == 200
     assert answer.json()["items"][:2] == [
-        {"start": "2035-06-04T09:00:00-04:00", "end": "2035-06-04T09:30:00-04:00"},
-        {"start": "2035-06-04T09:30:00-04:00", "end": "2035-06-04T10:00:00-04:00"},
+        {"start": "2035-06-04T09:00:00-04:00", "end": "2035-06-04T09:30:00-04:00", "locations": HOUSE_LOCATIONS},
+        {"start": "2035-06-04T09:30:00-04:00", "end": "2035-06-04T10:00:00-04:00", "locations": HOUSE_LOCATIONS},
     ]
     assert len(answer.json()["items"]) == 4
 

@@ -250,7 +250,11 @@ def test_the_default_slot_window_stops_at_the_end_of_the_supported_range(given_d
     answer = send("slots_list", query={"from": "8999-12-31T20:00:00Z"})  # a Tuesday; no `to`: seven days
 
     assert answer.status == 200, answer
-    assert answer.json()["items"][-1] == {"start": "8999-12-31T23:00:00Z", "end": "9000-01-01T00:00:00Z"}
+    assert answer.json()["items"][-1] == {
+        "start": "8999-12-31T23:00:00Z",
+        "end": "9000-01-01T00:00:00Z",
+        "locations": ["123 Main St", "456 Central St"],
+    }
     assert len(answer.json()["items"]) == 4
 
 

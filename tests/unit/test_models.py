@@ -176,7 +176,7 @@ def test_other_time_text_is_refused_with_a_reason(text: str, error_type: str) ->
     ],
 )
 def test_a_zero_offset_is_written_z_by_models_and_problems_alike(instant: datetime) -> None:
-    written = Slot(start=instant, end=instant).model_dump(mode="json")["start"]
+    written = Slot(start=instant, end=instant, locations=["1 Road"]).model_dump(mode="json")["start"]
 
     assert written == rfc3339(instant) == "2035-01-08T09:30:00Z"
     assert SlotRef(start=instant).model_dump(mode="json") == {"start": written}

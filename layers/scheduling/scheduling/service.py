@@ -27,8 +27,9 @@ from scheduling.domain.ids import (
 )
 from scheduling.domain.lifecycle import NEXT_STATUSES, STAMPS, sources_of, too_early_or_late
 from scheduling.domain.merge_patch import apply_merge_patch
+from scheduling.domain.notice import bookable_times
 from scheduling.domain.rules import check_opening_hours
-from scheduling.domain.slots import is_published, published_slots
+from scheduling.domain.slots import published_slot_at, published_slots
 from scheduling.domain.windows import optional_window, slot_window
 from scheduling.errors import (
     AppointmentNotActive,
@@ -68,7 +69,7 @@ DOCTOR_WRITE_ATTEMPTS = 16
 # A booking re-validates after the doctor's hours changed under it (or a transaction held the doctor's fence).
 BOOKING_ATTEMPTS = 5
 # Fields that decide which slots are published and where: changing any of them moves the booking fence.
-BOOKING_TERMS = frozenset({"timezone", "slot_minutes", "schedule", "overrides", "locations"})
+BOOKING_TERMS = frozenset({"timezone", "slot_minutes", "schedule", "overrides", "locations", "rules"})
 
 # A delete closes the doctor to bookings for this long; if it dies half-way, bookings resume afterwards. It
 # finishes only with this much of the lease left, which absorbs clock skew between Lambda instances.
@@ -199,14 +200,15 @@ def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to
     zone = doctor.zone
     now = _now()
     window = slot_window(from_text, to_text, zone, now)
-    start = max(window.start, now)
-    if start >= window.end:
+    # Only starts the doctor's notice and horizon allow now (never the past) are offered.
+    start, end = bookable_times(doctor.rules, now).clip(window.start, window.end)
+    if start >= end:
         return []
     # A slot that starts inside the window may end after it, so bookings up to the longest slot past it count.
-    booked = store.booked_intervals(doctor_id, start, window.end + LONGEST_BOOKING, LONGEST_BOOKING, now)
+    booked = store.booked_intervals(doctor_id, start, end + LONGEST_BOOKING, LONGEST_BOOKING, now)
     return [
-        Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone))
-        for slot in free_of(published_slots(doctor, start, window.end), booked)
+        Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone), locations=list(slot.locations))
+        for slot in free_of(published_slots(doctor, start, end), booked)
     ]
 
 
@@ -446,10 +448,13 @@ def _check_bookable(doctor: Doctor, start: datetime, location: str, now: datetim
     problems = []
     if location not in doctor.locations:
         problems.append(FieldProblem("location", "is not one of the doctor's locations"))
-    if start < now:
-        problems.append(FieldProblem("start", "is in the past"))
-    elif not is_published(doctor, start):
+    if (too_soon_or_late := bookable_times(doctor.rules, now).problem(start)) is not None:
+        problems.append(FieldProblem("start", too_soon_or_late))
+    elif (slot := published_slot_at(doctor, start)) is None:
         problems.append(FieldProblem("start", "is not the start of a published slot of this doctor"))
+    elif location in doctor.locations and location not in slot.locations:
+        offered = ", ".join(f"'{place}'" for place in slot.locations)
+        problems.append(FieldProblem("location", f"is not offered at this slot; it is held at {offered}"))
     if problems:
         raise InvalidInput(problems, "This appointment cannot be booked.")
 

@@ -2,11 +2,12 @@
 
 Rules (docs/availability.md):
 - each local date uses its override if there is one, else the weekly hours of its weekday;
-- slot starts are wall-clock `start + k * slot_minutes` while `start + slot_minutes <= end`;
+- slot starts are wall-clock `start + k * (slot_minutes + buffer_minutes)` while `start + slot_minutes <= end`;
 - a start that does not exist (spring-forward gap) is skipped; an ambiguous one is taken once, at `fold=0`;
 - a slot is the instant range `[start, start + slot_minutes)`; one whose end reads later than the interval's
-  end on the local clock, or that would begin before the previous slot ends, is not published (both can
-  happen only when a slot straddles a spring-forward gap).
+  end on the local clock, or that would begin less than `buffer_minutes` after the previous slot of its
+  interval ends, is not published (both can happen only when a slot straddles a spring-forward gap);
+- a slot is bookable at its interval's `locations`, or at every location of the doctor if it names none.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class PublishedSlot:
 
     start: datetime
     end: datetime
+    locations: tuple[str, ...]
 
 
 def opening_hours_on(doctor: DoctorIn, day: date) -> list[Interval]:
@@ -49,22 +51,33 @@ def published_slots(doctor: DoctorIn, window_start: datetime, window_end: dateti
         day += timedelta(days=1)
 
 
-def is_published(doctor: DoctorIn, start: datetime) -> bool:
-    """Whether `start` (any offset) is the start of one of the doctor's published slots."""
+def published_slot_at(doctor: DoctorIn, start: datetime) -> PublishedSlot | None:
+    """The published slot that starts at `start` (any offset), or None if no published slot starts then."""
     instant = start.astimezone(UTC)
     zone = doctor.zone
-    return any(slot.start == instant for slot in _slots_on(doctor, zone, instant.astimezone(zone).date()))
+    return next(
+        (slot for slot in _slots_on(doctor, zone, instant.astimezone(zone).date()) if slot.start == instant), None
+    )
+
+
+def is_published(doctor: DoctorIn, start: datetime) -> bool:
+    """Whether `start` (any offset) is the start of one of the doctor's published slots."""
+    return published_slot_at(doctor, start) is not None
 
 
 def _slots_on(doctor: DoctorIn, zone: ZoneInfo, day: date) -> Iterator[PublishedSlot]:
     length = timedelta(minutes=doctor.slot_minutes)
+    buffer = timedelta(minutes=doctor.rules.buffer_minutes)
+    step = doctor.slot_minutes + doctor.rules.buffer_minutes
+    everywhere = tuple(doctor.locations)
     midnight = datetime.combine(day, time(0))
     for interval in sorted(opening_hours_on(doctor, day), key=lambda hours: hours.start_minute):
-        previous_end: datetime | None = None
+        locations = interval.locations or everywhere
+        free_from: datetime | None = None  # the previous slot's end plus the buffer
         minute = interval.start_minute
         while minute + doctor.slot_minutes <= interval.end_minute:
             wall = midnight + timedelta(minutes=minute)
-            minute += doctor.slot_minutes
+            minute += step
             local_start = wall.replace(tzinfo=zone, fold=0)
             start = local_start.astimezone(UTC)
             if start.astimezone(zone).replace(tzinfo=None) != wall:
@@ -72,10 +85,10 @@ def _slots_on(doctor: DoctorIn, zone: ZoneInfo, day: date) -> Iterator[Published
             end = start + length
             if _minutes_since(midnight, end.astimezone(zone)) > interval.end_minute:
                 continue
-            if previous_end is not None and start < previous_end:
+            if free_from is not None and start < free_from:
                 continue
-            previous_end = end
-            yield PublishedSlot(start, end)
+            free_from = end + buffer
+            yield PublishedSlot(start, end, locations)
 
 
 def _minutes_since(midnight: datetime, aware: datetime) -> int:

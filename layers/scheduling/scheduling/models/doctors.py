@@ -59,6 +59,17 @@ ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5]
 ClosingTime = Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
 
 
+def _unique_tuple(values: tuple[str, ...]) -> tuple[str, ...]:
+    _unique(list(values))
+    return values
+
+
+# A tuple keeps `Interval` frozen and hashable; JSON arrays validate into it and it answers as an array.
+SessionLocations = Annotated[
+    tuple[Address, ...], Field(min_length=1, max_length=MAX_LOCATIONS), AfterValidator(_unique_tuple)
+]
+
+
 class Interval(StrictModel):
     """Opening hours on one local date, in wall-clock time: `[start, end)`."""
 
@@ -66,6 +77,15 @@ class Interval(StrictModel):
 
     start: ClockTime = Field(examples=["09:00"])
     end: ClosingTime = Field(description="`24:00` means midnight at the end of the day.", examples=["12:00"])
+    locations: SessionLocations | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description=(
+            "Where this session is held: some of the doctor's `locations`, each once. "
+            "Left out, the session is bookable at every location of the doctor."
+        ),
+        examples=[["123 Main St"]],
+    )
 
     @property
     def start_minute(self) -> int:
@@ -84,6 +104,32 @@ def _minutes(clock: str) -> int:
 DayIntervals = Annotated[list[Interval], Field(max_length=MAX_INTERVALS_PER_DAY)]
 WeeklySchedule = dict[Weekday, DayIntervals]
 DateOverrides = Annotated[dict[LocalDate, DayIntervals], Field(max_length=MAX_OVERRIDES)]
+
+
+class BookingRules(StrictModel):
+    """A doctor's booking policy. Every field is optional; the defaults impose nothing."""
+
+    min_notice_minutes: StrictInt = Field(
+        0, ge=0, le=525600, description="Slots starting sooner than now plus this many minutes are not bookable."
+    )
+    horizon_days: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=730,
+        description="Slots starting more than this many days (of 24 hours) after now are not bookable; null: no limit.",
+    )
+    buffer_minutes: StrictInt = Field(
+        0, ge=0, le=240, description="Free minutes after each slot inside a session: the grid is slot, gap, slot, ..."
+    )
+    max_per_day: StrictInt | None = Field(
+        None, ge=1, le=500, description="At most this many appointments per local day; null: no limit."
+    )
+    cancel_cutoff_minutes: StrictInt = Field(
+        0,
+        ge=0,
+        le=10080,
+        description="Cancelling or rescheduling is refused later than this many minutes before start.",
+    )
 
 
 class DoctorIn(StrictModel):
@@ -112,6 +158,11 @@ class DoctorIn(StrictModel):
         ),
         examples=[{"2026-12-24": [{"start": "09:00", "end": "12:00"}], "2026-12-25": []}],
     )
+    rules: BookingRules = Field(
+        default_factory=BookingRules,
+        description="Booking rules (notice, horizon, buffer, daily cap, cancellation cut-off); all optional.",
+        examples=[{"min_notice_minutes": 120, "horizon_days": 90, "buffer_minutes": 10}],
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -137,6 +188,7 @@ class DoctorsPage(StrictModel):
 class Slot(StrictModel):
     start: Instant
     end: Instant
+    locations: list[str] = Field(description="Where this slot can be booked: its session's locations.")
 
 
 class SlotsPage(StrictModel):
