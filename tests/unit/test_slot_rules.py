@@ -356,7 +356,7 @@ def day_hours(draw: st.DrawFn, slot_minutes: int) -> list[dict[str, Any]]:
 def doctors(draw: st.DrawFn) -> DoctorIn:
     slot_minutes = draw(st.sampled_from([5, 10, 15, 20, 25, 30, 45, 60, 90, 120, 240]))
     buffer_minutes = draw(st.sampled_from([0, 5, 10, 15, 25, 30, 45, 60, 90, 240]))
-    schedule = {day: draw(day_hours(slot_minutes)) for day in draw(st.sets(st.sampled_from(WEEKDAYS)))}
+    schedule: dict[str, Any] = {day: draw(day_hours(slot_minutes)) for day in draw(st.sets(st.sampled_from(WEEKDAYS)))}
     override_days = draw(st.sets(st.dates(date(2026, 12, 25), date(2027, 1, 10)), max_size=3))
     overrides = {str(day): draw(day_hours(slot_minutes)) for day in override_days}
     return doctor(draw(st.sampled_from(ZONES)), slot_minutes, schedule, overrides, buffer_minutes)
@@ -382,7 +382,8 @@ def cases(draw: st.DrawFn) -> Case:
     who = draw(doctors())
     length = draw(st.timedeltas(timedelta(minutes=1), timedelta(days=10)))
     changes = clock_changes_2027(who.timezone)
-    if changes and draw(st.booleans()):
+    near_a_change: bool = draw(st.booleans())
+    if changes and near_a_change:
         start = draw(st.sampled_from(changes)) - draw(st.timedeltas(timedelta(0), timedelta(days=2)))
     else:
         start = draw(st.datetimes(datetime(2026, 12, 20), datetime(2027, 12, 31), timezones=st.just(UTC)))
