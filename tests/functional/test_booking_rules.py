@@ -14,6 +14,7 @@ import pytest
 from functions.appointments.app import lambda_handler as appointments_handler
 from functions.availability.app import lambda_handler as slots_handler
 from functions.doctors.app import lambda_handler as doctors_handler
+from functions.holds.app import lambda_handler as holds_handler
 from scheduling import service
 from scheduling.models import Doctor
 from scheduling.store import SchedulingStore
@@ -53,6 +54,10 @@ def starts(start: str = "2035-06-04", end: str = "2035-06-05") -> list[str]:
 
 def book(start: str, location: str = MAIN) -> Answer:
     return invoke(appointments_handler, event_with("appointments_book", body={"start": start, "location": location}))
+
+
+def hold(start: str, location: str = MAIN) -> Answer:
+    return invoke(holds_handler, event_with("holds_create", body={"start": start, "location": location}))
 
 
 def patch(body: Any) -> Answer:
@@ -179,6 +184,17 @@ def test_booking_at_a_location_the_slot_does_not_offer_is_422_on_location(
     assert booked_slot_items() == []
     assert book("2035-06-04T09:00:00-04:00", MAIN).status == 201
     assert book("2035-06-04T13:00:00-04:00", CENTRAL).status == 201
+
+
+def test_holds_follow_the_same_notice_and_session_locations_as_bookings(
+    given_doctor: Callable[..., Doctor],
+) -> None:
+    given_doctor(SAMPLE_DOCTOR_ID, schedule=MORNING_AT_MAIN, rules={"min_notice_minutes": 90})
+
+    assert [path for path, _ in problems(hold("2035-06-04T09:00:00-04:00"))] == ["start"]  # sooner than 09:30
+    assert [path for path, _ in problems(hold("2035-06-04T09:30:00-04:00", CENTRAL))] == ["location"]
+    answer = hold("2035-06-04T09:30:00-04:00", MAIN)
+    assert answer.status == 201, answer
 
 
 def test_an_override_session_carries_its_own_locations(given_doctor: Callable[..., Doctor]) -> None:
