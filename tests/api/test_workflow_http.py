@@ -160,3 +160,28 @@ def test_concurrent_cancel_and_check_in_end_in_one_consistent_state(api: Api) ->
             assert final["checked_in_at"] == check_in.json()["checked_in_at"]
         else:
             assert final["checked_in_at"] is None
+
+
+def test_thirty_concurrent_bookings_on_a_day_capped_at_three_leave_exactly_three(api: Api) -> None:
+    doctor_id = open_doctor(api)
+    patched = api.patch(f"/doctors/{doctor_id}", json={"rules": {"max_per_day": 3}})
+    assert patched.status_code == 200, patched.text
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    url = f"{api.base_url}/doctors/{doctor_id}/appointments"
+    starts = [f"{day}T{hour:02d}:00:00Z" for hour in range(24)] + [f"{day}T{hour:02d}:30:00Z" for hour in range(6)]
+    calls: list[Callable[[], requests.Response]] = [
+        partial(requests.post, url, json={"start": start, "location": "North Wing"}, timeout=60) for start in starts
+    ]
+
+    answers = simultaneously(calls)
+
+    statuses = Counter(answer.status_code for answer in answers)
+    assert statuses[201] == 3, [answer.text for answer in answers if answer.status_code != 201][:3]
+    assert set(statuses) <= {201, 409}
+    assert {answer.json()["type"] for answer in answers if answer.status_code == 409} <= {
+        "/problems/day-full",
+        "/problems/concurrent-update",
+    }
+    stored = appointments(api, doctor_id)
+    assert sorted(item["id"] for item in stored) == sorted(a.json()["id"] for a in answers if a.status_code == 201)
+    assert api.get(f"/doctors/{doctor_id}/slots", params={"from": day, "to": f"{day}T23:59:00Z"}).json()["items"] == []

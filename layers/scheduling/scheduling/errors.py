@@ -98,6 +98,14 @@ class TransitionNotAllowed(SchedulingError):
         self.allowed = allowed
 
 
+class DayFull(SchedulingError):
+    """The doctor's local day already holds `max_per_day` appointments and holds."""
+
+
+class TooLateToChange(SchedulingError):
+    """The doctor's cancellation cut-off has passed for this appointment."""
+
+
 class DoctorHasBookings(SchedulingError):
     """A doctor with future booked appointments cannot be deleted."""
 

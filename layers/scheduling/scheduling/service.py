@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from scheduling.domain.booked import LONGEST_BOOKING, free_of
+from scheduling.domain.daily_cap import day_bounds, full_days, local_day, taken_per_day
 from scheduling.domain.ids import (
     appointment_start,
     is_doctor_id,
@@ -35,6 +36,7 @@ from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
     ConcurrentUpdate,
+    DayFull,
     DoctorHasBookings,
     DoctorNotFound,
     FieldProblem,
@@ -45,6 +47,7 @@ from scheduling.errors import (
     InvalidInput,
     PreconditionFailed,
     StaleRecord,
+    TooLateToChange,
     TransitionNotAllowed,
     problems_from_pydantic,
 )
@@ -61,7 +64,7 @@ from scheduling.models import (
     Slot,
     rfc3339,
 )
-from scheduling.store import DoctorRecord, Page, SchedulingStore
+from scheduling.store import DayLock, DoctorRecord, Page, SchedulingStore
 
 # A doctor write without If-Match re-reads and re-applies after each lost race; every lost race means another
 # write committed, so with up to this many concurrent writers of one doctor every one of them lands.
@@ -204,11 +207,18 @@ def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to
     start, end = bookable_times(doctor.rules, now).clip(window.start, window.end)
     if start >= end:
         return []
-    # A slot that starts inside the window may end after it, so bookings up to the longest slot past it count.
-    booked = store.booked_intervals(doctor_id, start, end + LONGEST_BOOKING, LONGEST_BOOKING, now)
+    # A slot that starts inside the window may end after it, so bookings up to the longest slot past it count;
+    # with a daily cap, every booking of the window's local days counts.
+    first, last = start, end + LONGEST_BOOKING
+    if doctor.rules.max_per_day is not None:
+        first = min(first, day_bounds(local_day(start, zone), zone)[0])
+        last = max(last, day_bounds(local_day(end, zone), zone)[1])
+    booked = store.booked_intervals(doctor_id, first, last, LONGEST_BOOKING, now)
+    full = full_days(booked, zone, doctor.rules.max_per_day)
     return [
         Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone), locations=list(slot.locations))
         for slot in free_of(published_slots(doctor, start, end), booked)
+        if local_day(slot.start, zone) not in full
     ]
 
 
@@ -227,8 +237,9 @@ def book(store: SchedulingStore, doctor_id: str, request: BookingRequest) -> App
         now = _now()
         _check_bookable(current.doctor, request.start, request.location, now)
         appointment = _new_appointment(current.doctor, request.start, request.location, request.patient, now)
+        day_lock = _count_the_day(store, current.doctor, appointment.start, now)
         try:
-            return store.book(appointment, current.fence, LONGEST_BOOKING).in_own_timezone()
+            return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock).in_own_timezone()
         except StaleRecord:
             continue  # the hours changed under us: validate again against what is stored now
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while booking; retry.")
@@ -254,8 +265,9 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
             expires_at=now + timedelta(seconds=request.ttl_seconds),
             created_at=now,
         )
+        day_lock = _count_the_day(store, current.doctor, held.start, now)
         try:
-            return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING))
+            return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock))
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
@@ -361,6 +373,7 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
         if appointment.status == "cancelled":
             return appointment
         _check_transition(appointment, "cancelled", _now())
+        _check_cutoff(store, appointment, _now())
         cancelled = appointment.model_copy(
             update={"status": "cancelled", "cancelled_at": _now(), "cancel_reason": reason}
         )
@@ -424,6 +437,7 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
             old.status,
             list(NEXT_STATUSES[old.status]),
         )
+    _check_cutoff(store, old, _now())
     location = request.location or old.location
     for _ in _attempts(BOOKING_ATTEMPTS):
         current = _doctor_record(store, doctor_id)
@@ -437,11 +451,42 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
         cancelled_old = old.model_copy(
             update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}
         )
+        day_lock = _count_the_day(store, current.doctor, new.start, now, leaving=old.id)
         try:
-            return store.reschedule(new, cancelled_old, current.fence, LONGEST_BOOKING).in_own_timezone()
+            return store.reschedule(new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock).in_own_timezone()
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while rescheduling; retry.")
+
+
+def _count_the_day(
+    store: SchedulingStore, doctor: Doctor, start: datetime, now: datetime, leaving: str | None = None
+) -> DayLock | None:
+    """With a daily cap: refuse a full day, else the day's lock as counted, for the write to check. The lock's
+    version is read before the count, so any booking of that day that commits after it was read fails ours."""
+    cap = doctor.rules.max_per_day
+    if cap is None:
+        return None
+    zone = doctor.zone
+    day = local_day(start, zone)
+    version = store.day_version(doctor.id, day)
+    first, last = day_bounds(day, zone)
+    taken = taken_per_day(store.booked_intervals(doctor.id, first, last, LONGEST_BOOKING, now), zone, leaving)[day]
+    if taken >= cap:
+        raise DayFull(f"Doctor '{doctor.id}' takes at most {cap} appointments on {day.isoformat()}; that day is full.")
+    return DayLock(day, version)
+
+
+def _check_cutoff(store: SchedulingStore, appointment: Appointment, now: datetime) -> None:
+    """Cancelling or moving is possible until `cancel_cutoff_minutes` before the start (0: no cut-off)."""
+    try:
+        cutoff = store.get_doctor(appointment.doctor_id).doctor.rules.cancel_cutoff_minutes
+    except DoctorNotFound:
+        return  # a deleted doctor's (past) appointments keep no policy
+    if cutoff and now > appointment.start - timedelta(minutes=cutoff):
+        raise TooLateToChange(
+            f"Appointment '{appointment.id}' can be cancelled or moved until {cutoff} minutes before its start."
+        )
 
 
 def _check_bookable(doctor: Doctor, start: datetime, location: str, now: datetime) -> None:

@@ -17,13 +17,13 @@ from scheduling.config import Settings
 from scheduling.store.client import dynamodb_client
 from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
-from scheduling.store.items import DoctorRecord
+from scheduling.store.items import DayLock, DoctorRecord
 from scheduling.store.page import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-__all__ = ["DoctorRecord", "Page", "SchedulingStore", "dynamodb_client", "store_for"]
+__all__ = ["DayLock", "DoctorRecord", "Page", "SchedulingStore", "dynamodb_client", "store_for"]
 
 
 class SchedulingStore(DoctorItems, HoldItems):

@@ -11,7 +11,7 @@ Why a booking cannot overlap another (docs/design.md, "No overlap, no orphan, no
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -26,13 +26,14 @@ from scheduling.errors import (
     StaleRecord,
 )
 from scheduling.models import Appointment, AppointmentStatus, rfc3339
-from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
-from scheduling.store.items import booked_item, cancelled_item, deserialize, to_appointment
+from scheduling.store.client import cancellation_codes, condition_failed, failed_item, only_conflicts, translated
+from scheduling.store.items import DayLock, booked_item, cancelled_item, deserialize, serialize, to_appointment
 from scheduling.store.keys import (
     BY_START_INDEX,
     ONE_SECOND,
     SLOT_PREFIX,
     appointment_lsi_sk,
+    day_sk,
     doctor_pk,
     fence_key,
     key,
@@ -103,14 +104,26 @@ class AppointmentItems:
         with translated():
             return any(True for _ in self._paginate(query))
 
-    def book(self, appointment: Appointment, fence: int, longest: timedelta) -> Appointment:
-        """Book if nothing overlaps and the doctor's fence is still `fence`; answers the stored appointment."""
+    def day_version(self, doctor_id: str, day: date) -> int:
+        """The version of a local day's lock (0 before its first capped booking)."""
+        with translated():
+            response = self._client.get_item(
+                TableName=self._table, Key=key(doctor_pk(doctor_id), day_sk(day)), ConsistentRead=True
+            )
+        return int(response.get("Item", {}).get("version", {}).get("N", "0"))
+
+    def book(
+        self, appointment: Appointment, fence: int, longest: timedelta, day_lock: DayLock | None = None
+    ) -> Appointment:
+        """Book if nothing overlaps and the doctor's fence is still `fence` (and, with a daily cap, the day was
+        not booked since it was counted); answers the stored appointment."""
         self._refuse_overlaps(
             appointment.doctor_id, appointment.start, appointment.end, appointment.created_at, longest, moving=None
         )
         items = [
             self._fence_check(appointment.doctor_id, fence, appointment.created_at),
             self._slot_put(booked_item(appointment), appointment.created_at),
+            *self._day_bump(appointment.doctor_id, day_lock),
         ]
         with translated():
             try:
@@ -119,13 +132,21 @@ class AppointmentItems:
                 self._raise_booking_failure(error, appointment)
         return appointment
 
-    def reschedule(self, new: Appointment, cancelled_old: Appointment, fence: int, longest: timedelta) -> Appointment:
+    def reschedule(
+        self,
+        new: Appointment,
+        cancelled_old: Appointment,
+        fence: int,
+        longest: timedelta,
+        day_lock: DayLock | None = None,
+    ) -> Appointment:
         """Book the new slot and cancel the old appointment in one fenced transaction."""
         self._refuse_overlaps(new.doctor_id, new.start, new.end, new.created_at, longest, moving=cancelled_old.id)
         items = [
             self._fence_check(new.doctor_id, fence, new.created_at),
             self._slot_put(booked_item(new), new.created_at),
             *self._cancel_items(cancelled_old, from_statuses=("booked",)),
+            *self._day_bump(new.doctor_id, day_lock),
         ]
         with translated():
             try:
@@ -243,6 +264,24 @@ class AppointmentItems:
                 raise SlotHeld(doctor_id, booked.start)
             raise SlotTaken(doctor_id, booked.start)
 
+    def _day_bump(self, doctor_id: str, day_lock: DayLock | None) -> list[TransactWriteItemTypeDef]:
+        """The day lock's next version, if nobody booked that day since it was counted (daily cap only)."""
+        if day_lock is None:
+            return []
+        item = serialize(
+            {"PK": doctor_pk(doctor_id), "SK": day_sk(day_lock.day), "kind": "day", "version": day_lock.version + 1}
+        )
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(PK) OR version = :counted",
+                    "ExpressionAttributeValues": {":counted": {"N": str(day_lock.version)}},
+                }
+            }
+        ]
+
     def _fence_check(self, doctor_id: str, fence: int | None, now: datetime) -> TransactWriteItemTypeDef:
         """The doctor still publishes the hours the booking was checked against (`fence`; None: still exists),
         and no delete holds it."""
@@ -306,7 +345,8 @@ class AppointmentItems:
             if not failed_item(error, 0):
                 raise DoctorNotFound(appointment.doctor_id) from error
             raise StaleRecord(f"Doctor '{appointment.doctor_id}' changed while booking.") from error
-        if only_conflicts(error):
+        if only_conflicts(error) or "ConditionalCheckFailed" in cancellation_codes(error):
+            # another transaction held the fence, or the day was booked since it was counted: count again
             raise StaleRecord(f"Doctor '{appointment.doctor_id}' is being booked by another request.") from error
         raise error
 

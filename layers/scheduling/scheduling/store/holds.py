@@ -14,7 +14,7 @@ from scheduling.errors import DoctorNotFound, HoldNotFound, StaleRecord
 from scheduling.models import Appointment, Hold, rfc3339
 from scheduling.store.appointments import AppointmentItems, claimed
 from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
-from scheduling.store.items import booked_item, deserialize, hold_lock_item, hold_record_item, to_hold
+from scheduling.store.items import DayLock, booked_item, deserialize, hold_lock_item, hold_record_item, to_hold
 from scheduling.store.keys import doctor_pk, hold_sk, key, slot_sk, utc_key
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class HoldItems(AppointmentItems):
     _table: str
     _client: DynamoDBClient
 
-    def hold(self, hold: Hold, fence: int, longest: timedelta) -> Hold:
+    def hold(self, hold: Hold, fence: int, longest: timedelta, day_lock: DayLock | None = None) -> Hold:
         """Claim the slot for `hold` if nothing unexpired overlaps it and the doctor's fence is still `fence`."""
         now = hold.created_at
         self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=None)
@@ -42,6 +42,7 @@ class HoldItems(AppointmentItems):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
+            *self._day_bump(hold.doctor_id, day_lock),
         ]
         with translated():
             try:
@@ -56,7 +57,7 @@ class HoldItems(AppointmentItems):
                     if not failed_item(error, 0):
                         raise DoctorNotFound(hold.doctor_id) from error
                     raise StaleRecord(f"Doctor '{hold.doctor_id}' changed while holding.") from error
-                if only_conflicts(error):
+                if only_conflicts(error) or condition_failed(error, 3):
                     raise StaleRecord(f"Doctor '{hold.doctor_id}' is being booked by another request.") from error
                 raise
         return hold

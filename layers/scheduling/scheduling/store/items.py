@@ -6,7 +6,7 @@ A stored attribute keeps its name even if an API field is renamed: `_STORED_AS` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,14 @@ class DoctorRecord:
 
     doctor: Doctor
     fence: int
+
+
+@dataclass(frozen=True)
+class DayLock:
+    """A doctor's local day as a booking counted it: the booking commits only if `version` is still current."""
+
+    day: date
+    version: int
 
 
 def serialize(attributes: dict[str, Any]) -> dict[str, Any]:

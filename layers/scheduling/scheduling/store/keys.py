@@ -4,13 +4,14 @@
 - `SLOT#<start UTC>`                 a booked appointment; the key itself makes the slot start unique
 - `SLOT#<start UTC>`  (kind `hold`)   a hold's lock on its slot, free again once `expires_at` has passed
 - `HOLD#<hold id>`                   the hold's record (status, expiry, the appointment it became)
+- `DAY#<local date>`                 the day lock of a doctor with a daily cap: a version each booking bumps
 - `CANCELLED#<start UTC>#<appt id>`  a cancelled appointment, kept forever
 Both appointment kinds carry LSI1SK `APPT#<start UTC>#<appt id>`, so one Query lists or finds them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 ONE_SECOND = timedelta(seconds=1)
@@ -42,6 +43,10 @@ def slot_sk(start: datetime) -> str:
 
 def cancelled_sk(start: datetime, appointment_id: str) -> str:
     return f"CANCELLED#{utc_key(start)}#{appointment_id}"
+
+
+def day_sk(day: date) -> str:
+    return f"DAY#{day.isoformat()}"
 
 
 def hold_sk(hold_id: str) -> str:
