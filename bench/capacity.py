@@ -15,8 +15,10 @@ import base64
 import copy
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bench.common import prepare_environment
@@ -118,6 +120,19 @@ class Meter:
         return write_units(old) if old else 1
 
 
+@contextmanager
+def clock_at(text: str) -> Iterator[None]:
+    """The service's clock set to `text` (lifecycle changes depend on the time)."""
+    from scheduling import service
+
+    saved = service._now
+    service._now = lambda: datetime.fromisoformat(text)  # the service's one clock
+    try:
+        yield
+    finally:
+        service._now = saved
+
+
 def rows() -> list[tuple[str, str, str, float, float]]:
     """(operation, reads, writes, read units, write units), each measured on one request."""
     prepare_environment()
@@ -135,6 +150,7 @@ def rows() -> list[tuple[str, str, str, float, float]]:
         from functions.appointments.app import lambda_handler as appointments
         from functions.availability.app import lambda_handler as availability
         from functions.doctors.app import lambda_handler as doctors
+        from functions.holds.app import lambda_handler as holds
         from scheduling.store import dynamodb_client
 
         dynamodb_client.cache_clear()  # a client made before moto was imported would reach for the network
@@ -175,9 +191,11 @@ def rows() -> list[tuple[str, str, str, float, float]]:
         results.append(("replace doctor", call(doctors, replace)[0]))
         usage, booked = call(appointments, event_with("appointments_book", path_parameters=on_doctor))
         results.append(("book appointment", usage))
+        later: dict[str, str] = {}
         for start in ("2035-06-04T10:00:00-04:00", "2035-06-04T11:00:00-04:00", "2035-06-04T11:30:00-04:00"):
             body = {"start": start, "location": "123 Main St", "patient": {"id": "p-1", "name": "A Patient"}}
-            appointments(event_with("appointments_book", path_parameters=on_doctor, body=body), ctx)
+            answer = appointments(event_with("appointments_book", path_parameters=on_doctor, body=body), ctx)
+            later[start] = json.loads(answer["body"])["id"]
         slots = event_with("slots_list", path_parameters=on_doctor)
         results.append(("free slots, 1 day, 4 booked", call(availability, slots)[0]))
         on_appointment = {"doctor_id": doctor_id, "appointment_id": booked["id"]}
@@ -194,6 +212,23 @@ def rows() -> list[tuple[str, str, str, float, float]]:
         )
         results.append(("cancel appointment", call(appointments, cancel)[0]))
         results.append(("cancel again (no change)", call(appointments, cancel)[0]))
+        held_body = {"start": "2035-06-04T13:00:00-04:00", "location": "123 Main St"}
+        usage, held = call(holds, event_with("holds_create", path_parameters=on_doctor, body=held_body))
+        results.append(("hold a slot", usage))
+        convert = event_with("appointments_book", path_parameters=on_doctor, body={"hold_id": held["id"]})
+        usage, converted = call(appointments, convert)
+        results.append(("convert a hold", usage))
+        on_converted = {"doctor_id": doctor_id, "appointment_id": converted["id"]}
+        with clock_at("2035-06-04T10:05:00-04:00"):
+            on_missed = {"doctor_id": doctor_id, "appointment_id": later["2035-06-04T10:00:00-04:00"]}
+            results.append(
+                ("no-show", call(appointments, event_with("appointments_no_show", path_parameters=on_missed))[0])
+            )
+        with clock_at("2035-06-04T12:50:00-04:00"):
+            check_in = event_with("appointments_check_in", path_parameters=on_converted)
+            results.append(("check in", call(appointments, check_in)[0]))
+            complete = event_with("appointments_complete", path_parameters=on_converted)
+            results.append(("complete", call(appointments, complete)[0]))
         unbooked = json.loads(doctors(event_with("doctors_list", query={"limit": "1"}), ctx)["body"])["items"][0]["id"]
         delete = event_with("doctors_delete", path_parameters={"doctor_id": unbooked})
         results.append(("delete doctor (no bookings)", call(doctors, delete)[0]))

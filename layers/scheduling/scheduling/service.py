@@ -437,11 +437,11 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
             old.status,
             list(NEXT_STATUSES[old.status]),
         )
-    _check_cutoff(store, old, _now())
     location = request.location or old.location
     for _ in _attempts(BOOKING_ATTEMPTS):
         current = _doctor_record(store, doctor_id)
         now = _now()
+        _check_cutoff(store, old, now, current.doctor)
         _check_bookable(current.doctor, request.start, location, now)
         if request.start == old.start:
             raise InvalidInput([FieldProblem("start", "is the appointment's current slot; choose another slot")])
@@ -477,12 +477,16 @@ def _count_the_day(
     return DayLock(day, version)
 
 
-def _check_cutoff(store: SchedulingStore, appointment: Appointment, now: datetime) -> None:
+def _check_cutoff(
+    store: SchedulingStore, appointment: Appointment, now: datetime, doctor: Doctor | None = None
+) -> None:
     """Cancelling or moving is possible until `cancel_cutoff_minutes` before the start (0: no cut-off)."""
-    try:
-        cutoff = store.get_doctor(appointment.doctor_id).doctor.rules.cancel_cutoff_minutes
-    except DoctorNotFound:
-        return  # a deleted doctor's (past) appointments keep no policy
+    if doctor is None:
+        try:
+            doctor = store.get_doctor(appointment.doctor_id).doctor
+        except DoctorNotFound:
+            return  # a deleted doctor's (past) appointments keep no policy
+    cutoff = doctor.rules.cancel_cutoff_minutes
     if cutoff and now > appointment.start - timedelta(minutes=cutoff):
         raise TooLateToChange(
             f"Appointment '{appointment.id}' can be cancelled or moved until {cutoff} minutes before its start."
