@@ -23,10 +23,10 @@ def test_a_new_doctor_publishes_slots_across_the_new_york_spring_forward(api: Ap
 
     assert answer.status_code == 200
     assert answer.json()["items"] == [
-        {"start": "2035-03-11T00:00:00-05:00", "end": "2035-03-11T01:00:00-05:00"},
-        {"start": "2035-03-11T01:00:00-05:00", "end": "2035-03-11T03:00:00-04:00"},
-        {"start": "2035-03-11T03:00:00-04:00", "end": "2035-03-11T04:00:00-04:00"},
-        {"start": "2035-03-11T04:00:00-04:00", "end": "2035-03-11T05:00:00-04:00"},
+        {"start": "2035-03-11T00:00:00-05:00", "end": "2035-03-11T01:00:00-05:00", "locations": ["1 Hospital Way"]},
+        {"start": "2035-03-11T01:00:00-05:00", "end": "2035-03-11T03:00:00-04:00", "locations": ["1 Hospital Way"]},
+        {"start": "2035-03-11T03:00:00-04:00", "end": "2035-03-11T04:00:00-04:00", "locations": ["1 Hospital Way"]},
+        {"start": "2035-03-11T04:00:00-04:00", "end": "2035-03-11T05:00:00-04:00", "locations": ["1 Hospital Way"]},
     ]
 
 
@@ -46,7 +46,9 @@ def test_date_overrides_are_created_and_changed_through_the_doctor(api: Api) -> 
     api.request("PATCH", f"/doctors/{doctor_id}", json={"overrides": {"2035-12-24": []}})
     after = api.get(f"/doctors/{doctor_id}/slots", params=window).json()["items"]
 
-    assert before == [{"start": "2035-12-24T09:00:00Z", "end": "2035-12-24T10:00:00Z"}]  # London in winter is UTC
+    assert before == [
+        {"start": "2035-12-24T09:00:00Z", "end": "2035-12-24T10:00:00Z", "locations": ["1 Hospital Way"]}
+    ]  # London in winter is UTC
     assert after == []
 
 
