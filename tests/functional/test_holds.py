@@ -200,3 +200,20 @@ def test_hold_and_convert_budgets(doctor: Doctor, clock: Clock, dynamodb_calls: 
 
     assert hold_calls == ["GetItem", "Query", "TransactWriteItems"]  # like a booking: doctor, overlaps, claim
     assert dynamodb_calls.on() == ["GetItem", "TransactWriteItems"]  # the hold, then the conversion
+
+
+@pytest.mark.parametrize("before_expiry", [True, False])
+def test_a_booking_racing_an_expiring_hold_never_leaves_both(doctor: Doctor, clock: Clock, before_expiry: bool) -> None:
+    held = hold(ttl=30).json()
+    clock.advance(30 - (0.001 if before_expiry else 0))
+
+    # Both writes claim the same slot key; whichever comes first decides, the other's condition fails.
+    converted = book({"hold_id": held["id"]})
+    direct = book({"start": SLOT, "location": "456 Central St"})
+    direct_first = book({"start": SLOT, "location": "456 Central St"}) if not before_expiry else None
+
+    statuses = sorted([converted.status, direct.status])
+    assert statuses == [201, 409]
+    assert len(appointment_items()) == 1
+    assert converted.status == (201 if before_expiry else 409)
+    assert direct_first is None or direct_first.status == 409
