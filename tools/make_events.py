@@ -108,6 +108,13 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
         {"start": "2035-06-04T09:30:00-04:00", "location": "123 Main St", "ttl_seconds": 600},
         JSON_BODY,
     ),
+    "patients_appointments": (
+        "GET",
+        "/patients/{patient_id}/appointments",
+        "/patients/p-123/appointments?from=2035-06-01T00:00:00Z&limit=20",
+        None,
+        ACCEPT_JSON,
+    ),
     "holds_get": ("GET", "/doctors/{doctor_id}/holds/{hold_id}", f"{ONE_DOCTOR}/holds/{HOLD_ID}", None, ACCEPT_JSON),
     "holds_release": ("DELETE", "/doctors/{doctor_id}/holds/{hold_id}", f"{ONE_DOCTOR}/holds/{HOLD_ID}", None, []),
 }

@@ -98,6 +98,15 @@ class TransitionNotAllowed(SchedulingError):
         self.allowed = allowed
 
 
+class PatientBusy(SchedulingError):
+    """The patient already has an active appointment at an overlapping time (with any doctor)."""
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        super().__init__(
+            f"The patient already has an appointment from {rfc3339(start)} to {rfc3339(end)}; choose another time."
+        )
+
+
 class DayFull(SchedulingError):
     """The doctor's local day already holds `max_per_day` appointments and holds."""
 

@@ -45,6 +45,7 @@ from scheduling.errors import (
     HoldNotFound,
     HoldReleased,
     InvalidInput,
+    PatientBusy,
     PreconditionFailed,
     StaleRecord,
     TooLateToChange,
@@ -64,7 +65,7 @@ from scheduling.models import (
     Slot,
     rfc3339,
 )
-from scheduling.store import DayLock, DoctorRecord, Page, SchedulingStore
+from scheduling.store import DayLock, DoctorRecord, Page, PatientLock, SchedulingStore
 
 # A doctor write without If-Match re-reads and re-applies after each lost race; every lost race means another
 # write committed, so with up to this many concurrent writers of one doctor every one of them lands.
@@ -238,8 +239,9 @@ def book(store: SchedulingStore, doctor_id: str, request: BookingRequest) -> App
         _check_bookable(current.doctor, request.start, request.location, now)
         appointment = _new_appointment(current.doctor, request.start, request.location, request.patient, now)
         day_lock = _count_the_day(store, current.doctor, appointment.start, now)
+        patient_lock = _check_the_patient(store, appointment)
         try:
-            return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock).in_own_timezone()
+            return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock).in_own_timezone()
         except StaleRecord:
             continue  # the hours changed under us: validate again against what is stored now
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while booking; retry.")
@@ -323,8 +325,9 @@ def _convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request:
             hold_id=hold_id,
             created_at=now,
         )
+        patient_lock = _check_the_patient(store, appointment)
         try:
-            return store.convert_hold(current, appointment).in_own_timezone()
+            return store.convert_hold(current, appointment, patient_lock).in_own_timezone()
         except StaleRecord:
             continue  # converted, released or expired meanwhile: read it again and answer that
     raise ConcurrentUpdate(f"Hold '{hold_id}' kept changing while converting it; retry.")
@@ -343,6 +346,21 @@ def _check_matches_hold(held: Hold, request: BookingRequest) -> None:
 def _in_own_timezone(held: Hold) -> Hold:
     zone = ZoneInfo(held.timezone)
     return held.model_copy(update={"start": held.start.astimezone(zone), "end": held.end.astimezone(zone)})
+
+
+def list_patient_appointments(
+    store: SchedulingStore,
+    patient_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    status: AppointmentStatus | None,
+    limit: int,
+    next_token: str | None,
+) -> Page[Appointment]:
+    """A patient's appointments with every doctor, ascending by start (those booked with `patient.id`)."""
+    if start and end and end <= start:
+        raise InvalidInput([FieldProblem("to", "must be later than from")], "Query parameter 'to' is not valid.")
+    return store.list_patient_appointments(patient_id, start, end, status, limit, next_token)
 
 
 def get_appointment(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
@@ -452,8 +470,11 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
             update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}
         )
         day_lock = _count_the_day(store, current.doctor, new.start, now, leaving=old.id)
+        patient_lock = _check_the_patient(store, new, moving=old.id)
         try:
-            return store.reschedule(new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock).in_own_timezone()
+            return store.reschedule(
+                new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock
+            ).in_own_timezone()
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while rescheduling; retry.")
@@ -475,6 +496,22 @@ def _count_the_day(
     if taken >= cap:
         raise DayFull(f"Doctor '{doctor.id}' takes at most {cap} appointments on {day.isoformat()}; that day is full.")
     return DayLock(day, version)
+
+
+def _check_the_patient(
+    store: SchedulingStore, appointment: Appointment, moving: str | None = None
+) -> PatientLock | None:
+    """With `patient.id`: refuse a time the patient already has (with any doctor), else the patient's lock as read,
+    for the write to check. The lock is read before the look, so a booking of the patient that commits after it
+    was read fails ours."""
+    patient_id = appointment.patient.id if appointment.patient else None
+    if patient_id is None:
+        return None
+    version = store.patient_version(patient_id)
+    busy = store.patient_busy(patient_id, appointment.start, appointment.end, LONGEST_BOOKING, ignoring=moving)
+    if busy is not None:
+        raise PatientBusy(*busy)
+    return PatientLock(patient_id, version)
 
 
 def _check_cutoff(

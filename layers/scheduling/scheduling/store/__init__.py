@@ -7,6 +7,7 @@
 - `doctors`       doctor profile and booking fence writes
 - `appointments`  bookings, cancellations, lifecycle changes, reads and lists
 - `holds`         holds: claims on slots, conversion into appointments, release
+- `patients`      a patient's lock and copies of the patient's appointments
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from scheduling.config import Settings
 from scheduling.store.client import dynamodb_client
 from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
-from scheduling.store.items import DayLock, DoctorRecord
+from scheduling.store.items import DayLock, DoctorRecord, PatientLock
 from scheduling.store.page import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-__all__ = ["DayLock", "DoctorRecord", "Page", "SchedulingStore", "dynamodb_client", "store_for"]
+__all__ = ["DayLock", "DoctorRecord", "Page", "PatientLock", "SchedulingStore", "dynamodb_client", "store_for"]
 
 
 class SchedulingStore(DoctorItems, HoldItems):

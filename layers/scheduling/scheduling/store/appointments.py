@@ -27,7 +27,15 @@ from scheduling.errors import (
 )
 from scheduling.models import Appointment, AppointmentStatus, rfc3339
 from scheduling.store.client import cancellation_codes, condition_failed, failed_item, only_conflicts, translated
-from scheduling.store.items import DayLock, booked_item, cancelled_item, deserialize, serialize, to_appointment
+from scheduling.store.items import (
+    DayLock,
+    PatientLock,
+    booked_item,
+    cancelled_item,
+    deserialize,
+    serialize,
+    to_appointment,
+)
 from scheduling.store.keys import (
     BY_START_INDEX,
     ONE_SECOND,
@@ -42,6 +50,7 @@ from scheduling.store.keys import (
     utc_key,
 )
 from scheduling.store.page import Page
+from scheduling.store.patients import PatientItems, has_patient
 from scheduling.store.tokens import decode_token, encode_token
 
 if TYPE_CHECKING:
@@ -49,7 +58,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
-class AppointmentItems:
+class AppointmentItems(PatientItems):
     _table: str
     _client: DynamoDBClient
 
@@ -113,7 +122,12 @@ class AppointmentItems:
         return int(response.get("Item", {}).get("version", {}).get("N", "0"))
 
     def book(
-        self, appointment: Appointment, fence: int, longest: timedelta, day_lock: DayLock | None = None
+        self,
+        appointment: Appointment,
+        fence: int,
+        longest: timedelta,
+        day_lock: DayLock | None = None,
+        patient_lock: PatientLock | None = None,
     ) -> Appointment:
         """Book if nothing overlaps and the doctor's fence is still `fence` (and, with a daily cap, the day was
         not booked since it was counted); answers the stored appointment."""
@@ -124,6 +138,7 @@ class AppointmentItems:
             self._fence_check(appointment.doctor_id, fence, appointment.created_at),
             self._slot_put(booked_item(appointment), appointment.created_at),
             *self._day_bump(appointment.doctor_id, day_lock),
+            *self._patient_items(appointment, patient_lock),
         ]
         with translated():
             try:
@@ -139,6 +154,7 @@ class AppointmentItems:
         fence: int,
         longest: timedelta,
         day_lock: DayLock | None = None,
+        patient_lock: PatientLock | None = None,
     ) -> Appointment:
         """Book the new slot and cancel the old appointment in one fenced transaction."""
         self._refuse_overlaps(new.doctor_id, new.start, new.end, new.created_at, longest, moving=cancelled_old.id)
@@ -147,6 +163,7 @@ class AppointmentItems:
             self._slot_put(booked_item(new), new.created_at),
             *self._cancel_items(cancelled_old, from_statuses=("booked",)),
             *self._day_bump(new.doctor_id, day_lock),
+            *self._patient_items(new, patient_lock),
         ]
         with translated():
             try:
@@ -182,6 +199,8 @@ class AppointmentItems:
         """Move a booked appointment to `to_status` if it is still in one of `from_statuses`, stamping `at`.
         Raises `AppointmentNotActive` (with nothing written) when another change came first."""
         statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
+        if has_patient(appointment):
+            return self._transition_with_patient_copy(appointment, to_status, stamp, at, statuses)
         with translated():
             try:
                 response = self._client.update_item(
@@ -201,6 +220,34 @@ class AppointmentItems:
             except self._client.exceptions.ConditionalCheckFailedException as error:
                 raise AppointmentNotActive(f"Appointment '{appointment.id}' changed meanwhile.") from error
         return to_appointment(response["Attributes"])
+
+    def _transition_with_patient_copy(
+        self, appointment: Appointment, to_status: str, stamp: str, at: datetime, statuses: dict[str, Any]
+    ) -> Appointment:
+        changed = appointment.model_copy(update={"status": to_status, stamp: at})
+        update: TransactWriteItemTypeDef = {
+            "Update": {
+                "TableName": self._table,
+                "Key": key(doctor_pk(appointment.doctor_id), slot_sk(appointment.start)),
+                "UpdateExpression": "SET #status = :to, #stamp = :at",
+                "ConditionExpression": f"appointment_id = :id AND #status IN ({', '.join(statuses)})",
+                "ExpressionAttributeNames": {"#status": "status", "#stamp": stamp},
+                "ExpressionAttributeValues": {
+                    ":id": {"S": appointment.id},
+                    ":to": {"S": to_status},
+                    ":at": {"S": rfc3339(at)},
+                    **statuses,
+                },
+            }
+        }
+        with translated():
+            try:
+                self._client.transact_write_items(TransactItems=[update, self._patient_copy(changed)])
+            except self._client.exceptions.TransactionCanceledException as error:
+                if condition_failed(error, 0):
+                    raise AppointmentNotActive(f"Appointment '{appointment.id}' changed meanwhile.") from error
+                raise
+        return changed
 
     def get_appointment(self, doctor_id: str, appointment_id: str, start: datetime) -> Appointment:
         """The booked or cancelled appointment: both share one LSI key, and only one of them exists."""
@@ -331,6 +378,7 @@ class AppointmentItems:
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
+            *([self._patient_copy(cancelled)] if has_patient(cancelled) else []),
         ]
 
     def _raise_booking_failure(self, error: ClientError, appointment: Appointment) -> None:

@@ -14,7 +14,15 @@ from scheduling.errors import DoctorNotFound, HoldNotFound, StaleRecord
 from scheduling.models import Appointment, Hold, rfc3339
 from scheduling.store.appointments import AppointmentItems, claimed
 from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
-from scheduling.store.items import DayLock, booked_item, deserialize, hold_lock_item, hold_record_item, to_hold
+from scheduling.store.items import (
+    DayLock,
+    PatientLock,
+    booked_item,
+    deserialize,
+    hold_lock_item,
+    hold_record_item,
+    to_hold,
+)
 from scheduling.store.keys import doctor_pk, hold_sk, key, slot_sk, utc_key
 
 if TYPE_CHECKING:
@@ -71,7 +79,9 @@ class HoldItems(AppointmentItems):
             raise HoldNotFound(doctor_id, hold_id)
         return to_hold(response["Item"])
 
-    def convert_hold(self, hold: Hold, appointment: Appointment) -> Appointment:
+    def convert_hold(
+        self, hold: Hold, appointment: Appointment, patient_lock: PatientLock | None = None
+    ) -> Appointment:
         """The hold's slot becomes `appointment` and the hold's record says so, atomically, if the hold is still
         unexpired and unused and no delete holds the doctor. Raises `StaleRecord` otherwise (re-read the hold)."""
         now = appointment.created_at
@@ -91,6 +101,7 @@ class HoldItems(AppointmentItems):
                 }
             },
             self._hold_record_update(hold, "booked", {"appointment_id": appointment.id}),
+            *self._patient_items(appointment, patient_lock),
         ]
         with translated():
             try:

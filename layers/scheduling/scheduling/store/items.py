@@ -23,6 +23,8 @@ from scheduling.store.keys import (
     cancelled_sk,
     doctor_pk,
     hold_sk,
+    patient_pk,
+    patient_time_sk,
     slot_sk,
     utc_key,
 )
@@ -44,6 +46,14 @@ class DayLock:
     """A doctor's local day as a booking counted it: the booking commits only if `version` is still current."""
 
     day: date
+    version: int
+
+
+@dataclass(frozen=True)
+class PatientLock:
+    """A patient's bookings as a booking checked them: it commits only if `version` is still current."""
+
+    patient_id: str
     version: int
 
 
@@ -102,6 +112,22 @@ def to_doctor_record(item: dict[str, Any]) -> DoctorRecord:
 
 def booked_item(appointment: Appointment) -> dict[str, Any]:
     return serialize({**_appointment_attributes(appointment), "SK": slot_sk(appointment.start)})
+
+
+def patient_entry_item(appointment: Appointment) -> dict[str, Any]:
+    """The copy of an appointment in its patient's partition (only for appointments with `patient.id`)."""
+    patient_id = appointment.patient.id if appointment.patient else None
+    if patient_id is None:
+        raise ValueError("only an appointment with a patient id has a copy in the patient's partition")
+    return serialize(
+        {
+            **_appointment_attributes(appointment),
+            "PK": patient_pk(patient_id),
+            "SK": patient_time_sk(appointment.start, appointment.id),
+            "LSI1SK": None,
+            "kind": "patient-appointment",
+        }
+    )
 
 
 def cancelled_item(appointment: Appointment) -> dict[str, Any]:

@@ -6,6 +6,9 @@
 - `HOLD#<hold id>`                   the hold's record (status, expiry, the appointment it became)
 - `DAY#<local date>`                 the day lock of a doctor with a daily cap: a version each booking bumps
 - `CANCELLED#<start UTC>#<appt id>`  a cancelled appointment, kept forever
+A patient's partition `PATIENT#<patient id>`:
+- `LOCK`                             a version every booking of the patient bumps (serialises them)
+- `TIME#<start UTC>#<appt id>`       a copy of each of the patient's appointments, for overlap and listing
 Both appointment kinds carry LSI1SK `APPT#<start UTC>#<appt id>`, so one Query lists or finds them.
 """
 
@@ -43,6 +46,18 @@ def slot_sk(start: datetime) -> str:
 
 def cancelled_sk(start: datetime, appointment_id: str) -> str:
     return f"CANCELLED#{utc_key(start)}#{appointment_id}"
+
+
+PATIENT_LOCK = "LOCK"
+PATIENT_TIME_PREFIX = "TIME#"
+
+
+def patient_pk(patient_id: str) -> str:
+    return f"PATIENT#{patient_id}"
+
+
+def patient_time_sk(start: datetime, appointment_id: str) -> str:
+    return f"{PATIENT_TIME_PREFIX}{utc_key(start)}#{appointment_id}"
 
 
 def day_sk(day: date) -> str:

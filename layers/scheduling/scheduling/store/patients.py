@@ -1,0 +1,141 @@
+"""A patient's partition: the lock that serialises the patient's bookings and a copy of each appointment.
+
+Why a patient is never in two places at once (docs/design.md): every booking, conversion or reschedule that
+carries `patient.id` reads the patient's lock version, then Queries the patient's appointments that could
+overlap, and its transaction bumps the lock only if the version is unchanged. Any other booking of the same
+patient that commits in between bumps it too, so one of two overlapping bookings always fails and looks again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from scheduling.models import Appointment, AppointmentStatus
+from scheduling.store.client import translated
+from scheduling.store.items import PatientLock, patient_entry_item, serialize, to_appointment
+from scheduling.store.keys import (
+    ONE_SECOND,
+    PATIENT_LOCK,
+    PATIENT_TIME_PREFIX,
+    key,
+    parse_utc,
+    patient_pk,
+    utc_key,
+)
+from scheduling.store.page import Page
+from scheduling.store.tokens import decode_token, encode_token
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+# Statuses in which an appointment still takes the patient's time.
+TAKES_THE_PATIENT = frozenset({"booked", "checked_in"})
+
+
+class PatientItems:
+    _table: str
+    _client: DynamoDBClient
+
+    def patient_version(self, patient_id: str) -> int:
+        with translated():
+            response = self._client.get_item(
+                TableName=self._table, Key=key(patient_pk(patient_id), PATIENT_LOCK), ConsistentRead=True
+            )
+        return int(response.get("Item", {}).get("version", {}).get("N", "0"))
+
+    def patient_busy(
+        self, patient_id: str, start: datetime, end: datetime, longest: timedelta, ignoring: str | None
+    ) -> tuple[datetime, datetime] | None:
+        """The first of the patient's active appointments that overlaps `[start, end)`, as (start, end)."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": patient_pk(patient_id)},
+                ":first": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(start - longest + ONE_SECOND)}"},
+                ":last": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(end - ONE_SECOND)}#~"},
+            },
+            "ProjectionExpression": "#start, #end, #status, appointment_id",
+            "ExpressionAttributeNames": {"#start": "start", "#end": "end", "#status": "status"},
+            "ConsistentRead": True,
+        }
+        with translated():
+            while True:
+                response = self._client.query(**query)
+                for item in response["Items"]:
+                    other = (parse_utc(item["start"]["S"]), parse_utc(item["end"]["S"]))
+                    if (
+                        item["status"]["S"] in TAKES_THE_PATIENT
+                        and item["appointment_id"]["S"] != ignoring
+                        and other[0] < end
+                        and start < other[1]
+                    ):
+                        return other
+                if "LastEvaluatedKey" not in response:
+                    return None
+                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def list_patient_appointments(
+        self,
+        patient_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        status: AppointmentStatus | None,
+        limit: int,
+        next_token: str | None,
+    ) -> Page[Appointment]:
+        """The patient's appointments with every doctor, ascending by start: one Query per page."""
+        values: dict[str, Any] = {
+            ":pk": {"S": patient_pk(patient_id)},
+            ":first": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(start)}" if start else PATIENT_TIME_PREFIX},
+            ":last": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(end - ONE_SECOND)}#~" if end else f"{PATIENT_TIME_PREFIX}~"},
+        }
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        if status:
+            query["FilterExpression"] = "#status = :status"
+            query["ExpressionAttributeNames"] = {"#status": "status"}
+            values[":status"] = {"S": status}
+        if next_token:
+            query["ExclusiveStartKey"] = decode_token(next_token, {"PK", "SK"}, {"PK": patient_pk(patient_id)})
+        with translated():
+            response = self._client.query(**query)
+        return Page(
+            [to_appointment(item) for item in response["Items"]],
+            encode_token(response.get("LastEvaluatedKey")),
+        )
+
+    def _patient_items(self, appointment: Appointment, lock: PatientLock | None) -> list[TransactWriteItemTypeDef]:
+        """The patient's lock bumped if unchanged since it was read, and the appointment's copy."""
+        if lock is None:
+            return []
+        bumped = {
+            **key(patient_pk(lock.patient_id), PATIENT_LOCK),
+            **serialize({"kind": "patient-lock", "version": lock.version + 1}),
+        }
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": bumped,
+                    "ConditionExpression": "attribute_not_exists(PK) OR version = :read",
+                    "ExpressionAttributeValues": {":read": {"N": str(lock.version)}},
+                }
+            },
+            self._patient_copy(appointment),
+        ]
+
+    def _patient_copy(self, appointment: Appointment) -> TransactWriteItemTypeDef:
+        """The appointment's copy in its patient's partition, as the appointment now is."""
+        return {"Put": {"TableName": self._table, "Item": patient_entry_item(appointment)}}
+
+
+def has_patient(appointment: Appointment) -> bool:
+    return appointment.patient is not None and appointment.patient.id is not None

@@ -1,0 +1,186 @@
+"""A patient is never in two places at once, with any doctor; a patient's own calendar across doctors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from functions.appointments.app import lambda_handler as appointments
+from functions.holds.app import lambda_handler as holds
+from functions.patients.app import lambda_handler as patients
+from scheduling.models import Doctor
+from tests.functional.conftest import CallLog, invoke
+from tests.support.clock import Clock
+from tests.support.lambda_events import Answer, event_with
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DOCTOR_A, DOCTOR_B = "a" * 32, "b" * 32
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock(datetime(2035, 6, 1, tzinfo=UTC))
+    monkeypatch.setattr("scheduling.service._now", clock)
+    return clock
+
+
+@pytest.fixture
+def doctors(given_doctor: Callable[..., Doctor], clock: Clock) -> None:
+    """Doctor A has 30-minute slots from 09:00 UTC, doctor B 20-minute slots: unequal lengths."""
+    hours = {day: [{"start": "09:00", "end": "17:00"}] for day in WEEK}
+    given_doctor(DOCTOR_A, timezone="UTC", slot_minutes=30, schedule=hours, locations=["A Wing"])
+    given_doctor(DOCTOR_B, timezone="UTC", slot_minutes=20, schedule=hours, locations=["B Wing"])
+
+
+def book(doctor_id: str, start: str, patient: str | None = "p-1") -> Answer:
+    body: dict[str, Any] = {"start": start, "location": "A Wing" if doctor_id == DOCTOR_A else "B Wing"}
+    if patient:
+        body["patient"] = {"id": patient, "name": "Ada Lovelace"}
+    return invoke(appointments, event_with("appointments_book", path_parameters={"doctor_id": doctor_id}, body=body))
+
+
+def on(name: str, doctor_id: str, appointment_id: str, body: Any = None) -> Answer:
+    path = {"doctor_id": doctor_id, "appointment_id": appointment_id}
+    return invoke(appointments, event_with(name, path_parameters=path, body=body))
+
+
+def calendar(patient: str = "p-1", **query: str) -> dict[str, Any]:
+    answer = invoke(patients, event_with("patients_appointments", path_parameters={"patient_id": patient}, query=query))
+    assert answer.status == 200, answer
+    page: dict[str, Any] = answer.json()
+    return page
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_patient_booked_with_one_doctor_is_busy_for_another_at_an_overlapping_time() -> None:
+    first = book(DOCTOR_A, "2035-06-04T09:00:00Z")  # 09:00-09:30
+
+    overlapping = book(DOCTOR_B, "2035-06-04T09:20:00Z")  # 09:20-09:40: unequal lengths, overlapping
+    adjacent = book(DOCTOR_B, "2035-06-04T09:40:00Z")  # 09:40-10:00 after 09:30: fine
+    touching_before = book(DOCTOR_B, "2035-06-04T10:00:00Z")
+    other_patient = book(DOCTOR_B, "2035-06-04T09:20:00Z", patient="p-2")
+
+    assert first.status == 201
+    assert (overlapping.status, overlapping.json()["type"]) == (409, "/problems/patient-busy")
+    assert DOCTOR_A not in overlapping.text  # it names the time only, no other doctor's details
+    assert "2035-06-04T09:00:00Z" in overlapping.json()["detail"]
+    assert adjacent.status == touching_before.status == other_patient.status == 201
+
+
+@pytest.mark.usefixtures("doctors")
+@pytest.mark.parametrize("ending", ["appointments_cancel", "appointments_no_show", "complete"])
+def test_cancel_no_show_and_completion_free_the_patients_time(clock: Clock, ending: str) -> None:
+    appointment = book(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+    if ending == "complete":
+        clock.set(datetime(2035, 6, 4, 8, 55, tzinfo=UTC))
+        assert on("appointments_check_in", DOCTOR_A, appointment["id"]).status == 200
+        ending = "appointments_complete"
+    else:
+        clock.set(datetime(2035, 6, 4, 9, 5, tzinfo=UTC))
+    assert on(ending, DOCTOR_A, appointment["id"]).status == 200
+    clock.set(datetime(2035, 6, 4, 8, 0, tzinfo=UTC))  # back before the slot, to book it again elsewhere
+
+    again = book(DOCTOR_B, "2035-06-04T09:00:00Z")
+
+    assert again.status == 201, again
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_checked_in_appointment_still_takes_the_patients_time(clock: Clock) -> None:
+    appointment = book(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+    clock.set(datetime(2035, 6, 4, 8, 55, tzinfo=UTC))
+    on("appointments_check_in", DOCTOR_A, appointment["id"])
+
+    assert book(DOCTOR_B, "2035-06-04T09:00:00Z").json()["type"] == "/problems/patient-busy"
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_reschedule_may_overlap_the_appointment_it_moves_but_not_another() -> None:
+    first = book(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+    book(DOCTOR_B, "2035-06-04T10:00:00Z")
+
+    onto_itself = on("appointments_reschedule", DOCTOR_A, first["id"], {"start": "2035-06-04T09:30:00Z"})
+    onto_other = on("appointments_reschedule", DOCTOR_A, onto_itself.json()["id"], {"start": "2035-06-04T10:00:00Z"})
+
+    assert onto_itself.status == 201, onto_itself
+    assert (onto_other.status, onto_other.json()["type"]) == (409, "/problems/patient-busy")
+
+
+@pytest.mark.usefixtures("doctors")
+def test_converting_a_hold_for_a_busy_patient_is_refused(clock: Clock) -> None:
+    book(DOCTOR_A, "2035-06-04T09:00:00Z")
+    held = invoke(
+        holds,
+        event_with(
+            "holds_create",
+            path_parameters={"doctor_id": DOCTOR_B},
+            body={"start": "2035-06-04T09:20:00Z", "location": "B Wing"},
+        ),
+    ).json()
+
+    converted = invoke(
+        appointments,
+        event_with(
+            "appointments_book",
+            path_parameters={"doctor_id": DOCTOR_B},
+            body={"hold_id": held["id"], "patient": {"id": "p-1"}},
+        ),
+    )
+
+    assert (converted.status, converted.json()["type"]) == (409, "/problems/patient-busy")
+
+
+@pytest.mark.usefixtures("doctors")
+def test_the_patients_calendar_spans_doctors_ascending_with_pages_and_status(clock: Clock) -> None:
+    starts = [
+        (DOCTOR_B, "2035-06-04T11:00:00Z"),
+        (DOCTOR_A, "2035-06-04T09:00:00Z"),
+        (DOCTOR_B, "2035-06-05T09:00:00Z"),
+    ]
+    ids = [book(doctor, start).json()["id"] for doctor, start in starts]
+    book(DOCTOR_A, "2035-06-04T13:00:00Z", patient="p-2")
+    on("appointments_cancel", DOCTOR_B, ids[2], {"reason": "moved away"})
+
+    pages, token = [], None
+    while True:
+        page = calendar(limit="2", **({"next_token": token} if token else {}))
+        pages.append([(item["doctor_id"], item["start"], item["status"]) for item in page["items"]])
+        token = page["next_token"]
+        if not token:
+            break
+    cancelled = calendar(status="cancelled")["items"]
+    window = calendar(**{"from": "2035-06-04T10:00:00Z", "to": "2035-06-05T00:00:00Z"})["items"]
+
+    assert [entry for page in pages for entry in page] == [
+        (DOCTOR_A, "2035-06-04T09:00:00Z", "booked"),
+        (DOCTOR_B, "2035-06-04T11:00:00Z", "booked"),
+        (DOCTOR_B, "2035-06-05T09:00:00Z", "cancelled"),
+    ]
+    assert [item["id"] for item in cancelled] == [ids[2]]
+    assert cancelled[0]["cancel_reason"] == "moved away"
+    assert [item["id"] for item in window] == [ids[0]]
+    assert calendar("nobody")["items"] == []
+
+
+@pytest.mark.usefixtures("doctors")
+@pytest.mark.parametrize("query", [{"from": "2035-06-04"}, {"to": "1796634000"}, {"status": "lost"}])
+def test_the_calendar_takes_only_instants_and_known_statuses(query: dict[str, str]) -> None:
+    answer = invoke(patients, event_with("patients_appointments", path_parameters={"patient_id": "p-1"}, query=query))
+
+    assert answer.status == 422
+    assert [error["path"] for error in answer.json()["errors"]] == list(query)
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_booking_with_a_patient_costs_the_patients_lock_and_look(dynamodb_calls: CallLog) -> None:
+    dynamodb_calls.clear()
+    book(DOCTOR_A, "2035-06-04T09:00:00Z")
+
+    # doctor, overlaps with the doctor... no: doctor, patient lock, patient's overlaps, doctor's overlaps, write
+    assert dynamodb_calls.on() == ["GetItem", "GetItem", "Query", "Query", "TransactWriteItems"]
+    assert len(dynamodb_calls.calls) == 5
