@@ -342,3 +342,22 @@ def test_every_sample_event_gets_its_documented_answer(doctor: Doctor) -> None:
         "appointments_reschedule": 404,
         "appointments_cancel": 404,
     }
+
+
+def test_a_token_replayed_with_a_window_it_does_not_belong_to_is_422(doctor: Doctor) -> None:
+    for start in ("2035-06-04T09:00:00-04:00", SLOT, "2035-06-04T10:00:00-04:00"):
+        book({"start": start, "location": "123 Main St"})
+    first = invoke(lambda_handler, event_with("appointments_list", query={"limit": "2"})).json()
+
+    replayed = invoke(
+        lambda_handler,
+        event_with("appointments_list", query={"limit": "2", "from": "2036-01-01", "next_token": first["next_token"]}),
+    )
+    same_window = invoke(
+        lambda_handler, event_with("appointments_list", query={"limit": "2", "next_token": first["next_token"]})
+    )
+
+    assert replayed.status == 422, replayed  # real DynamoDB refuses a start key outside the key condition
+    assert [error["path"] for error in replayed.json()["errors"]] == ["next_token"]
+    assert same_window.status == 200
+    assert len(same_window.json()["items"]) == 1

@@ -263,7 +263,7 @@ def test_a_base64_json_body_is_read_like_text() -> None:
 # Optimistic concurrency
 
 
-@pytest.mark.parametrize("if_match", ['"1"', 'W/"1"', '"7", "1"', "*"])
+@pytest.mark.parametrize("if_match", ['"1"', '"7", "1"', 'W/"1", "1"', "*"])
 def test_a_matching_if_match_lets_the_update_through(given_doctor: Callable[..., Doctor], if_match: str) -> None:
     given_doctor(SAMPLE_DOCTOR_ID)
 
@@ -279,6 +279,24 @@ def test_a_stale_if_match_is_412_and_changes_nothing(given_doctor: Callable[...,
     before = stored_items()
 
     answer = invoke(lambda_handler, event_with(event, headers={"If-Match": '"0"'}))
+
+    assert answer.status == 412
+    assert answer.json()["type"] == "/problems/precondition-failed"
+    assert stored_items() == before
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    ['W/"1"', '"' + "9" * 4301 + '"', '"1', "1", '"\uff11"', '"-1"'],
+    ids=["weak (RFC 9110: If-Match compares strongly)", "4301 digits", "unterminated", "unquoted", "wide", "negative"],
+)
+def test_an_if_match_that_names_no_version_of_ours_is_412_never_500(
+    given_doctor: Callable[..., Doctor], if_match: str
+) -> None:
+    given_doctor(SAMPLE_DOCTOR_ID)
+    before = stored_items()
+
+    answer = invoke(lambda_handler, event_with("doctors_patch", headers={"If-Match": if_match}))
 
     assert answer.status == 412
     assert answer.json()["type"] == "/problems/precondition-failed"

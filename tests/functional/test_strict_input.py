@@ -408,3 +408,25 @@ def _strings(document: Any) -> Iterator[str]:
     elif isinstance(document, list):
         for value in document:
             yield from _strings(value)
+
+
+@pytest.mark.parametrize("where", ["slot_minutes", "name", "unknown", "locations"])
+def test_a_number_with_more_than_a_hundred_digits_is_400_anywhere_in_a_body(where: str) -> None:
+    huge = "9" * 4301  # Python's parser itself refuses integers this long (ValueError)
+    fields = {"name": '"x"', "locations": '["A"]', "slot_minutes": "30"}
+    fields[where] = f"[{huge}]" if where == "locations" else huge
+    body = "{" + ", ".join(f'"{name}": {value}' for name, value in fields.items()) + "}"
+
+    answer = invoke(doctors_handler, event_with("doctors_create", body=body))
+
+    assert answer.status == 400, answer
+    assert answer.json()["type"] == "/problems/json-number-too-long"
+
+
+def test_a_hundred_digits_in_a_string_or_a_hundred_digit_number_are_still_read() -> None:
+    body = {"name": "9" * 150, "locations": ["A"], "slot_minutes": int("9" * 100)}
+
+    answer = invoke(doctors_handler, event_with("doctors_create", body=body))
+
+    assert answer.status == 422, answer  # read, then refused for its value, not unreadable
+    assert [error["path"] for error in answer.json()["errors"]] == ["slot_minutes"]

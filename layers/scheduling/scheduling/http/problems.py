@@ -170,6 +170,15 @@ def json_too_deep(limit: int) -> Response[str]:
     )
 
 
+def json_number_too_long(digits: int) -> Response[str]:
+    return problem(
+        HTTPStatus.BAD_REQUEST,
+        "json-number-too-long",
+        "JSON number too long",
+        f"The body has a number with more than {digits} digits; this API reads numbers of at most {digits}.",
+    )
+
+
 def route_not_found() -> Response[str]:
     return problem(HTTPStatus.NOT_FOUND, "not-found", "Not found", "No such route.")
 

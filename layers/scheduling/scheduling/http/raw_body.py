@@ -11,7 +11,13 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from scheduling.errors import BadRequest, FieldProblem, InvalidInput
-from scheduling.http.problems import body_too_large, json_too_deep, scheduling_error_response, unsupported_media_type
+from scheduling.http.problems import (
+    body_too_large,
+    json_number_too_long,
+    json_too_deep,
+    scheduling_error_response,
+    unsupported_media_type,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
@@ -21,10 +27,15 @@ MAX_JSON_DEPTH = 32
 # A JSON string, or an unterminated one up to the end (never fails, so it never backtracks: linear time).
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
+# Python refuses to read integers over 4,300 digits (a ValueError deep in the parser); no number this API
+# takes needs more than a few, so any number with more than 100 digits is refused before parsing.
+MAX_NUMBER_DIGITS = 100
+_LONG_DIGITS = re.compile(f"[0-9]{{{MAX_NUMBER_DIGITS + 1},}}")
 
 
 def reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
-    """Bodies over 64 KiB are 413, non-JSON bodies 415, JSON nested over 32 levels 400, a JSON array 422.
+    """Bodies over 64 KiB are 413, non-JSON bodies 415, JSON nested over 32 levels or with numbers over 100
+    digits 400, a JSON array 422.
 
     Normalises the event in place for the resolver: a base64 body is decoded, the JSON media types read as
     `application/json` (powertools parses only that one).
@@ -54,6 +65,8 @@ def reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
 def _unreadable_json(body: str) -> Response[str] | None:
     if nests_deeper_than(body, MAX_JSON_DEPTH):
         return json_too_deep(MAX_JSON_DEPTH)
+    if has_a_number_longer_than(body, MAX_NUMBER_DIGITS):
+        return json_number_too_long(MAX_NUMBER_DIGITS)
     if _is_json_array(body):
         # powertools validates a list body against an object parameter as its first element; we refuse it.
         return scheduling_error_response(InvalidInput([FieldProblem("body", "must be a JSON object, not an array")]))
@@ -84,3 +97,10 @@ def nests_deeper_than(text: str, limit: int) -> bool:
         if depth > limit:
             return True
     return False
+
+
+def has_a_number_longer_than(text: str, digits: int) -> bool:
+    """Whether JSON `text` has a number (outside strings) with a run of more than `digits` digits."""
+    if not _LONG_DIGITS.search(text):
+        return False  # nearly every body: one scan, no string stripping
+    return bool(re.search(f"[0-9]{{{digits + 1},}}", _JSON_STRING.sub("", text)))

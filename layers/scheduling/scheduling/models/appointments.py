@@ -72,7 +72,9 @@ class Appointment(StrictModel):
     start: Instant
     end: Instant
     status: AppointmentStatus
-    timezone: str = Field(description="The doctor's time zone; `start` and `end` carry its offset.")
+    timezone: str = Field(
+        description="The doctor's time zone when booked; `start` and `end` carry its offset at that instant."
+    )
     patient: Patient | None = None
     created_at: Instant
     hold_id: str | None = Field(None, description="The hold this appointment was converted from.")

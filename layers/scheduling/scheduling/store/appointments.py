@@ -293,7 +293,12 @@ class AppointmentItems(PatientItems):
             query["ExpressionAttributeNames"] = {"#status": "status"}
             values[":status"] = {"S": status}
         if next_token:
-            query["ExclusiveStartKey"] = decode_token(next_token, {"PK", "SK", "LSI1SK"}, {"PK": doctor_pk(doctor_id)})
+            query["ExclusiveStartKey"] = decode_token(
+                next_token,
+                {"PK", "SK", "LSI1SK"},
+                {"PK": doctor_pk(doctor_id)},
+                {"LSI1SK": (values[":first"]["S"], values[":last"]["S"])},
+            )
         with translated():
             response = self._client.query(**query)
         return Page(

@@ -104,7 +104,12 @@ class PatientItems:
             query["ExpressionAttributeNames"] = {"#status": "status"}
             values[":status"] = {"S": status}
         if next_token:
-            query["ExclusiveStartKey"] = decode_token(next_token, {"PK", "SK"}, {"PK": patient_pk(patient_id)})
+            query["ExclusiveStartKey"] = decode_token(
+                next_token,
+                {"PK", "SK"},
+                {"PK": patient_pk(patient_id)},
+                {"SK": (values[":first"]["S"], values[":last"]["S"])},
+            )
         with translated():
             response = self._client.query(**query)
         return Page(

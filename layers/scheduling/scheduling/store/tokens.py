@@ -17,8 +17,11 @@ def encode_token(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_token(token: str, names: set[str], fixed: dict[str, str]) -> dict[str, Any]:
-    """Accept only tokens this API could have issued for this very query."""
+def decode_token(
+    token: str, names: set[str], fixed: dict[str, str], within: dict[str, tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """Accept only tokens this API could have issued for this very query: same key names, same partition, and a
+    sort key inside the query's range (DynamoDB refuses a start key outside it)."""
     invalid = InvalidInput([FieldProblem("next_token", "is not a token this API issued for this list")])
     try:
         decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
@@ -29,6 +32,7 @@ def decode_token(token: str, names: set[str], fixed: dict[str, str]) -> dict[str
         and set(decoded) == names
         and all(isinstance(value, str) and 0 < len(value) <= 1024 for value in decoded.values())
         and all(decoded[name] == value for name, value in fixed.items())
+        and all(first <= decoded[name] <= last for name, (first, last) in (within or {}).items())
     )
     if not valid:
         raise invalid
