@@ -1,0 +1,95 @@
+"""A patient is never in two places at once, over real HTTP with concurrent requests."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import requests
+
+from tests.api.conftest import Api
+from tests.api.together import overlapping_pairs, simultaneously
+
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def new_doctor(api: Api, slot_minutes: int = 30) -> str:
+    answer = api.post(
+        "/doctors",
+        json={
+            "name": "Patient Test",
+            "locations": ["Main"],
+            "timezone": "UTC",
+            "slot_minutes": slot_minutes,
+            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def hour(days: int, at: int) -> str:
+    day = (datetime.now(UTC) + timedelta(days=days)).date()
+    return f"{day.isoformat()}T{at:02d}:00:00Z"
+
+
+def calendar(api: Api, patient: str) -> list[dict[str, str]]:
+    page = api.get(f"/patients/{patient}/appointments", params={"limit": 100, "status": "booked"}).json()
+    return list(page["items"])
+
+
+def test_twenty_concurrent_bookings_of_one_patient_with_twenty_doctors_at_one_hour_leave_one(api: Api) -> None:
+    for round_number in range(3):
+        patient = f"p-concurrent-{round_number}-{datetime.now(UTC).timestamp()}"
+        doctors = [new_doctor(api) for _ in range(20)]
+        start = hour(5 + round_number, 10)
+        calls: list[Callable[[], requests.Response]] = [
+            partial(
+                requests.post,
+                f"{api.base_url}/doctors/{doctor}/appointments",
+                json={"start": start, "location": "Main", "patient": {"id": patient}},
+                timeout=60,
+            )
+            for doctor in doctors
+        ]
+
+        answers = simultaneously(calls)
+
+        statuses = Counter(answer.status_code for answer in answers)
+        assert statuses[201] == 1, [answer.text for answer in answers if answer.status_code != 201][:2]
+        assert set(statuses) <= {201, 409}
+        stored = calendar(api, patient)
+        assert [item["id"] for item in stored] == [a.json()["id"] for a in answers if a.status_code == 201]
+
+
+def test_concurrent_reschedules_of_two_appointments_into_overlapping_slots_leave_one_moved(api: Api) -> None:
+    patient = f"p-moves-{datetime.now(UTC).timestamp()}"
+    first_doctor, second_doctor = new_doctor(api, 30), new_doctor(api, 20)
+    body = {"location": "Main", "patient": {"id": patient}}
+    first = api.post(f"/doctors/{first_doctor}/appointments", json={**body, "start": hour(9, 8)}).json()
+    second = api.post(f"/doctors/{second_doctor}/appointments", json={**body, "start": hour(9, 12)}).json()
+    target = hour(9, 15)  # 15:00-15:30 with the first doctor, 15:00-15:20 with the second: overlapping
+    calls: list[Callable[[], requests.Response]] = [
+        partial(
+            requests.post,
+            f"{api.base_url}/doctors/{first_doctor}/appointments/{first['id']}/reschedule",
+            json={"start": target},
+            timeout=60,
+        ),
+        partial(
+            requests.post,
+            f"{api.base_url}/doctors/{second_doctor}/appointments/{second['id']}/reschedule",
+            json={"start": target},
+            timeout=60,
+        ),
+    ]
+
+    answers = simultaneously(calls)
+
+    assert sorted(answer.status_code for answer in answers) == [201, 409]
+    assert [answer.json()["type"] for answer in answers if answer.status_code == 409] == ["/problems/patient-busy"]
+    stored = calendar(api, patient)
+    assert len(stored) == 2
+    assert overlapping_pairs(stored) == []
