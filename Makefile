@@ -1,46 +1,77 @@
-# The few verbs a newcomer needs. Virtualenvs are created on first use; nothing else must be installed.
+# The few verbs a newcomer needs. Virtualenvs are created on first use from hash-pinned lock files; nothing else
+# must be installed. `make run` uses python3 (3.11 or later); `make test` runs on CPython 3.13, the Lambda
+# runtime's Python, found through pyenv (or set PYTHON313=/path/to/python3.13).
 PYTHON ?= python3
+PYTHON313 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 VENV := .venv
+TEST_VENV := .venv-313
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
+UV_VENV := .venv-uv
 PY := $(VENV)/bin/python
+TEST_PY := $(TEST_VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+UV := $(UV_VENV)/bin/uv
 PORT ?= 3000
+PIP_INSTALL = -m pip install --quiet --require-hashes --no-deps
+TOOLS = SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV)) PYTHON313=$(PYTHON313)
 
-.PHONY: run test lint typecheck unit functional api template bench build deploy openapi clean
+.PHONY: run test lint typecheck unit functional api template bench build deploy openapi lock clean python313
 
-$(VENV)/.installed: requirements-dev.txt layers/scheduling/requirements.txt
+$(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) $(PIP_INSTALL) -r requirements-dev.lock
 	touch $@
 
-$(SAM_VENV)/.installed: requirements-sam.txt
+python313:
+	@test -n "$(PYTHON313)" && "$(PYTHON313)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || { \
+	  echo "error: CPython 3.13 (the Lambda runtime's Python) is needed for this target and was not found." >&2; \
+	  echo "       Install it (pyenv install 3.13) or pass PYTHON313=/path/to/python3.13." >&2; exit 1; }
+
+$(TEST_VENV)/.installed: requirements-dev.lock | python313
+	$(PYTHON313) -m venv $(TEST_VENV)
+	$(TEST_PY) $(PIP_INSTALL) -r requirements-dev.lock
+	touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.lock
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	$(SAM_VENV)/bin/python $(PIP_INSTALL) -r requirements-sam.lock
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.lock
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) -r requirements-checkov.lock
+	touch $@
+
+$(UV_VENV)/.installed: requirements-uv.lock
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python $(PIP_INSTALL) -r requirements-uv.lock
 	touch $@
 
 ## run: start the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB and two sample doctors
 run: $(VENV)/.installed
 	PORT=$(PORT) $(PY) -m local.runner
 
-## test: lint, type-check, and run every test (unit, functional, API over HTTP, template and sam build)
-test: $(VENV)/.installed $(SAM_VENV)/.installed
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
-	$(PY) -m mypy
-	SAM_CLI=$(SAM) $(PY) -m pytest
+## test: lint, type-check, and run every test on CPython 3.13 (unit, functional, API over HTTP, template, checkov,
+## sam build and the built layer)
+test: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(TEST_PY) -m ruff check .
+	$(TEST_PY) -m ruff format --check .
+	$(TEST_PY) -m mypy
+	$(TOOLS) $(TEST_PY) -m pytest
 
-lint: $(VENV)/.installed
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
-	$(PY) -m mypy
+lint: $(TEST_VENV)/.installed
+	$(TEST_PY) -m ruff check .
+	$(TEST_PY) -m ruff format --check .
+	$(TEST_PY) -m mypy
 
-unit functional api template: $(VENV)/.installed $(SAM_VENV)/.installed
-	SAM_CLI=$(SAM) $(PY) -m pytest tests/$@
+unit functional api template: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(TOOLS) $(TEST_PY) -m pytest tests/$@
 
-bench: $(VENV)/.installed
-	$(PY) -m bench
+## bench: print the benchmark table (the cold start runs the built artifact on CPython 3.13)
+bench: $(VENV)/.installed $(SAM_VENV)/.installed | python313
+	$(TOOLS) $(PY) -m bench
 
 ## openapi: regenerate docs/openapi.json from the code (a test fails when it is stale)
 openapi: $(VENV)/.installed
@@ -52,5 +83,29 @@ build: $(SAM_VENV)/.installed
 deploy: build
 	$(SAM) deploy --guided
 
+## lock: re-resolve every requirements*.txt into its hash-pinned .lock (edit the .txt pins, then run this)
+lock: $(UV_VENV)/.installed
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --universal --python-version 3.11 requirements-dev.txt -o requirements-dev.lock
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --universal --python-version 3.11 requirements-sam.txt -o requirements-sam.lock
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --universal --python-version 3.11 requirements-checkov.txt -o requirements-checkov.lock
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --universal --python-version 3.11 requirements-uv.txt -o requirements-uv.lock
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --python-version 3.13 bench/requirements-runtime.txt -o bench/requirements-runtime.lock
+	# The layers: resolved for the Lambda runtime, without what the runtime already provides.
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) \
+	  layers/scheduling/requirements.txt -o layers/scheduling/requirements.lock
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) \
+	  layers/tracing/requirements.txt -o layers/tracing/requirements.lock
+
+# What the python3.13 Lambda runtime already ships (boto3 and its dependencies): never packed into a layer.
+RUNTIME_PROVIDED = $(addprefix --no-emit-package ,boto3 botocore jmespath s3transfer urllib3 python-dateutil six)
+
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TEST_VENV) $(SAM_VENV) $(CHECKOV_VENV) $(UV_VENV) .aws-sam .pytest_cache .mypy_cache \
+	  .ruff_cache .hypothesis

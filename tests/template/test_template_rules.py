@@ -62,10 +62,12 @@ def test_no_function_can_scan(name: str) -> None:
 def test_tables_are_protected(name: str) -> None:
     table = TABLES[name]
     properties = table["Properties"]
-    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    assert table["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert table["UpdateReplacePolicy"] == "Retain"
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert properties["SSESpecification"]["SSEEnabled"] is True
-    assert properties["DeletionProtectionEnabled"] is True
+    assert properties["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    assert TEMPLATE["Parameters"]["TableDeletionProtection"]["Default"] == "true"
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduling.domain.slots import is_published, opening_hours_on, published_slots
+from scheduling.domain.slots import PublishedSlot, is_published, opening_hours_on, published_slots
 from scheduling.models import WEEKDAYS, DoctorIn
 
 
@@ -121,6 +121,36 @@ def test_lord_howe_half_hour_fall_back() -> None:
     starts = [start for start, _ in slots]
     assert len(slots) == 48
     assert starts[3:5] == ["2027-04-04T01:30:00+11:00", "2027-04-04T02:00:00+10:30"]
+
+
+def test_lord_howe_a_slot_overlapping_the_one_that_spans_the_change_is_dropped() -> None:
+    who = doctor("Australia/Lord_Howe", 45, all_day("sunday", "01:05", "06:00"))
+
+    slots = local_slots(who, date(2027, 10, 3))
+
+    # 01:50 (+10:30) lasts 45 real minutes, until 03:05 (+11:00): 02:35 (+11:00), which exists and would itself
+    # be steady, overlaps it and is dropped; the earlier slot is kept, and the grid resumes at 03:20.
+    assert slots == [
+        ("2027-10-03T01:05:00+10:30", "2027-10-03T01:50:00+10:30"),
+        ("2027-10-03T01:50:00+10:30", "2027-10-03T03:05:00+11:00"),
+        ("2027-10-03T03:20:00+11:00", "2027-10-03T04:05:00+11:00"),
+        ("2027-10-03T04:05:00+11:00", "2027-10-03T04:50:00+11:00"),
+        ("2027-10-03T04:50:00+11:00", "2027-10-03T05:35:00+11:00"),
+    ]
+
+
+def test_chatham_a_slot_just_after_the_gap_is_dropped_while_the_slot_begun_before_it_runs() -> None:
+    who = doctor("Pacific/Chatham", 25, all_day("sunday", "02:30", "05:00"))
+
+    slots = local_slots(who, date(2027, 9, 26))
+
+    # Clocks go 02:45 -> 03:45 (+12:45 -> +13:45). 02:30 (13:45Z) runs until 03:55 (14:10Z); 02:55 and 03:20
+    # fall in the gap, and 03:45 (14:00Z) overlaps the running slot, so the next slot is 04:10.
+    assert slots == [
+        ("2027-09-26T02:30:00+12:45", "2027-09-26T03:55:00+13:45"),
+        ("2027-09-26T04:10:00+13:45", "2027-09-26T04:35:00+13:45"),
+        ("2027-09-26T04:35:00+13:45", "2027-09-26T05:00:00+13:45"),
+    ]
 
 
 def test_kathmandu_quarter_hour_offset() -> None:
@@ -262,12 +292,22 @@ def test_every_slot_is_inside_open_hours_sorted_and_disjoint_within_the_window(
         assert earlier.end <= later.start
 
 
+def _spans_a_clock_change(slot: PublishedSlot, zone: ZoneInfo) -> bool:
+    return slot.start.astimezone(zone).utcoffset() != slot.end.astimezone(zone).utcoffset()
+
+
 @settings(max_examples=200, deadline=None)
 @given(case=cases())
-def test_no_slot_away_from_a_clock_change_goes_missing(case: tuple[DoctorIn, tuple[datetime, timedelta]]) -> None:
+def test_no_slot_goes_missing_unless_it_overlaps_the_slot_that_spans_a_clock_change(
+    case: tuple[DoctorIn, tuple[datetime, timedelta]],
+) -> None:
+    """Every steady, unambiguous grid slot in the window is published, except one that overlaps a published slot
+    spanning a clock change (the earlier slot is kept: docs/availability.md, rule 4)."""
     who, (start, length) = case
     zone = ZoneInfo(who.timezone)
     published = {slot.start for slot in published_slots(who, start, start + length)}
+    around = published_slots(who, start - timedelta(days=2), start + length + timedelta(days=2))
+    spanning = [slot for slot in around if _spans_a_clock_change(slot, zone)]
 
     day = start.astimezone(zone).date() - timedelta(days=1)
     while day <= (start + length).astimezone(zone).date():
@@ -280,8 +320,9 @@ def test_no_slot_away_from_a_clock_change_goes_missing(case: tuple[DoctorIn, tup
                     zone.utcoffset(wall) == ends.astimezone(zone).utcoffset() == begins.astimezone(zone).utcoffset()
                 )
                 unambiguous = wall.replace(tzinfo=zone, fold=1).utcoffset() == wall.replace(tzinfo=zone).utcoffset()
+                overlaps_a_spanning_slot = any(slot.start < ends and begins < slot.end for slot in spanning)
                 if steady and unambiguous and start <= begins < start + length:
-                    assert begins in published, wall
+                    assert begins in published or overlaps_a_spanning_slot, wall
         day += timedelta(days=1)
 
 

@@ -1,0 +1,180 @@
+"""What CloudFormation receives: the SAM transform of template.yaml, checked for the things that make the stack
+deploy and serve (integration credentials, access logs, alarm delivery, table policies, layers).
+
+The transform runs in the SAM CLI's interpreter (tests/template/sam_transform.py), whose translator pins clash
+with ours.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAM_CLI = Path(os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam")))
+FORBIDDEN_IN_ACCESS_LOGS = ("$input", "$util", "body", "querystring", "$method.request", "requestOverride")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    result = subprocess.run(
+        [str(SAM_CLI.parent / "python"), str(Path(__file__).with_name("sam_transform.py"))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    template: dict[str, Any] = json.loads(result.stdout)
+    return template
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: resource for name, resource in template["Resources"].items() if resource["Type"] == kind}
+
+
+def methods(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    [api] = of_type(template, "AWS::ApiGateway::RestApi").values()
+    return [
+        (path, method, operation)
+        for path, operations in api["Properties"]["Body"]["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def test_every_method_requires_iam_auth(transformed: dict[str, Any]) -> None:
+    found = methods(transformed)
+
+    assert len(found) == 12
+    for path, method, operation in found:
+        assert operation["security"] == [{"AWS_IAM": []}], (path, method)
+
+
+def test_api_gateway_invokes_the_functions_with_its_own_permission_not_the_callers(
+    transformed: dict[str, Any],
+) -> None:
+    # With caller credentials every caller would also need lambda:InvokeFunction, and every call would fail.
+    for path, method, operation in methods(transformed):
+        integration = operation["x-amazon-apigateway-integration"]
+        assert "credentials" not in integration, (path, method, integration.get("credentials"))
+        assert integration["type"] == "aws_proxy"
+
+    permissions = [
+        resource["Properties"] for resource in of_type(transformed, "AWS::Lambda::Permission").values()
+    ]
+    assert len(permissions) == len(methods(transformed))
+    for permission in permissions:
+        assert permission["Action"] == "lambda:InvokeFunction"
+        assert permission["Principal"] == "apigateway.amazonaws.com"
+        assert "SchedulingApi" in json.dumps(permission["SourceArn"])
+
+
+def test_access_logs_record_who_called_what_and_never_bodies_or_query_strings(transformed: dict[str, Any]) -> None:
+    [stage] = of_type(transformed, "AWS::ApiGateway::Stage").values()
+    setting = stage["Properties"]["AccessLogSetting"]
+
+    fields = json.loads(setting["Format"])
+
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert fields["requestId"] == "$context.requestId"
+    assert fields["caller"] == "$context.identity.userArn"
+    assert fields["resourcePath"] == "$context.resourcePath"
+    assert fields["httpMethod"] == "$context.httpMethod"
+    assert fields["status"] == "$context.status"
+    assert fields["responseLatency"] == "$context.responseLatency"
+    assert all(value.startswith("$context.") for value in fields.values())
+    assert not [word for word in FORBIDDEN_IN_ACCESS_LOGS if word.lower() in setting["Format"].lower()]
+    group = transformed["Resources"]["ApiAccessLogGroup"]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "AccessLogRetentionDays"}
+    assert group["DeletionPolicy"] == "Retain"
+
+
+def test_the_stage_waits_for_the_account_logging_role_when_the_stack_creates_it(transformed: dict[str, Any]) -> None:
+    resources = transformed["Resources"]
+    [(api_name, api)] = of_type(transformed, "AWS::ApiGateway::RestApi").items()
+    [stage] = of_type(transformed, "AWS::ApiGateway::Stage").values()
+    [(deployment_name, deployment)] = of_type(transformed, "AWS::ApiGateway::Deployment").items()
+
+    assert resources["ApiGatewayAccount"]["Condition"] == "CreatesApiGatewayLogsRole"
+    assert resources["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"] == {
+        "Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]
+    }
+    assert resources["ApiGatewayLogsRole"]["Condition"] == "CreatesApiGatewayLogsRole"
+    # Stage -> deployment -> API -> the handle that references the account setting when it is created here.
+    assert stage["Properties"]["DeploymentId"] == {"Ref": deployment_name}
+    assert deployment["Properties"]["RestApiId"] == {"Ref": api_name}
+    assert "ApiGatewayAccountSettled" in api["DependsOn"]
+    settled = resources["ApiGatewayAccountSettled"]["Metadata"]["AccountSettings"]
+    assert settled["Fn::If"][:2] == ["CreatesApiGatewayLogsRole", {"Ref": "ApiGatewayAccount"}]
+    assert transformed["Parameters"]["CreateApiGatewayLogsRole"]["Default"] == "false"
+
+
+def test_alarms_publish_to_a_topic_whose_customer_managed_key_cloudwatch_may_use(transformed: dict[str, Any]) -> None:
+    resources = transformed["Resources"]
+    topic = resources["AlarmTopic"]["Properties"]
+    key = resources["AlarmTopicKey"]
+
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    cloudwatch = [
+        statement
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert len(cloudwatch) == 1
+    assert cloudwatch[0]["Effect"] == "Allow"
+    assert set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    for alarm in of_type(transformed, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_an_email_subscription_exists_only_when_an_address_is_given(transformed: dict[str, Any]) -> None:
+    [(name, subscription)] = of_type(transformed, "AWS::SNS::Subscription").items()
+
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
+    assert transformed["Conditions"]["HasAlarmEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+    assert transformed["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+def test_tables_are_retained_except_when_the_first_create_fails(transformed: dict[str, Any]) -> None:
+    tables = of_type(transformed, "AWS::DynamoDB::Table")
+
+    assert set(tables) == {"SchedulingTable", "IdempotencyTable"}
+    for table in tables.values():
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
+        assert table["UpdateReplacePolicy"] == "Retain"
+        # A protected table cannot be deleted by a rollback, so protection is a parameter (on by default).
+        assert table["Properties"]["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    assert transformed["Parameters"]["TableDeletionProtection"]["Default"] == "true"
+
+
+def test_functions_get_the_xray_sdk_layer_only_when_the_tracer_sdk_is_enabled(transformed: dict[str, Any]) -> None:
+    layers = of_type(transformed, "AWS::Lambda::LayerVersion")
+    [scheduling] = [name for name in layers if name.startswith("SchedulingLayer")]
+    [tracing] = [name for name in layers if name.startswith("TracingLayer")]
+
+    assert layers[tracing]["Condition"] == "LoadsTracerSdk"
+    assert "Condition" not in layers[scheduling]
+    assert transformed["Conditions"]["LoadsTracerSdk"] == {"Fn::Equals": [{"Ref": "DisableTracerSdk"}, "false"]}
+    for function in of_type(transformed, "AWS::Lambda::Function").values():
+        assert function["Properties"]["Layers"] == [
+            {"Ref": scheduling},
+            {"Fn::If": ["LoadsTracerSdk", {"Ref": tracing}, {"Ref": "AWS::NoValue"}]},
+        ]
+        assert function["Properties"]["Runtime"] == "python3.13"
+        assert function["Properties"]["Architectures"] == ["arm64"]
