@@ -1,57 +1,204 @@
-"""Cold start: a fresh interpreter importing a function module and creating its DynamoDB client.
+"""Cold start the way Lambda runs it: a fresh CPython 3.13 importing the *built* artifact from a read-only copy.
 
-The floor is the same for a bare powertools resolver plus a boto3 client (bench/floor_app.py). Both are timed
-inside the fresh process (import to ready), so interpreter start-up itself, the same for both, is left out.
+- The artifact is `sam build`'s output (function directory + layer). On an x86_64 machine the layer is built as
+  its x86_64 twin (same lock, `LAYER_PLATFORM=manylinux2014_x86_64`), because the arm64 extension modules cannot
+  load here; everything else is the same build.
+- `sys.path` is Lambda's order: the function (/var/task), the layer (/opt/python/lib/python3.13/site-packages,
+  /opt/python), then the runtime's boto3 (/var/lang/lib/python3.13/site-packages), installed from
+  bench/requirements-runtime.lock and compiled like the runtime's own; then the standard library.
+- Nothing can write bytecode: the copies have no write permission and the interpreter runs with `-B`
+  (PYTHONDONTWRITEBYTECODE); the file count is checked after every run. Root ignores permissions, so `-B` is
+  what really holds, and the check proves it.
+- The floor (bench/floor_app.py: a bare powertools resolver with validation and a boto3 client) is packed the
+  same way, on the same layer. Each artifact is also run from a copy without any `.pyc` of ours (the layer as
+  it shipped before, minus its own botocore), which is what every cold start paid when the layer had no
+  bytecode.
+
+Timed inside the process, from before the first import to a ready DynamoDB client, so interpreter start-up
+(the same for all) is left out. One discarded run per variant, then rounds in which all variants take turns.
 """
 
 from __future__ import annotations
 
 import os
+import platform
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
 from bench.common import ROOT, median, p95, prepare_environment
-from local.paths import source_tree
 
 RUNS = 15
-FUNCTIONS = {
-    "DoctorsFunction": "functions.doctors.app",
-    "AvailabilityFunction": "functions.availability.app",
-    "AppointmentsFunction": "functions.appointments.app",
-}
+FUNCTIONS = ("DoctorsFunction", "AvailabilityFunction", "AppointmentsFunction")
+FLOOR = "floor: bare resolver + boto3 client"
+OUR_CLIENT = "from scheduling.store import dynamodb_client; dynamodb_client(None)"
+WORK = ROOT / ".aws-sam" / "bench"
+SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
 PROBE = """
-import time
+import sys, time
 began = time.perf_counter()
-import {module}
+sys.path[:0] = {path!r}
+import app
 {client}
 print(time.perf_counter() - began)
 """
-OUR_CLIENT = "from scheduling.store import dynamodb_client; dynamodb_client(None)"
 
 
-def time_import(module: str, client: str, environment: dict[str, str]) -> float:
-    code = PROBE.format(module=module, client=client)
-    environment = {**environment, "PYTHONPATH": os.pathsep.join(source_tree())}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True, cwd=ROOT
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    task: Path  # the function's directory (/var/task)
+    layer: Path  # the layer's python/ directory (/opt/python)
+    client: str
+    compiled: bool
+
+
+def python313() -> str:
+    found = os.environ.get("PYTHON313", "")
+    if not found:
+        sys.exit("error: the cold-start benchmark runs CPython 3.13 (the Lambda runtime); set PYTHON313")
+    return found
+
+
+def build_artifact() -> Path:
+    """`sam build` into .aws-sam/bench, with the layer for this machine's architecture."""
+    arm = platform.machine() in {"aarch64", "arm64"}
+    environment = {
+        **os.environ,
+        "SAM_CLI_TELEMETRY": "0",
+        "LAYER_PLATFORM": "manylinux2014_aarch64" if arm else "manylinux2014_x86_64",
+    }
+    build = WORK / "build"
+    subprocess.run(
+        [SAM_CLI, "build", "--build-dir", str(build), "--cache-dir", str(WORK / "cache")],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
     )
+    return build
+
+
+def install_runtime_sdk() -> Path:
+    """boto3 and its dependencies for CPython 3.13, with their own bytecode, as the runtime ships them."""
+    runtime = WORK / "runtime"
+    if not (runtime / "boto3").is_dir():
+        shutil.rmtree(runtime, ignore_errors=True)
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--no-compile"),
+                *("--python-version", "3.13", "--only-binary=:all:", "--target", str(runtime)),
+                *("-r", str(ROOT / "bench" / "requirements-runtime.lock")),
+            ],
+            check=True,
+        )
+        subprocess.run([python313(), "-m", "compileall", "-q", "-j", "0", str(runtime)], check=True)
+    return runtime
+
+
+def read_only_copy(source: Path, target: Path, *, keep_bytecode: bool) -> Path:
+    ignore = None if keep_bytecode else shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(source, target, ignore=ignore)
+    for path in [target, *target.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return target
+
+
+def file_count(*roots: Path) -> int:
+    return sum(1 for root in roots for _ in root.rglob("*"))
+
+
+def time_import(variant: Variant, runtime: Path, environment: dict[str, str]) -> float:
+    path = [str(variant.task), str(variant.layer / "lib" / "python3.13" / "site-packages"), str(variant.layer)]
+    code = PROBE.format(path=[*path, str(runtime)], client=variant.client)
+    before = file_count(variant.task, variant.layer, runtime)
+    result = subprocess.run(
+        [python313(), "-S", "-E", "-B", "-c", code],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=variant.task,
+    )
+    if file_count(variant.task, variant.layer, runtime) != before:
+        raise RuntimeError(f"{variant.name} wrote files into the read-only artifact")
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def rows() -> list[tuple[str, float, float, float]]:
-    """(function, median ms, p95 ms, ratio to the floor's median).
+def variants(build: Path, scratch: Path) -> list[Variant]:
+    layer = build / "SchedulingLayer" / "python"
+    compiled_layer = read_only_copy(layer, scratch / "layer" / "python", keep_bytecode=True)
+    bare_layer = read_only_copy(layer, scratch / "layer-no-pyc" / "python", keep_bytecode=False)
+    floor_task = scratch / "floor-src"
+    floor_task.mkdir()
+    shutil.copy(ROOT / "bench" / "floor_app.py", floor_task / "app.py")
+    found = [
+        Variant(FLOOR, read_only_copy(floor_task, scratch / "floor", keep_bytecode=True), compiled_layer, "", True),
+        Variant(
+            f"{FLOOR}, no .pyc",
+            read_only_copy(floor_task, scratch / "floor-bare", keep_bytecode=False),
+            bare_layer,
+            "",
+            False,
+        ),
+    ]
+    for function in FUNCTIONS:
+        task = read_only_copy(build / function, scratch / function, keep_bytecode=True)
+        bare = read_only_copy(build / function, scratch / f"{function}-bare", keep_bytecode=False)
+        found.append(Variant(function, task, compiled_layer, OUR_CLIENT, True))
+        found.append(Variant(f"{function}, no .pyc", bare, bare_layer, OUR_CLIENT, False))
+    before = os.environ.get("COLD_START_BEFORE_LAYER")  # a layer directory as it shipped before, measured as is
+    if before:
+        old_layer = read_only_copy(Path(before), scratch / "layer-before" / "python", keep_bytecode=True)
+        for function in FUNCTIONS:
+            found.append(
+                Variant(f"{function}, layer before", scratch / f"{function}-bare", old_layer, OUR_CLIENT, False)
+            )
+    return found
 
-    One discarded run per module first (bytecode and file caches), then the modules take turns run by run, so
-    that drift in the machine's load affects the floor and the functions alike.
-    """
+
+def layer_sizes(build: Path) -> dict[str, tuple[int, int]]:
+    """Unzipped and zipped bytes of each built layer (zipped as `sam deploy` does: deflate)."""
+    sizes = {}
+    for layer in ("SchedulingLayer", "TracingLayer"):
+        root = build / layer
+        files = [path for path in sorted(root.rglob("*")) if path.is_file()]
+        with tempfile.TemporaryFile() as handle:
+            with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in files:
+                    archive.write(path, path.relative_to(root))
+            zipped = handle.tell()
+        sizes[layer] = (sum(path.stat().st_size for path in files), zipped)
+    return sizes
+
+
+def rows() -> tuple[list[tuple[str, float, float, float]], dict[str, tuple[int, int]]]:
+    """(variant, median ms, p95 ms, ratio to the floor's median) and the layers' sizes."""
     environment = prepare_environment()
-    probes = {"floor: bare resolver + boto3 client": ("bench.floor_app", "")}
-    probes.update({name: (module, OUR_CLIENT) for name, module in FUNCTIONS.items()})
-    timings: dict[str, list[float]] = {name: [] for name in probes}
-    for module, client in probes.values():
-        time_import(module, client, environment)
-    for _ in range(RUNS):
-        for name, (module, client) in probes.items():
-            timings[name].append(time_import(module, client, environment))
-    floor = median(timings["floor: bare resolver + boto3 client"])
-    return [(name, median(values) * 1e3, p95(values) * 1e3, median(values) / floor) for name, values in timings.items()]
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    build = build_artifact()
+    runtime = install_runtime_sdk()
+    with tempfile.TemporaryDirectory(prefix="cold-start-") as directory:
+        try:
+            found = variants(build, Path(directory))
+            timings: dict[str, list[float]] = {variant.name: [] for variant in found}
+            for variant in found:
+                time_import(variant, runtime, environment)
+            for _ in range(RUNS):
+                for variant in found:
+                    timings[variant.name].append(time_import(variant, runtime, environment))
+        finally:
+            for path in [Path(directory), *Path(directory).rglob("*")]:
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    floor = median(timings[FLOOR])
+    table = [
+        (name, median(values) * 1e3, p95(values) * 1e3, median(values) / floor) for name, values in timings.items()
+    ]
+    return table, layer_sizes(build)

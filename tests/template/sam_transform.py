@@ -37,7 +37,7 @@ def main(arguments: list[str]) -> None:
         code = CODE_PROPERTIES.get(resource["Type"])
         if code and isinstance(resource["Properties"].get(code), str):
             resource["Properties"][code] = f"s3://artifacts/{name}.zip"
-    json.dump(transform(template, parameters, NoManagedPolicies()), sys.stdout, indent=1, sort_keys=True)  # type: ignore[no-untyped-call]
+    json.dump(transform(template, parameters, NoManagedPolicies()), sys.stdout, indent=1, sort_keys=True)
 
 
 if __name__ == "__main__":

@@ -67,9 +67,7 @@ def test_api_gateway_invokes_the_functions_with_its_own_permission_not_the_calle
         assert "credentials" not in integration, (path, method, integration.get("credentials"))
         assert integration["type"] == "aws_proxy"
 
-    permissions = [
-        resource["Properties"] for resource in of_type(transformed, "AWS::Lambda::Permission").values()
-    ]
+    permissions = [resource["Properties"] for resource in of_type(transformed, "AWS::Lambda::Permission").values()]
     assert len(permissions) == len(methods(transformed))
     for permission in permissions:
         assert permission["Action"] == "lambda:InvokeFunction"
@@ -139,7 +137,7 @@ def test_alarms_publish_to_a_topic_whose_customer_managed_key_cloudwatch_may_use
 
 
 def test_an_email_subscription_exists_only_when_an_address_is_given(transformed: dict[str, Any]) -> None:
-    [(name, subscription)] = of_type(transformed, "AWS::SNS::Subscription").items()
+    [subscription] = of_type(transformed, "AWS::SNS::Subscription").values()
 
     assert subscription["Condition"] == "HasAlarmEmail"
     assert subscription["Properties"] == {
