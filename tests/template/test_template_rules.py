@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,20 @@ FUNCTIONS = resources(TEMPLATE, "AWS::Serverless::Function")
 TABLES = resources(TEMPLATE, "AWS::DynamoDB::Table")
 READ_ONLY_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"}
 READ_ONLY_FUNCTIONS = {"AvailabilityFunction"}
+STORE = Path(__file__).resolve().parents[2] / "layers" / "scheduling" / "scheduling" / "store"
+# Which store module's writes each read-write function makes (it also reads through the others).
+STORE_MODULE_OF = {"DoctorsFunction": "doctors.py", "AppointmentsFunction": "appointments.py"}
+IAM_ACTION_OF = {
+    "get_item": "GetItem",
+    "put_item": "PutItem",
+    "update_item": "UpdateItem",
+    "delete_item": "DeleteItem",
+    "query": "Query",
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
 
 
 def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
@@ -50,6 +66,29 @@ def test_no_wildcard_permissions(name: str) -> None:
 def test_read_only_functions_can_only_read(name: str) -> None:
     actions = {action for statement in statements(FUNCTIONS[name]) for action in as_list(statement["Action"])}
     assert actions <= READ_ONLY_ACTIONS
+
+
+def dynamodb_actions_named_in(module: Path) -> set[str]:
+    """IAM actions for the client calls and transaction items a store module names (moto checks no IAM)."""
+    text = module.read_text()
+    calls = re.findall(r"self\._client\.(\w+)\(", text)
+    items = re.findall(r'"(Put|Update|Delete|ConditionCheck)": \{', text)
+    return {f"dynamodb:{IAM_ACTION_OF[name]}" for name in [*calls, *items] if name in IAM_ACTION_OF}
+
+
+@pytest.mark.parametrize("name", sorted(STORE_MODULE_OF))
+def test_functions_may_make_every_dynamodb_call_their_store_module_makes(name: str) -> None:
+    on_the_table = [
+        statement
+        for statement in statements(FUNCTIONS[name])
+        if {"Fn::GetAtt": ["SchedulingTable", "Arn"]} in as_list(statement["Resource"])
+    ]
+    granted = {action for statement in on_the_table for action in as_list(statement["Action"])}
+
+    needed = dynamodb_actions_named_in(STORE / STORE_MODULE_OF[name])
+
+    assert needed
+    assert needed <= granted, needed - granted
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
