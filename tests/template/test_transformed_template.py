@@ -93,7 +93,7 @@ def test_access_logs_record_who_called_what_and_never_bodies_or_query_strings(tr
     group = transformed["Resources"]["ApiAccessLogGroup"]
     assert group["Type"] == "AWS::Logs::LogGroup"
     assert group["Properties"]["RetentionInDays"] == {"Ref": "AccessLogRetentionDays"}
-    assert group["DeletionPolicy"] == "Retain"
+    assert group["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 def test_the_stage_waits_for_the_account_logging_role_when_the_stack_creates_it(transformed: dict[str, Any]) -> None:
