@@ -12,7 +12,7 @@
 - The floor (bench/floor_app.py: a bare powertools resolver with validation and a boto3 client) is packed the
   same way, on the same layer. Each artifact is also run from a copy without any `.pyc` of ours (the layer as
   it shipped before, minus its own botocore), which is what every cold start paid when the layer had no
-  bytecode.
+  bytecode, and with the optional X-Ray SDK layer attached and the SDK enabled (DisableTracerSdk=false).
 
 Timed inside the process, from before the first import to a ready DynamoDB client, so interpreter start-up
 (the same for all) is left out; wall-clock and CPU time are both taken, and the ratio to the floor uses CPU
@@ -57,7 +57,7 @@ class Variant:
     task: Path  # the function's directory (/var/task)
     layer: Path  # the layer's python/ directory (/opt/python)
     client: str
-    compiled: bool
+    tracing: Path | None = None  # the X-Ray SDK layer, attached (and the SDK enabled) when DisableTracerSdk=false
 
 
 def python313() -> str:
@@ -118,9 +118,17 @@ def file_count(*roots: Path) -> int:
 
 def time_import(variant: Variant, runtime: Path, environment: dict[str, str]) -> tuple[float, float]:
     """Seconds from the first import to a ready client: (wall clock, CPU)."""
-    path = [str(variant.task), str(variant.layer / "lib" / "python3.13" / "site-packages"), str(variant.layer)]
-    code = PROBE.format(path=[*path, str(runtime)], client=variant.client)
-    before = file_count(variant.task, variant.layer, runtime)
+    layers = [variant.layer, *([variant.tracing] if variant.tracing else [])]
+    path = [str(variant.task), *(str(layer / "lib" / "python3.13" / "site-packages") for layer in layers)]
+    code = PROBE.format(path=[*path, *map(str, layers), str(runtime)], client=variant.client)
+    before = file_count(variant.task, *layers, runtime)
+    if variant.tracing:
+        environment = {
+            **environment,
+            "POWERTOOLS_TRACE_DISABLED": "false",
+            "LAMBDA_TASK_ROOT": str(variant.task),
+            "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+        }
     result = subprocess.run(
         [python313(), "-S", "-E", "-B", "-c", code],
         env=environment,
@@ -129,7 +137,7 @@ def time_import(variant: Variant, runtime: Path, environment: dict[str, str]) ->
         check=True,
         cwd=variant.task,
     )
-    if file_count(variant.task, variant.layer, runtime) != before:
+    if file_count(variant.task, *layers, runtime) != before:
         raise RuntimeError(f"{variant.name} wrote files into the read-only artifact")
     wall, cpu = result.stdout.strip().splitlines()[-1].split()
     return float(wall), float(cpu)
@@ -143,26 +151,24 @@ def variants(build: Path, scratch: Path) -> list[Variant]:
     floor_task.mkdir()
     shutil.copy(ROOT / "bench" / "floor_app.py", floor_task / "app.py")
     found = [
-        Variant(FLOOR, read_only_copy(floor_task, scratch / "floor", keep_bytecode=True), compiled_layer, "", True),
+        Variant(FLOOR, read_only_copy(floor_task, scratch / "floor", keep_bytecode=True), compiled_layer, ""),
         Variant(
-            f"{FLOOR}, no .pyc",
-            read_only_copy(floor_task, scratch / "floor-bare", keep_bytecode=False),
-            bare_layer,
-            "",
-            False,
+            f"{FLOOR}, no .pyc", read_only_copy(floor_task, scratch / "floor-bare", keep_bytecode=False), bare_layer, ""
         ),
     ]
+    tracing = read_only_copy(build / "TracingLayer" / "python", scratch / "tracing" / "python", keep_bytecode=True)
     for function in FUNCTIONS:
         task = read_only_copy(build / function, scratch / function, keep_bytecode=True)
         bare = read_only_copy(build / function, scratch / f"{function}-bare", keep_bytecode=False)
-        found.append(Variant(function, task, compiled_layer, OUR_CLIENT, True))
-        found.append(Variant(f"{function}, no .pyc", bare, bare_layer, OUR_CLIENT, False))
+        found.append(Variant(function, task, compiled_layer, OUR_CLIENT))
+        found.append(Variant(f"{function}, no .pyc", bare, bare_layer, OUR_CLIENT))
+        found.append(Variant(f"{function}, X-Ray SDK", task, compiled_layer, OUR_CLIENT, tracing))
     before = os.environ.get("COLD_START_BEFORE_BUILD")  # an older build (same layout), measured as it shipped
     if before:
         old_layer = read_only_copy(Path(before) / "SchedulingLayer" / "python", scratch / "before", keep_bytecode=True)
         for function in FUNCTIONS:
             task = read_only_copy(Path(before) / function, scratch / f"{function}-before", keep_bytecode=True)
-            found.append(Variant(f"{function}, before", task, old_layer, OUR_CLIENT, False))
+            found.append(Variant(f"{function}, before", task, old_layer, OUR_CLIENT))
     return found
 
 
