@@ -12,7 +12,7 @@
 - The floor (bench/floor_app.py: a bare powertools resolver with validation and a boto3 client) is packed the
   same way, on the same layer. Each artifact is also run from a copy without any `.pyc` of ours (the layer as
   it shipped before, minus its own botocore), which is what every cold start paid when the layer had no
-  bytecode, and with the optional X-Ray SDK layer attached and the SDK enabled (DisableTracerSdk=false).
+  bytecode, and with the X-Ray SDK layer on the path and the SDK enabled (DisableTracerSdk=false).
 
 Timed inside the process, from before the first import to a ready DynamoDB client, so interpreter start-up
 (the same for all) is left out; wall-clock and CPU time are both taken, and the ratio to the floor uses CPU
@@ -57,7 +57,7 @@ class Variant:
     task: Path  # the function's directory (/var/task)
     layer: Path  # the layer's python/ directory (/opt/python)
     client: str
-    tracing: Path | None = None  # the X-Ray SDK layer, attached (and the SDK enabled) when DisableTracerSdk=false
+    tracing: Path | None = None  # the X-Ray SDK layer, with the SDK enabled (DisableTracerSdk=false)
 
 
 def python313() -> str:

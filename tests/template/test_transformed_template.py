@@ -161,18 +161,15 @@ def test_tables_are_retained_except_when_the_first_create_fails(transformed: dic
     assert transformed["Parameters"]["TableDeletionProtection"]["Default"] == "true"
 
 
-def test_functions_get_the_xray_sdk_layer_only_when_the_tracer_sdk_is_enabled(transformed: dict[str, Any]) -> None:
+def test_the_xray_sdk_ships_in_its_own_layer_next_to_the_scheduling_layer(transformed: dict[str, Any]) -> None:
     layers = of_type(transformed, "AWS::Lambda::LayerVersion")
     [scheduling] = [name for name in layers if name.startswith("SchedulingLayer")]
     [tracing] = [name for name in layers if name.startswith("TracingLayer")]
 
-    assert layers[tracing]["Condition"] == "LoadsTracerSdk"
-    assert "Condition" not in layers[scheduling]
-    assert transformed["Conditions"]["LoadsTracerSdk"] == {"Fn::Equals": [{"Ref": "DisableTracerSdk"}, "false"]}
     for function in of_type(transformed, "AWS::Lambda::Function").values():
-        assert function["Properties"]["Layers"] == [
-            {"Ref": scheduling},
-            {"Fn::If": ["LoadsTracerSdk", {"Ref": tracing}, {"Ref": "AWS::NoValue"}]},
-        ]
+        assert function["Properties"]["Layers"] == [{"Ref": scheduling}, {"Ref": tracing}]
         assert function["Properties"]["Runtime"] == "python3.13"
         assert function["Properties"]["Architectures"] == ["arm64"]
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Ref": "DisableTracerSdk"}
+    assert transformed["Parameters"]["DisableTracerSdk"]["Default"] == "true"
