@@ -1,17 +1,15 @@
 """The built artifact serves a booking flow: `sam build`'s functions and layer, run by CPython 3.13 with only
 the artifact and the runtime's SDK importable, against moto's DynamoDB server.
 
-The layer is built as its x86_64 twin on x86_64 machines (same lock and Makefile, `LAYER_PLATFORM`), because the
-arm64 extension modules cannot load here. Each function runs in its own interpreter, as on Lambda, from
-tests/template/artifact_driver.py; a dependency or a file the package leaves out fails here, even where the
-development virtualenv has it.
+The layer is built as its x86_64 twin on x86_64 machines (tests/template/conftest.py). Each function runs in
+its own interpreter, as on Lambda, from tests/template/artifact_driver.py; a dependency or a file the package
+leaves out fails here, even where the development virtualenv has it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -26,42 +24,13 @@ from moto.server import ThreadedMotoServer
 from local.template import create_tables, function_environment, load_template, table_names
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with
 
-ROOT = Path(__file__).resolve().parents[2]
-SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
 PYTHON313 = os.environ.get("PYTHON313", sys.executable if sys.version_info[:2] == (3, 13) else "")
 DRIVER = Path(__file__).with_name("artifact_driver.py")
-TWIN = "manylinux2014_aarch64" if platform.machine() in {"aarch64", "arm64"} else "manylinux2014_x86_64"
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not PYTHON313, reason="needs CPython 3.13 (make test sets PYTHON313)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("artifact")
-    environment = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": TWIN}
-    build = subprocess.run(
-        [SAM_CLI, "build", "--build-dir", str(root / "build"), "--cache-dir", str(root / "cache")],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
-    runtime = subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--no-compile"),
-            *("--target", str(root / "runtime"), "-r", str(ROOT / "bench" / "requirements-runtime.lock")),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert runtime.returncode == 0, runtime.stderr
-    return root
 
 
 @pytest.fixture(scope="module")
