@@ -99,9 +99,6 @@ lock: $(UV_VENV)/.installed
 	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
 	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) \
 	  layers/scheduling/requirements.txt -o layers/scheduling/requirements.lock
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) \
-	  layers/tracing/requirements.txt -o layers/tracing/requirements.lock
 
 # What the python3.13 Lambda runtime already ships (boto3 and its dependencies): never packed into a layer.
 RUNTIME_PROVIDED = $(addprefix --no-emit-package ,boto3 botocore jmespath s3transfer urllib3 python-dateutil six)

@@ -12,7 +12,7 @@
 - The floor (bench/floor_app.py: a bare powertools resolver with validation and a boto3 client) is packed the
   same way, on the same layer. Each artifact is also run from a copy without any `.pyc` of ours (the layer as
   it shipped before, minus its own botocore), which is what every cold start paid when the layer had no
-  bytecode, and with the X-Ray SDK layer on the path and the SDK enabled (DisableTracerSdk=false).
+  bytecode, and with the X-Ray SDK enabled (DisableTracerSdk=false: powertools' Tracer patches botocore).
 
 Timed inside the process, from before the first import to a ready DynamoDB client, so interpreter start-up
 (the same for all) is left out; wall-clock and CPU time are both taken, and the ratio to the floor uses CPU
@@ -57,7 +57,7 @@ class Variant:
     task: Path  # the function's directory (/var/task)
     layer: Path  # the layer's python/ directory (/opt/python)
     client: str
-    tracing: Path | None = None  # the X-Ray SDK layer, with the SDK enabled (DisableTracerSdk=false)
+    xray: bool = False  # the X-Ray SDK enabled (DisableTracerSdk=false)
 
 
 def python313() -> str:
@@ -118,11 +118,10 @@ def file_count(*roots: Path) -> int:
 
 def time_import(variant: Variant, runtime: Path, environment: dict[str, str]) -> tuple[float, float]:
     """Seconds from the first import to a ready client: (wall clock, CPU)."""
-    layers = [variant.layer, *([variant.tracing] if variant.tracing else [])]
-    path = [str(variant.task), *(str(layer / "lib" / "python3.13" / "site-packages") for layer in layers)]
-    code = PROBE.format(path=[*path, *map(str, layers), str(runtime)], client=variant.client)
-    before = file_count(variant.task, *layers, runtime)
-    if variant.tracing:
+    path = [str(variant.task), str(variant.layer / "lib" / "python3.13" / "site-packages"), str(variant.layer)]
+    code = PROBE.format(path=[*path, str(runtime)], client=variant.client)
+    before = file_count(variant.task, variant.layer, runtime)
+    if variant.xray:
         environment = {
             **environment,
             "POWERTOOLS_TRACE_DISABLED": "false",
@@ -137,7 +136,7 @@ def time_import(variant: Variant, runtime: Path, environment: dict[str, str]) ->
         check=True,
         cwd=variant.task,
     )
-    if file_count(variant.task, *layers, runtime) != before:
+    if file_count(variant.task, variant.layer, runtime) != before:
         raise RuntimeError(f"{variant.name} wrote files into the read-only artifact")
     wall, cpu = result.stdout.strip().splitlines()[-1].split()
     return float(wall), float(cpu)
@@ -156,13 +155,12 @@ def variants(build: Path, scratch: Path) -> list[Variant]:
             f"{FLOOR}, no .pyc", read_only_copy(floor_task, scratch / "floor-bare", keep_bytecode=False), bare_layer, ""
         ),
     ]
-    tracing = read_only_copy(build / "TracingLayer" / "python", scratch / "tracing" / "python", keep_bytecode=True)
     for function in FUNCTIONS:
         task = read_only_copy(build / function, scratch / function, keep_bytecode=True)
         bare = read_only_copy(build / function, scratch / f"{function}-bare", keep_bytecode=False)
         found.append(Variant(function, task, compiled_layer, OUR_CLIENT))
         found.append(Variant(f"{function}, no .pyc", bare, bare_layer, OUR_CLIENT))
-        found.append(Variant(f"{function}, X-Ray SDK", task, compiled_layer, OUR_CLIENT, tracing))
+        found.append(Variant(f"{function}, X-Ray SDK", task, compiled_layer, OUR_CLIENT, xray=True))
     before = os.environ.get("COLD_START_BEFORE_BUILD")  # an older build (same layout), measured as it shipped
     if before:
         old_layer = read_only_copy(Path(before) / "SchedulingLayer" / "python", scratch / "before", keep_bytecode=True)
@@ -173,9 +171,9 @@ def variants(build: Path, scratch: Path) -> list[Variant]:
 
 
 def layer_sizes(build: Path) -> dict[str, tuple[int, int]]:
-    """Unzipped and zipped bytes of each built layer (zipped as `sam deploy` does: deflate)."""
+    """Unzipped and zipped bytes of the built layer (zipped as `sam deploy` does: deflate)."""
     sizes = {}
-    for layer in ("SchedulingLayer", "TracingLayer"):
+    for layer in ("SchedulingLayer",):
         root = build / layer
         files = [path for path in sorted(root.rglob("*")) if path.is_file()]
         with tempfile.TemporaryFile() as handle:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -98,7 +97,6 @@ def test_the_layer_ships_nothing_the_runtime_provides(build_dir: Path) -> None:
     shipped = {path.name for path in layer.iterdir()}
 
     assert not [name for name in RUNTIME_PROVIDED if name in shipped]
-    assert not [name for name in shipped if name.startswith(("aws_xray_sdk", "wrapt"))], "X-Ray SDK is optional"
     assert "bin" not in shipped
 
 
@@ -115,11 +113,8 @@ def test_the_layer_is_compiled_by_cpython_313_for_zip_timestamps_to_not_matter(b
     assert not list(layer.rglob("*.cpython-311.pyc"))
 
 
-def test_the_optional_tracing_layer_holds_the_xray_sdk_without_botocore(build_dir: Path) -> None:
-    layer = build_dir / "TracingLayer" / "python"
+def test_the_xray_sdk_is_packed_compiled_for_when_tracing_is_enabled(build_dir: Path) -> None:
+    layer = build_dir / "SchedulingLayer" / "python"
 
-    shipped: dict[str, Any] = {path.name: path for path in layer.iterdir()}
-
-    assert "aws_xray_sdk" in shipped
-    assert not [name for name in RUNTIME_PROVIDED if name in shipped]
     assert compiled(layer / "aws_xray_sdk" / "core" / "recorder.py").is_file()
+    assert (layer / "wrapt").is_dir()

@@ -161,13 +161,11 @@ def test_tables_are_retained_except_when_the_first_create_fails(transformed: dic
     assert transformed["Parameters"]["TableDeletionProtection"]["Default"] == "true"
 
 
-def test_the_xray_sdk_ships_in_its_own_layer_next_to_the_scheduling_layer(transformed: dict[str, Any]) -> None:
-    layers = of_type(transformed, "AWS::Lambda::LayerVersion")
-    [scheduling] = [name for name in layers if name.startswith("SchedulingLayer")]
-    [tracing] = [name for name in layers if name.startswith("TracingLayer")]
+def test_functions_run_python313_on_arm64_with_the_one_layer(transformed: dict[str, Any]) -> None:
+    [layer] = of_type(transformed, "AWS::Lambda::LayerVersion")
 
     for function in of_type(transformed, "AWS::Lambda::Function").values():
-        assert function["Properties"]["Layers"] == [{"Ref": scheduling}, {"Ref": tracing}]
+        assert function["Properties"]["Layers"] == [{"Ref": layer}]
         assert function["Properties"]["Runtime"] == "python3.13"
         assert function["Properties"]["Architectures"] == ["arm64"]
         variables = function["Properties"]["Environment"]["Variables"]
