@@ -17,7 +17,11 @@ READ_ONLY_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetIte
 READ_ONLY_FUNCTIONS = {"AvailabilityFunction"}
 STORE = Path(__file__).resolve().parents[2] / "layers" / "scheduling" / "scheduling" / "store"
 # Which store module's writes each read-write function makes (it also reads through the others).
-STORE_MODULE_OF = {"DoctorsFunction": "doctors.py", "AppointmentsFunction": "appointments.py"}
+STORE_MODULE_OF = {
+    "DoctorsFunction": "doctors.py",
+    "AppointmentsFunction": "appointments.py",
+    "HoldsFunction": "holds.py",
+}
 IAM_ACTION_OF = {
     "get_item": "GetItem",
     "put_item": "PutItem",
