@@ -83,6 +83,7 @@ def test_every_route_answers_from_the_built_artifact(artifact: Path, tmp_path: P
         )
         call("GET", "/doctors/{doctor_id}/holds/{hold_id}", f"{at}/holds/{hold['id']}", {200})
         call("DELETE", "/doctors/{doctor_id}/holds/{hold_id}", f"{at}/holds/{hold['id']}", {204})
+        call("GET", "/patients/{patient_id}/appointments", "/patients/p-artifact/appointments", {200})
         call("DELETE", "/doctors/{doctor_id}", at, {204, 409})
         workers = runner.workers("AppointmentsFunction")
 
