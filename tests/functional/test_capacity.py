@@ -35,6 +35,16 @@ def test_booking_is_two_reads_and_one_fenced_transaction(budgets: dict[str, Budg
     assert write_units <= 6
 
 
+def test_a_booking_with_a_patient_id_adds_the_patients_lock_and_look(budgets: dict[str, Budget]) -> None:
+    """The patient's lock (GetItem) and the patient's overlapping appointments (Query) before the write; the
+    transaction also bumps the lock and writes the patient's copy (2 x 2 WCU) (docs/design.md)."""
+    reads, writes, read_units, write_units = budgets["book appointment with a patient id"]
+
+    assert (reads, writes) == ("GetItem GetItem Query Query", "TransactWriteItems")
+    assert read_units <= 4
+    assert write_units <= 10
+
+
 def test_a_doctor_edit_that_keeps_the_hours_does_not_move_the_fence(budgets: dict[str, Budget]) -> None:
     assert budgets["replace doctor"][:2] == ("GetItem", "PutItem")
 
