@@ -293,8 +293,9 @@ def test_a_failed_booking_is_not_remembered_under_its_key(doctor: Doctor) -> Non
 def test_booking_costs_one_read_one_query_and_one_transaction(doctor: Doctor, dynamodb_calls: CallLog) -> None:
     """The doctor (and its fence), the bookings that could overlap (they may come from older hours, so the
     slot key alone cannot see them), then the slot put and the fence check in one transaction
-    (docs/design.md). Was GetItem + PutItem before bookings were fenced."""
-    book()
+    (docs/design.md). Was GetItem + PutItem before bookings were fenced. (With `patient.id`, the patient's lock
+    and look come on top: tests/functional/test_patients.py.)"""
+    book({"start": SLOT, "location": "123 Main St"})
 
     assert dynamodb_calls.on() == ["GetItem", "Query", "TransactWriteItems"]
 

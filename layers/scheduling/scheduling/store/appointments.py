@@ -50,8 +50,8 @@ from scheduling.store.keys import (
     utc_key,
 )
 from scheduling.store.page import Page
+from scheduling.store.pages import TimeRange, appointments_page
 from scheduling.store.patients import PatientItems, has_patient
-from scheduling.store.tokens import decode_token, encode_token
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -275,36 +275,8 @@ class AppointmentItems(PatientItems):
         limit: int,
         next_token: str | None,
     ) -> Page[Appointment]:
-        values: dict[str, Any] = {
-            ":pk": {"S": doctor_pk(doctor_id)},
-            ":first": {"S": f"APPT#{utc_key(start)}" if start else "APPT#"},
-            ":last": {"S": f"APPT#{utc_key(end - ONE_SECOND)}#~" if end else "APPT#~"},
-        }
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": BY_START_INDEX,
-            "KeyConditionExpression": "PK = :pk AND LSI1SK BETWEEN :first AND :last",
-            "ExpressionAttributeValues": values,
-            "Limit": limit,
-            "ConsistentRead": True,
-        }
-        if status:
-            query["FilterExpression"] = "#status = :status"
-            query["ExpressionAttributeNames"] = {"#status": "status"}
-            values[":status"] = {"S": status}
-        if next_token:
-            query["ExclusiveStartKey"] = decode_token(
-                next_token,
-                {"PK", "SK", "LSI1SK"},
-                {"PK": doctor_pk(doctor_id)},
-                {"LSI1SK": (values[":first"]["S"], values[":last"]["S"])},
-            )
-        with translated():
-            response = self._client.query(**query)
-        return Page(
-            [to_appointment(item) for item in response["Items"]],
-            encode_token(response.get("LastEvaluatedKey")),
-        )
+        where = TimeRange(doctor_pk(doctor_id), "LSI1SK", "APPT#", BY_START_INDEX)
+        return appointments_page(self._client, self._table, where, (start, end), status, limit, next_token)
 
     def _refuse_overlaps(
         self, doctor_id: str, start: datetime, end: datetime, now: datetime, longest: timedelta, moving: str | None

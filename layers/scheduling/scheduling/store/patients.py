@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.store.client import translated
-from scheduling.store.items import PatientLock, patient_entry_item, serialize, to_appointment
+from scheduling.store.items import PatientLock, patient_entry_item, serialize
 from scheduling.store.keys import (
     ONE_SECOND,
     PATIENT_LOCK,
@@ -24,7 +24,7 @@ from scheduling.store.keys import (
     utc_key,
 )
 from scheduling.store.page import Page
-from scheduling.store.tokens import decode_token, encode_token
+from scheduling.store.pages import TimeRange, appointments_page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -87,35 +87,8 @@ class PatientItems:
         next_token: str | None,
     ) -> Page[Appointment]:
         """The patient's appointments with every doctor, ascending by start: one Query per page."""
-        values: dict[str, Any] = {
-            ":pk": {"S": patient_pk(patient_id)},
-            ":first": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(start)}" if start else PATIENT_TIME_PREFIX},
-            ":last": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(end - ONE_SECOND)}#~" if end else f"{PATIENT_TIME_PREFIX}~"},
-        }
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
-            "ExpressionAttributeValues": values,
-            "Limit": limit,
-            "ConsistentRead": True,
-        }
-        if status:
-            query["FilterExpression"] = "#status = :status"
-            query["ExpressionAttributeNames"] = {"#status": "status"}
-            values[":status"] = {"S": status}
-        if next_token:
-            query["ExclusiveStartKey"] = decode_token(
-                next_token,
-                {"PK", "SK"},
-                {"PK": patient_pk(patient_id)},
-                {"SK": (values[":first"]["S"], values[":last"]["S"])},
-            )
-        with translated():
-            response = self._client.query(**query)
-        return Page(
-            [to_appointment(item) for item in response["Items"]],
-            encode_token(response.get("LastEvaluatedKey")),
-        )
+        where = TimeRange(patient_pk(patient_id), "SK", PATIENT_TIME_PREFIX)
+        return appointments_page(self._client, self._table, where, (start, end), status, limit, next_token)
 
     def _patient_items(self, appointment: Appointment, lock: PatientLock | None) -> list[TransactWriteItemTypeDef]:
         """The patient's lock bumped if unchanged since it was read, and the appointment's copy."""
