@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.metrics import MetricUnit
 
-from scheduling.errors import SchedulingError, ServiceUnavailable, SlotTaken
+from scheduling.errors import DayFull, PatientBusy, SchedulingError, ServiceUnavailable, SlotTaken
 from scheduling.http.problems import (
     internal_error,
     route_not_found,
@@ -32,7 +32,7 @@ def create_resolver() -> APIGatewayRestResolver:
         if isinstance(error, ServiceUnavailable):
             logger.warning("database unavailable after retries", extra={"cause": _cause(error)})
             metrics.add_metric(name="DatabaseUnavailable", unit=MetricUnit.Count, value=1)
-        if isinstance(error, SlotTaken):
+        if isinstance(error, SlotTaken | PatientBusy | DayFull):  # SlotHeld is a SlotTaken
             metrics.add_metric(name="BookingConflicts", unit=MetricUnit.Count, value=1)
         return scheduling_error_response(error)
 
