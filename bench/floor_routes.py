@@ -56,7 +56,7 @@ def floor_app(answers: dict[str, Any], client: Any = None, items: dict[str, Any]
 
     @app.post("/doctors")
     def create(draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
-        io("put:doctor")
+        io("transact2:doctor")  # profile and booking fence
         return Response(201, "application/json", answers["doctor"])
 
     @app.get("/doctors")
@@ -71,7 +71,7 @@ def floor_app(answers: dict[str, Any], client: Any = None, items: dict[str, Any]
 
     @app.put("/doctors/<doctor_id>")
     def replace(doctor_id: str, draft: Annotated[DoctorIn, Body()]) -> Response[Doctor]:
-        io("get put:doctor")
+        io("get transact2:doctor")  # the sample replace changes the hours: profile and fence
         return Response(200, "application/json", answers["doctor"])
 
     @app.get("/doctors/<doctor_id>/slots")
@@ -85,7 +85,7 @@ def floor_app(answers: dict[str, Any], client: Any = None, items: dict[str, Any]
 
     @app.post("/doctors/<doctor_id>/appointments")
     def book(doctor_id: str, booking: Annotated[BookingRequest, Body()]) -> Response[Appointment]:
-        io("get put:appointment")
+        io("get get query query transact4:appointment")  # doctor, patient lock, patient's and doctor's overlaps
         return Response(201, "application/json", answers["appointment"])
 
     @app.get("/doctors/<doctor_id>/appointments")
@@ -107,14 +107,14 @@ def floor_app(answers: dict[str, Any], client: Any = None, items: dict[str, Any]
     def cancel(
         doctor_id: str, appointment_id: str, request: Annotated[CancelRequest | None, Body()] = None
     ) -> Appointment:
-        io("query transact2:appointment")
+        io("query get transact3:appointment")  # appointment, doctor (cut-off), move + patient copy
         return answers["cancelled"]  # type: ignore[no-any-return]
 
     @app.post("/doctors/<doctor_id>/appointments/<appointment_id>/reschedule")
     def reschedule(
         doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()]
     ) -> Response[Appointment]:
-        io("query get transact3:appointment")
+        io("query get get query query transact6:appointment")
         return Response(201, "application/json", answers["appointment"])
 
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import time
 from collections.abc import Callable
 from functools import partial
@@ -17,7 +18,7 @@ from typing import Any
 from bench.common import median, p95, prepare_environment
 
 WARMUP = 20
-RUNS = 200
+RUNS = int(os.environ.get("BENCH_WARM_RUNS", "200"))
 
 
 class StubDynamoDB:
@@ -34,9 +35,15 @@ class StubDynamoDB:
         operation = (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1]
         if operation == "PutItem":
             self.written.append(json.loads(request.body)["Item"])
+        if operation == "TransactWriteItems":
+            actions = json.loads(request.body)["TransactItems"]
+            self.written += [action["Put"]["Item"] for action in actions if "Put" in action]
         body = json.dumps(self.answers.get(operation, {})).encode()
         headers: Any = {"Content-Type": "application/x-amz-json-1.0"}
         return AWSResponse(request.url, 200, headers, _Raw(body))
+
+    def last_written(self, sort_key_prefix: str) -> dict[str, Any]:
+        return next(item for item in reversed(self.written) if item["SK"]["S"].startswith(sort_key_prefix))
 
 
 class _Raw:
@@ -96,10 +103,14 @@ def _measure(stub: StubDynamoDB) -> list[tuple[str, float, float, float, float, 
     ctx: Any = context()
 
     created = json.loads(doctors(sample_event("doctors_create"), ctx)["body"])
-    doctor_item = stub.written[-1] | {"PK": {"S": f"DOCTOR#{SAMPLE_DOCTOR_ID}"}, "id": {"S": SAMPLE_DOCTOR_ID}}
+    doctor_item = stub.last_written("PROFILE") | {
+        "PK": {"S": f"DOCTOR#{SAMPLE_DOCTOR_ID}"},
+        "id": {"S": SAMPLE_DOCTOR_ID},
+    }
     stub.answers["GetItem"] = {"Item": doctor_item}
+    stub.answers["Query"] = {"Items": [], "Count": 0}  # nothing overlaps: the booking goes through
     booked = json.loads(appointments(sample_event("appointments_book"), ctx)["body"])
-    appointment_item = stub.written[-1]
+    appointment_item = stub.last_written("SLOT#")
     appointment_id = booked["id"]
     on_appointment = {"doctor_id": SAMPLE_DOCTOR_ID, "appointment_id": appointment_id}
     one_appointment = {"Items": [appointment_item], "Count": 1}
@@ -130,7 +141,7 @@ def _measure(stub: StubDynamoDB) -> list[tuple[str, float, float, float, float, 
         "GET /doctors/{id}": (doctors, sample_event("doctors_get"), {}),
         "PUT /doctors/{id}": (doctors, sample_event("doctors_replace"), {}),
         "GET /doctors/{id}/slots (1 day)": (availability, sample_event("slots_list"), {"Query": no_items}),
-        "POST /doctors/{id}/appointments": (appointments, sample_event("appointments_book"), {}),
+        "POST /doctors/{id}/appointments": (appointments, sample_event("appointments_book"), {"Query": no_items}),
         "GET /doctors/{id}/appointments": (
             appointments,
             sample_event("appointments_list"),
