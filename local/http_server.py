@@ -78,9 +78,11 @@ class LocalServer(ThreadingHTTPServer):
 
     def shutdown_request(self, request: Any) -> None:
         with self._lock:
+            served = request in self._open  # it may be shut twice: by its thread, and by a Ctrl-C in the accept
             self._open.discard(request)
         super().shutdown_request(request)
-        self._slots.release()
+        if served:
+            self._slots.release()
 
     def close_connections(self) -> None:
         """Shut every open connection, so that no handler thread keeps serving one after the stop."""

@@ -124,13 +124,20 @@ class Worker:
         return result
 
     def stop(self) -> None:
+        """End the process and close the connection: only from the thread using the worker, or when none does."""
         self.end()
         self.reap()
+        self.close()
 
     def end(self) -> None:
-        """Terminate the process (without waiting for it) and close the connection."""
+        """Terminate the process without waiting for it, from any thread: a request being served sees it end.
+
+        The connection stays open: closing it under a thread that is reading it is not safe.
+        """
         if self.alive():
             self.process.terminate()
+
+    def close(self) -> None:
         self._connection.close()
 
     def reap(self) -> None:
@@ -230,9 +237,11 @@ class FunctionWorkers:
         """Terminate every worker and start no more; the caller reaps the returned workers."""
         with self._lock:
             self._stopped = True
-            workers, self._workers, self._idle = self._workers, [], []
+            workers, idle, self._workers, self._idle = self._workers, self._idle, [], []
         for worker in workers:
             worker.end()
+        for worker in idle:
+            worker.close()  # no thread uses an idle worker; a busy one is closed by the thread serving on it
         return workers
 
     def _take(self) -> Worker:
