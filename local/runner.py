@@ -8,7 +8,7 @@ Run: `python -m local.runner [--port 3000] [--host 127.0.0.1] [--no-seed] [--art
   local/packages.py     what each function's workers load: the source tree or a `sam build` artifact
   local/workers.py      worker processes per function (local/lambda_runtime.py inside each)
   local/gateway.py      routing a request to its function, or answering it (404, 405, 503, ...)
-  local/http_server.py  HTTP framing
+  local/http_server.py  connections, deadlines and answers (local/http_framing.py: what a well-formed head is)
   local/seed.py         the sample doctors
 """
 
