@@ -59,7 +59,7 @@ class FunctionTimedOut(InvokeError):
 
 
 class Worker:
-    """One execution environment: a fresh interpreter running local/lambda_runtime.py."""
+    """One execution environment: a fresh interpreter running local/lambda_runtime.py (started, then `wait_ready`)."""
 
     def __init__(self, package: FunctionPackage, environment: dict[str, str], timeout_seconds: float) -> None:
         ours, theirs = Pipe()
@@ -80,19 +80,23 @@ class Worker:
             process_group=0,  # Ctrl-C in a terminal reaches the runner, which stops its workers itself
         )
         theirs.close()
+        self.function = package.function
         self.info: dict[str, Any] = {"pid": self.process.pid}
         self.busy = False
+
+    def wait_ready(self) -> None:
+        """Wait for the init phase to end (the handler imported); FunctionFailed if it failed or took too long."""
         if not self._connection.poll(START_TIMEOUT_SECONDS):
             self.stop()
-            raise FunctionFailed(f"{package.function} did not start within {START_TIMEOUT_SECONDS:.0f} s")
+            raise FunctionFailed(f"{self.function} did not start within {START_TIMEOUT_SECONDS:.0f} s")
         try:
             kind, detail = self._connection.recv()
         except (EOFError, OSError) as error:
             self.stop()
-            raise FunctionFailed(f"{package.function} ended during its init phase") from error
+            raise FunctionFailed(f"{self.function} ended during its init phase") from error
         if kind != "ready":
             self.stop()
-            raise FunctionFailed(f"{package.function} failed in its init phase:\n{detail}")
+            raise FunctionFailed(f"{self.function} failed in its init phase:\n{detail}")
         self.info = detail
 
     @property
@@ -120,14 +124,21 @@ class Worker:
         return result
 
     def stop(self) -> None:
+        """End the process and close the connection: only from the thread using the worker, or when none does."""
         self.end()
         self.reap()
+        self.close()
 
     def end(self) -> None:
-        """Close the connection and terminate the process (without waiting for it)."""
-        self._connection.close()
+        """Terminate the process without waiting for it, from any thread: a request being served sees it end.
+
+        The connection stays open: closing it under a thread that is reading it is not safe.
+        """
         if self.alive():
             self.process.terminate()
+
+    def close(self) -> None:
+        self._connection.close()
 
     def reap(self) -> None:
         """Wait for the process to end; kill it if it takes longer than the grace period."""
@@ -188,6 +199,8 @@ class FunctionWorkers:
     def _wait_for_slot(self) -> bool:
         """A slot now, or a place in the queue until one is handed over; False after `queue_wait` seconds."""
         with self._lock:
+            if self._stopped:
+                return False
             if self._free_slots and not self._queue:
                 self._free_slots -= 1
                 return True
@@ -198,6 +211,9 @@ class FunctionWorkers:
             with self._lock:
                 if turn.is_set():
                     break
+                if self._stopped:
+                    self._queue.remove(turn)
+                    return False
                 if self._starting:  # a worker is on its way: waiting for it is not queueing
                     deadline = time.monotonic() + self._queue_wait
                 elif time.monotonic() >= deadline:
@@ -221,9 +237,11 @@ class FunctionWorkers:
         """Terminate every worker and start no more; the caller reaps the returned workers."""
         with self._lock:
             self._stopped = True
-            workers, self._workers, self._idle = self._workers, [], []
+            workers, idle, self._workers, self._idle = self._workers, self._idle, [], []
         for worker in workers:
             worker.end()
+        for worker in idle:
+            worker.close()  # no thread uses an idle worker; a busy one is closed by the thread serving on it
         return workers
 
     def _take(self) -> Worker:
@@ -242,17 +260,28 @@ class FunctionWorkers:
 
     def _start(self) -> Worker:
         with self._lock:
+            if self._stopped:
+                raise WorkerLost("the runner is stopping")
             self._starting += 1
         try:
             worker = Worker(self.package, self._environment, self._timeout)
+            with self._lock:
+                listed = not self._stopped
+                if listed:
+                    self._workers.append(worker)  # listed while it starts, so that `end` terminates it too
+            if not listed:
+                worker.stop()
+                raise WorkerLost("the runner is stopping")
+            try:
+                worker.wait_ready()
+            except FunctionFailed:
+                self._drop(worker)
+                if self._stopped:
+                    raise WorkerLost("the runner is stopping") from None
+                raise
         finally:
             with self._lock:
                 self._starting -= 1
-        with self._lock:
-            if self._stopped:
-                worker.stop()
-                raise WorkerLost("the runner is stopping")
-            self._workers.append(worker)
         return worker
 
     def _release(self, worker: Worker) -> None:

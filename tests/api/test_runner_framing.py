@@ -1,7 +1,8 @@
 """Malformed HTTP framing gets a problem+json answer at once, never a hang or an HTML page.
 
-Raw sockets, because HTTP clients refuse to send most of these requests. Each socket has a 5 s timeout: an
-answer that does not come (or a connection left open after a refusal) fails the test.
+Raw sockets, because HTTP clients refuse to send most of these requests. Each socket has a timeout (5 s, or the
+runner's deadline plus 5 s): an answer that does not come (or a connection left open after a refusal) fails the
+test. The slow-client cases run a server of their own in this process, with deadlines of a second.
 """
 
 from __future__ import annotations
@@ -9,24 +10,39 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from local.gateway import Gateway
+from local.http_server import Limits, LocalServer, make_request_handler
+from local.routing import Router
 from tests.api.conftest import Api
 
 ANSWER_SECONDS = 5
 LONG = "a" * 40_000  # over the runner's 32 KiB request line and 8 KiB header line
 
 
-def send_raw(api: Api, request: bytes) -> tuple[http.client.HTTPResponse, Any, socket.socket]:
-    address = urlsplit(api.base_url)
-    connection = socket.create_connection((address.hostname, address.port), timeout=ANSWER_SECONDS)
-    connection.sendall(request)
+def connect(base_url: str, timeout: float = ANSWER_SECONDS) -> socket.socket:
+    address = urlsplit(base_url)
+    return socket.create_connection((address.hostname, address.port), timeout=timeout)
+
+
+def read_answer(connection: socket.socket) -> tuple[http.client.HTTPResponse, Any]:
     answer = http.client.HTTPResponse(connection)
     answer.begin()
-    return answer, json.loads(answer.read()), connection
+    return answer, json.loads(answer.read())
+
+
+def send_raw(api: Api, request: bytes) -> tuple[http.client.HTTPResponse, Any, socket.socket]:
+    connection = connect(api.base_url)
+    connection.sendall(request)
+    answer, body = read_answer(connection)
+    return answer, body, connection
 
 
 @pytest.mark.parametrize(
@@ -48,6 +64,29 @@ def send_raw(api: Api, request: bytes) -> tuple[http.client.HTTPResponse, Any, s
         pytest.param(f"GET /doctors HTTP/1.1\r\nHost: x\r\nX-Long: {LONG}\r\n\r\n".encode(), 431, id="long header"),
         pytest.param(b"GET /doctors HTTP/2.0\r\nHost: x\r\n\r\n", 400, id="unsupported version"),
         pytest.param(b"GET /doctors nonsense HTTP/1.1\r\nHost: x\r\n\r\n", 400, id="bad request line"),
+        pytest.param(
+            b"POST /doctors HTTP/1.1\r\nHost: x\r\nContent-Length: " + b"9" * 5_000 + b"\r\n\r\n{}",
+            413,
+            id="length of 5000 digits",
+        ),
+        pytest.param(
+            b"POST /doctors HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n{}",
+            413,
+            id="length of 23 digits",
+        ),
+        pytest.param(
+            b"POST /doctors HTTP/1.1\r\nHost: x\r\nContent-Length: \xd9\xa3\r\n\r\n{}", 400, id="non-ascii digits"
+        ),
+        pytest.param(b"GET /doctors\r\n\r\n", 400, id="http/0.9 request line"),
+        pytest.param(b"GET /doctors HTTP/1.2\r\nHost: x\r\n\r\n", 400, id="http/1.2"),
+        pytest.param(b"GET /doctors HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400, id="header without colon"),
+        pytest.param(b"GET /doctors HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n", 400, id="space in header name"),
+        pytest.param(b"GET /doctors HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400, id="folded header"),
+        pytest.param(
+            b"GET /doctors HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % n for n in range(101)) + b"\r\n",
+            431,
+            id="101 headers",
+        ),
     ],
 )
 def test_malformed_framing_is_refused_with_a_problem_and_the_connection_closed(
@@ -76,3 +115,105 @@ def test_a_refusal_does_not_spoil_the_next_request_on_another_connection(api: Ap
     send_raw(api, b"POST /doctors HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")[2].close()
 
     assert api.get("/doctors", params={"limit": 1}).status_code == 200
+
+
+def test_a_leading_zero_length_and_http_1_0_are_served(api: Api) -> None:
+    answer, body, connection = send_raw(api, b"GET /doctors?limit=1 HTTP/1.0\r\nContent-Length: 0000\r\n\r\n")
+    with connection:
+        assert answer.status == 200
+        assert "items" in body
+        assert connection.recv(1) == b""  # HTTP/1.0 without keep-alive: closed after the answer
+
+
+def test_a_request_head_that_never_ends_is_408_after_the_head_deadline(api: Api) -> None:
+    """Many clients stop inside their headers; each is answered 408 once its 10 s are up, and closed."""
+    connections = [connect(api.base_url, timeout=10 + ANSWER_SECONDS) for _ in range(50)]
+    try:
+        for connection in connections:
+            connection.sendall(b"GET /doctors HTTP/1.1\r\nHost: x\r\n")  # no empty line: the head goes on
+        for connection in connections:
+            answer, body = read_answer(connection)
+            assert answer.status == 408
+            assert body["status"] == 408
+            assert connection.recv(1) == b""
+    finally:
+        for connection in connections:
+            connection.close()
+    assert api.get("/doctors", params={"limit": 1}).status_code == 200
+
+
+QUICK = Limits(head_seconds=1, body_seconds=1, idle_seconds=2, max_connections=4)
+DRIP_SECONDS = 0.3
+
+
+@pytest.fixture
+def quick_server() -> Iterator[str]:
+    """A server with one-second deadlines and four connections, in front of a gateway with no routes (405s)."""
+    server = LocalServer(("127.0.0.1", 0), make_request_handler(Gateway(Router([]), {}), False, QUICK), QUICK)
+    serving = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    serving.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    server.close_connections()
+
+
+def drip(connection: socket.socket, data: bytes, stop_after: float) -> None:
+    """Send one byte every DRIP_SECONDS, never pausing long enough for a per-read timeout, until refused."""
+    began = time.monotonic()
+    for byte in data:
+        if time.monotonic() - began > stop_after:
+            return
+        try:
+            connection.sendall(bytes([byte]))
+        except OSError:
+            return  # refused and closed
+        time.sleep(DRIP_SECONDS)
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        pytest.param(b"GET /doctors HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 100 + b"\r\n\r\n", id="slow head"),
+        pytest.param(b"POST /doctors HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n", id="slow body"),
+    ],
+)
+def test_a_request_trickling_in_is_408_when_its_whole_deadline_passes(quick_server: str, request_bytes: bytes) -> None:
+    with connect(quick_server) as connection:
+        if b"Content-Length" in request_bytes:
+            connection.sendall(request_bytes)  # the head at once, then the body a byte at a time
+            request_bytes = b"{" + b" " * 99
+        began = time.monotonic()
+        dripping = threading.Thread(target=drip, args=(connection, request_bytes, 10), daemon=True)
+        dripping.start()
+        answer, body = read_answer(connection)
+        waited = time.monotonic() - began
+
+    assert answer.status == 408
+    assert body["status"] == 408
+    assert waited < 5  # the deadline was 1 s; a per-read timeout would wait for the whole trickle (30 s)
+
+
+def test_a_new_connection_that_sends_nothing_is_closed_without_an_answer(quick_server: str) -> None:
+    with connect(quick_server) as connection:
+        assert connection.recv(1) == b""  # after the 1 s head deadline, before the socket's 5 s timeout
+
+
+def test_connections_past_the_bound_are_503_at_once(quick_server: str) -> None:
+    held = [connect(quick_server) for _ in range(QUICK.max_connections)]
+    try:
+        for connection in held:  # each is being served (waiting for its request), so each holds a place
+            connection.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_answer(connection)[0].status == 405
+        with connect(quick_server) as extra:
+            answer, body = read_answer(extra)
+            assert answer.status == 503
+            assert answer.getheader("Retry-After") == "1"
+            assert body["status"] == 503
+    finally:
+        for connection in held:
+            connection.close()
+    time.sleep(0.2)  # the server notices the closes
+    with connect(quick_server) as again:
+        again.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_answer(again)[0].status == 405

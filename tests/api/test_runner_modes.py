@@ -1,9 +1,12 @@
-"""The local runner's own behaviour: sample data, Ctrl-C, and another DynamoDB endpoint."""
+"""The local runner's own behaviour: sample data, Ctrl-C and SIGTERM, and another DynamoDB endpoint."""
 
 from __future__ import annotations
 
+import os
 import signal
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -30,6 +33,54 @@ def test_it_seeds_two_sample_doctors_and_stops_cleanly_on_ctrl_c(tmp_path: Path)
     assert f"Local API running on http://127.0.0.1:{port}" in output
     assert "Local API stopped." in output
     assert "Traceback" not in output
+
+
+BURST = 200
+STOP_BOUND_SECONDS = 5  # the runner stops in about a second; this only tells "stopped" from "hung"
+
+
+def create_doctor(base_url: str, number: int) -> int | str:
+    try:
+        answer = requests.post(
+            f"{base_url}/doctors", json={"name": f"Doctor {number}", "locations": ["Ward 1"]}, timeout=30
+        )
+    except requests.RequestException as error:  # cut off by the stop
+        return type(error).__name__
+    return answer.status_code
+
+
+def test_sigterm_during_a_burst_stops_it_and_its_workers_promptly(tmp_path: Path) -> None:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "runner.log"
+    process = start_runner(port, log, "--no-seed", environment={"LOCAL_QUEUE_WAIT_SECONDS": "60"})
+    with ThreadPoolExecutor(BURST) as clients:
+        try:
+            answered = list(clients.map(create_doctor, [base_url] * BURST, range(BURST)))
+            workers = requests.get(f"{base_url}/_local/workers", timeout=30).json()
+            in_flight = [clients.submit(create_doctor, base_url, number) for number in range(BURST)]
+            time.sleep(0.5)  # the second burst is being served
+        finally:
+            process.send_signal(signal.SIGTERM)
+            began = time.monotonic()
+            try:
+                code = process.wait(timeout=STOP_BOUND_SECONDS)
+            finally:
+                process.kill()
+                stopped_after = time.monotonic() - began
+        for request in in_flight:
+            request.result()  # each ended one way or another: no client hangs on a stopped runner
+
+    assert answered.count(201) == BURST
+    assert code == 0, f"exit code {code} after {stopped_after:.1f} s"
+    output = log.read_text()
+    assert "Local API stopped." in output
+    assert "Traceback" not in output, output
+    pids = [worker["pid"] for function in workers.values() for worker in function]
+    assert pids
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # every worker ended with the runner
 
 
 @pytest.fixture
