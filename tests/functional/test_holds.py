@@ -217,3 +217,15 @@ def test_a_booking_racing_an_expiring_hold_never_leaves_both(doctor: Doctor, clo
     assert len(appointment_items()) == 1
     assert converted.status == (201 if before_expiry else 409)
     assert direct_first is None or direct_first.status == 409
+
+
+def test_a_hold_whose_slot_has_started_can_no_longer_be_converted(doctor: Doctor, clock: Clock) -> None:
+    clock.set(datetime(2035, 6, 4, 13, 25, tzinfo=UTC))  # five minutes before the 13:30Z slot
+    held = hold(ttl=1800).json()
+    clock.set(datetime(2035, 6, 4, 13, 30, 1, tzinfo=UTC))
+
+    answer = book({"hold_id": held["id"]})
+
+    assert answer.status == 422, answer
+    assert [error["path"] for error in answer.json()["errors"]] == ["hold_id"]
+    assert appointment_items() == []

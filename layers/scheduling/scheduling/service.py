@@ -313,6 +313,8 @@ def _convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request:
             raise HoldReleased(hold_id, "released")
         _check_matches_hold(current, request)
         now = _now()
+        if current.start < now:  # a hold keeps its slot until it expires, but a slot that has begun is past
+            raise InvalidInput([FieldProblem("hold_id", "holds a slot that has already started")], "Too late to book.")
         appointment = Appointment(
             id=new_appointment_id(current.start),
             doctor_id=doctor_id,
