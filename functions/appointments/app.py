@@ -129,7 +129,7 @@ def get_appointment(doctor_id: str, appointment_id: str, store: Store) -> Appoin
     "/doctors/<doctor_id>/appointments/<appointment_id>/cancel",
     summary="Cancel an appointment (repeat-safe)",
     tags=TAGS,
-    responses=documented(200, "The cancelled appointment", *WITH_A_BODY, 404),
+    responses=documented(200, "The cancelled appointment", *WITH_A_BODY, 404, 409),
 )
 def cancel(
     doctor_id: str, appointment_id: str, store: Store, request: Annotated[CancelRequest | None, Body()] = None

@@ -229,3 +229,12 @@ def test_a_hold_whose_slot_has_started_can_no_longer_be_converted(doctor: Doctor
     assert answer.status == 422, answer
     assert [error["path"] for error in answer.json()["errors"]] == ["hold_id"]
     assert appointment_items() == []
+
+
+def test_the_answered_expires_at_is_the_stored_one(doctor: Doctor, clock: Clock) -> None:
+    clock.set(datetime(2035, 6, 1, 12, 0, 0, 987654, tzinfo=UTC))
+
+    held = hold(ttl=30).json()
+    read = on_hold("holds_get", held["id"]).json()
+
+    assert held["expires_at"] == read["expires_at"] == "2035-06-01T12:00:30Z"

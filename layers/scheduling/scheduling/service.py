@@ -148,7 +148,8 @@ def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) ->
                 with suppress(StaleRecord):
                     store.reopen_doctor(closed)
                 raise DoctorHasBookings(
-                    f"Doctor '{doctor_id}' has future booked appointments; cancel them before deleting the doctor."
+                    f"Doctor '{doctor_id}' has future appointments or unexpired holds; cancel or release them "
+                    "(or let the holds expire) before deleting the doctor."
                 )
             with suppress(DoctorNotFound):  # gone by the time we wrote: ours retried by the SDK, or a racing delete
                 store.delete_doctor(closed, until, not_after=_now() + DELETE_LEASE_MARGIN)
@@ -264,7 +265,8 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
             location=request.location,
             timezone=current.doctor.timezone,
             status="held",
-            expires_at=now + timedelta(seconds=request.ttl_seconds),
+            # whole seconds, as stored and compared: the answer's expires_at is the exact moment the hold lapses
+            expires_at=(now + timedelta(seconds=request.ttl_seconds)).replace(microsecond=0),
             created_at=now,
         )
         day_lock = _count_the_day(store, current.doctor, held.start, now)
