@@ -33,8 +33,8 @@ from scheduling.store.items import (
     booked_item,
     cancelled_item,
     deserialize,
-    serialize,
     to_appointment,
+    version_bump,
 )
 from scheduling.store.keys import (
     BY_START_INDEX,
@@ -292,19 +292,7 @@ class AppointmentItems(PatientItems):
         """The day lock's next version, if nobody booked that day since it was counted (daily cap only)."""
         if day_lock is None:
             return []
-        item = serialize(
-            {"PK": doctor_pk(doctor_id), "SK": day_sk(day_lock.day), "kind": "day", "version": day_lock.version + 1}
-        )
-        return [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(PK) OR version = :counted",
-                    "ExpressionAttributeValues": {":counted": {"N": str(day_lock.version)}},
-                }
-            }
-        ]
+        return [version_bump(self._table, key(doctor_pk(doctor_id), day_sk(day_lock.day)), "day", day_lock.version)]
 
     def _fence_check(self, doctor_id: str, fence: int | None, now: datetime) -> TransactWriteItemTypeDef:
         """The doctor still publishes the hours the booking was checked against (`fence`; None: still exists),

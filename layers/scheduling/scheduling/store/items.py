@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -28,6 +28,9 @@ from scheduling.store.keys import (
     slot_sk,
     utc_key,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -55,6 +58,19 @@ class PatientLock:
 
     patient_id: str
     version: int
+
+
+def version_bump(table: str, item_key: dict[str, Any], kind: str, read: int) -> TransactWriteItemTypeDef:
+    """A transaction Put that moves a lock item from the version `read` to the next one, failing if another
+    write moved it first (used by the day lock and the patient lock)."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": {**item_key, **serialize({"kind": kind, "version": read + 1})},
+            "ConditionExpression": "attribute_not_exists(PK) OR version = :read",
+            "ExpressionAttributeValues": {":read": {"N": str(read)}},
+        }
+    }
 
 
 def serialize(attributes: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.store.client import translated
-from scheduling.store.items import PatientLock, patient_entry_item, serialize
+from scheduling.store.items import PatientLock, patient_entry_item, version_bump
 from scheduling.store.keys import (
     ONE_SECOND,
     PATIENT_LOCK,
@@ -94,19 +94,9 @@ class PatientItems:
         """The patient's lock bumped if unchanged since it was read, and the appointment's copy."""
         if lock is None:
             return []
-        bumped = {
-            **key(patient_pk(lock.patient_id), PATIENT_LOCK),
-            **serialize({"kind": "patient-lock", "version": lock.version + 1}),
-        }
+        lock_key = key(patient_pk(lock.patient_id), PATIENT_LOCK)
         return [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": bumped,
-                    "ConditionExpression": "attribute_not_exists(PK) OR version = :read",
-                    "ExpressionAttributeValues": {":read": {"N": str(lock.version)}},
-                }
-            },
+            version_bump(self._table, lock_key, "patient-lock", lock.version),
             self._patient_copy(appointment),
         ]
 
