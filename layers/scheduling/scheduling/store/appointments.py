@@ -144,7 +144,9 @@ class AppointmentItems(PatientItems):
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
-                self._raise_booking_failure(error, appointment)
+                self._raise_claim_failure(
+                    error, appointment.doctor_id, appointment.start, ("appointment_id", appointment.id)
+                )
         return appointment
 
     def reschedule(
@@ -169,9 +171,9 @@ class AppointmentItems(PatientItems):
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
-                if condition_failed(error, 2) and not _is_own(failed_item(error, 1), new):
+                if condition_failed(error, 2) and not _is_own(failed_item(error, 1), ("appointment_id", new.id)):
                     raise AppointmentNotActive(f"Appointment '{cancelled_old.id}' is no longer booked.") from error
-                self._raise_booking_failure(error, new)
+                self._raise_claim_failure(error, new.doctor_id, new.start, ("appointment_id", new.id))
         return new
 
     def cancel(self, cancelled: Appointment, read_status: str) -> Appointment:
@@ -346,21 +348,22 @@ class AppointmentItems(PatientItems):
             *([self._patient_copy(cancelled)] if has_patient(cancelled) else []),
         ]
 
-    def _raise_booking_failure(self, error: ClientError, appointment: Appointment) -> None:
-        """Items 0 and 1 are the fence check and the slot put. If the slot holds this very appointment, an
-        earlier attempt of this call (retried by the SDK after a lost answer) committed it: that is success."""
+    def _raise_claim_failure(self, error: ClientError, doctor_id: str, start: datetime, owner: tuple[str, str]) -> None:
+        """Why a claim of a slot key (a booking or a hold) failed; items 0 and 1 are the fence check and the slot
+        put. If the slot holds this very claim (`owner`: its id attribute and value), an earlier attempt of this
+        call (retried by the SDK after a lost answer) committed it: that is success, and nothing is raised."""
         stored = failed_item(error, 1)
-        if _is_own(stored, appointment):
+        if _is_own(stored, owner):
             return
         if stored:
-            raise claimed(appointment.doctor_id, appointment.start, stored) from error
+            raise claimed(doctor_id, start, stored) from error
         if condition_failed(error, 0):
             if not failed_item(error, 0):
-                raise DoctorNotFound(appointment.doctor_id) from error
-            raise StaleRecord(f"Doctor '{appointment.doctor_id}' changed while booking.") from error
+                raise DoctorNotFound(doctor_id) from error
+            raise StaleRecord(f"Doctor '{doctor_id}' changed while booking.") from error
         if only_conflicts(error) or "ConditionalCheckFailed" in cancellation_codes(error):
-            # another transaction held the fence, or the day was booked since it was counted: count again
-            raise StaleRecord(f"Doctor '{appointment.doctor_id}' is being booked by another request.") from error
+            # another transaction held the fence, or the day or patient was booked since it was read: look again
+            raise StaleRecord(f"Doctor '{doctor_id}' is being booked by another request.") from error
         raise error
 
     def _paginate(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -379,5 +382,6 @@ def claimed(doctor_id: str, start: datetime, stored: dict[str, Any]) -> SlotTake
     return SlotTaken(doctor_id, start)
 
 
-def _is_own(stored: dict[str, Any] | None, appointment: Appointment) -> bool:
-    return bool(stored) and deserialize(stored or {}).get("appointment_id") == appointment.id
+def _is_own(stored: dict[str, Any] | None, owner: tuple[str, str]) -> bool:
+    attribute, value = owner
+    return bool(stored) and deserialize(stored or {}).get(attribute) == value

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from scheduling.errors import DoctorNotFound, HoldNotFound, StaleRecord
 from scheduling.models import Appointment, Hold, rfc3339
-from scheduling.store.appointments import AppointmentItems, claimed
-from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
+from scheduling.store.appointments import AppointmentItems
+from scheduling.store.client import condition_failed, failed_item, translated
 from scheduling.store.items import (
     DayLock,
     PatientLock,
@@ -56,18 +56,7 @@ class HoldItems(AppointmentItems):
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
-                stored = failed_item(error, 1)
-                if stored and deserialize(stored).get("hold_id") == hold.id:
-                    return hold  # our own earlier attempt, retried by the SDK after a lost answer
-                if stored:
-                    raise claimed(hold.doctor_id, hold.start, stored) from error
-                if condition_failed(error, 0):
-                    if not failed_item(error, 0):
-                        raise DoctorNotFound(hold.doctor_id) from error
-                    raise StaleRecord(f"Doctor '{hold.doctor_id}' changed while holding.") from error
-                if only_conflicts(error) or condition_failed(error, 3):
-                    raise StaleRecord(f"Doctor '{hold.doctor_id}' is being booked by another request.") from error
-                raise
+                self._raise_claim_failure(error, hold.doctor_id, hold.start, ("hold_id", hold.id))
         return hold
 
     def get_hold(self, doctor_id: str, hold_id: str) -> Hold:
