@@ -15,7 +15,7 @@ conditional write that fails because another one won is not the caller's fault (
 
 from scheduling.service import clock
 from scheduling.service.appointments import book, cancel, reschedule
-from scheduling.service.availability import free_slots
+from scheduling.service.availability import SlotSearch, free_slots, search_slots
 from scheduling.service.doctors import (
     Versions,
     create_doctor,
@@ -30,6 +30,7 @@ from scheduling.service.lifecycle import check_in, complete, mark_no_show
 from scheduling.service.queries import get_appointment, list_appointments, list_patient_appointments
 
 __all__ = [
+    "SlotSearch",
     "Versions",
     "book",
     "cancel",
@@ -51,4 +52,5 @@ __all__ = [
     "release_hold",
     "replace_doctor",
     "reschedule",
+    "search_slots",
 ]
