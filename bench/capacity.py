@@ -142,6 +142,7 @@ class Meter:
 def calls_in_turn(meter: Meter) -> Iterator[None]:
     """The store's fan-outs run their calls one after another, each fan-out counted as one round of the longest
     chain of calls in it (a unit test shows the real fan-out runs them at once)."""
+
     def in_turn(calls: Any) -> list[Any]:
         results, longest = [], 0
         for call in calls:
