@@ -12,7 +12,7 @@ from local.paths import use_source_tree
 
 use_source_tree()  # the benchmarks import the functions and the layer in this interpreter
 
-from bench import capacity, cold_start, load, slot_generation, warm  # noqa: E402  # the paths must be set first
+from bench import capacity, cold_start, load, search, slot_generation, warm  # noqa: E402  # the paths must be set first
 from bench.common import print_table, without_function_output  # noqa: E402
 
 HEADER = ("area", "measure", "median", "p95", "floor", "ratio", "target")
@@ -68,6 +68,15 @@ def measure() -> list[tuple[object, ...]]:
             target = "<= 4 rounds: " + ("met" if rounds <= 4 else "MISSED")
         units = f"{read_units:g} RCU / {write_units:g} WCU"
         rows.append(("dynamodb", name, f"R: {reads}", f"W: {writes}", f"{rounds} rounds", units, target))
+    print("searching across doctors...", file=sys.stderr)
+    for case, wall_ms, p95_ms, cpu_ms, ratio, answered in search.rows():
+        target = ""
+        if case.startswith("first 20"):
+            target = "<= 40 ms CPU: " + ("met" if cpu_ms <= 40 else "MISSED")
+        measure = f"{case} ({answered} slots), CPU {cpu_ms:.1f} ms"
+        rows.append(
+            ("search", measure, f"{wall_ms:.1f} ms", f"{p95_ms:.1f} ms", "bare resolver", f"{ratio:.0f}x cpu", target)
+        )
     print("generating slots...", file=sys.stderr)
     for case, count, median_ms, p95_ms, per_slot in slot_generation.rows():
         rows.append(

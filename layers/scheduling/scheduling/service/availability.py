@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
+from typing import NamedTuple
 
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.free_slots import bookable_window, bookings_to_read, free_among
@@ -67,8 +68,9 @@ class SlotSearch:
         return "\n".join([self.location or "", self.specialty or "", *bounds])
 
 
-@dataclass(frozen=True, order=True)
-class _Candidate:
+class _Candidate(NamedTuple):
+    """A published slot that may be free; candidates order by (start, doctor id), which is unique."""
+
     start: datetime
     doctor_id: str
     slot: PublishedSlot
@@ -88,7 +90,7 @@ def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]
     }
     candidates = heapq.merge(*(_candidates(doctor, search.location, start, end, now) for doctor in doctors.values()))
     if after is not None:
-        candidates = (candidate for candidate in candidates if (candidate.start, candidate.doctor_id) > after)
+        candidates = (candidate for candidate in candidates if candidate[:2] > after)
     found: list[_Candidate] = []
     wanted = search.limit + 1  # one more than asked tells whether there is a next page
     batch = len(doctors) + FIRST_ROUND_CANDIDATES_PER_SLOT * wanted
