@@ -21,10 +21,13 @@ list pages to 100 items; slot searches to 31 days."""
 
 
 def function_modules() -> list[str]:
-    """The module of every function that serves API routes, as the template names them (`functions.x.app`)."""
+    """The module of every function that serves native API routes, as the template names them (`functions.x.app`).
+
+    The FHIR facade (`/fhir/R4`) is not in this document: its contract is FHIR's, told by its CapabilityStatement
+    (`GET /fhir/R4/metadata`) and docs/fhir.md."""
     from local.template import api_routes, load_template
 
-    files = sorted({route.module_file for route in api_routes(load_template())})
+    files = sorted({route.module_file for route in api_routes(load_template()) if not route.path.startswith("/fhir/")})
     return [".".join(file.relative_to(ROOT).with_suffix("").parts) for file in files]
 
 
