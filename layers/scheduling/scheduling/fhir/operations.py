@@ -134,7 +134,8 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
                     continue
                 if texts and not any(matches("contains", text, address) for text in texts):
                     continue
-                key = f"{rfc3339(slot.start.astimezone(UTC))}{doctor.id}{location_hash(address)}"
+                place = doctor.locations.index(address) if address in doctor.locations else len(doctor.locations)
+                key = f"{rfc3339(slot.start.astimezone(UTC))}{doctor.id}{place:02d}"
                 keyed.append((key, resources.proposed(doctor, slot, address)))
     keyed.sort(key=lambda pair: pair[0])
     return keyset_page(keyed, count, state, with_total=True)
