@@ -29,6 +29,7 @@ def _check_codes(model: FHIRAbstractModel) -> None:
         value = getattr(model, name, None)
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         allowed = extra.get("enum_values")
+        allowed = allowed if isinstance(allowed, list) else None
         coded = name in CODED or (type(model).__name__ == "OperationOutcomeIssue" and name == "code")
         if coded and allowed and value is not None:
             for code in value if isinstance(value, list) else [value]:

@@ -206,13 +206,15 @@ def read_appointment(store: SchedulingStore, appointment_id: str) -> Resource:
 
 def read_proposed(store: SchedulingStore, key: ProposedId) -> Resource:
     """A proposed appointment is its slot while that is still free at that location (nothing is stored)."""
-    doctor = _doctor(store, key.doctor_id, "Practitioner")
-    address = address_named(doctor.locations, key.address_hash)
     start = rfc3339(key.start)
-    slots = free_slots(store, doctor.id, start, rfc3339(key.start + timedelta(seconds=1)))
+    try:
+        slots = free_slots(store, key.doctor_id, start, rfc3339(key.start + timedelta(seconds=1)))
+    except DoctorNotFound:
+        raise not_found("The proposed appointment's practitioner is not known.") from None
     for slot in slots:
-        if slot.start == key.start and address is not None and address in slot.locations:
-            return resources.proposed(doctor, slot, address)
+        address = address_named(slot.locations, key.address_hash)
+        if slot.start == key.start and address is not None:
+            return resources.proposed(key.doctor_id, None, slot, address)
     raise not_found("The proposed appointment is no longer available; find another with $find.")
 
 

@@ -113,10 +113,10 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
         raise invalid(f"$find needs {' and '.join(missing)} (dateTime).", missing[0], code="required")
     practitioners = query.reference("practitioner", "Practitioner")
     places = {
-        (key.doctor_id, key.address_hash)
+        (place.doctor_id, place.address_hash)
         for name in ("location", "location-reference")
         for ident in query.reference(name, "Location")
-        if (key := parse_location_id(ident)) is not None
+        if (place := parse_location_id(ident)) is not None
     }
     wanted_places = bool(query.values("location") or query.values("location-reference"))
     texts = query.values("location-string")
@@ -134,9 +134,9 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
                     continue
                 if texts and not any(matches("contains", text, address) for text in texts):
                     continue
-                place = doctor.locations.index(address) if address in doctor.locations else len(doctor.locations)
-                key = f"{rfc3339(slot.start.astimezone(UTC))}{doctor.id}{place:02d}"
-                keyed.append((key, resources.proposed(doctor, slot, address)))
+                order = doctor.locations.index(address) if address in doctor.locations else len(doctor.locations)
+                key = f"{rfc3339(slot.start.astimezone(UTC))}{doctor.id}{order:02d}"
+                keyed.append((key, resources.proposed(doctor.id, doctor.name, slot, address)))
     keyed.sort(key=lambda pair: pair[0])
     return keyset_page(keyed, count, state, with_total=True)
 

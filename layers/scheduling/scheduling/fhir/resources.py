@@ -173,13 +173,13 @@ def pending(held: Hold, doctor_name: str | None = None) -> Resource:
     return resource
 
 
-def proposed(doctor: Doctor, slot: Slot, address: str) -> Resource:
+def proposed(doctor_id: str, doctor_name: str | None, slot: Slot, address: str) -> Resource:
     return {
         "resourceType": "Appointment",
-        "id": proposed_id(doctor.id, slot.start, address),
+        "id": proposed_id(doctor_id, slot.start, address),
         "status": "proposed",
         "start": rfc3339(slot.start),
         "end": rfc3339(slot.end),
         "minutesDuration": int((slot.end - slot.start).total_seconds() // 60),
-        "participant": _participants(doctor.id, doctor.name, address, "needs-action"),
+        "participant": _participants(doctor_id, doctor_name, address, "needs-action"),
     }
