@@ -125,12 +125,12 @@ def clock_at(text: str) -> Iterator[None]:
     """The service's clock set to `text` (lifecycle changes depend on the time)."""
     from scheduling import service
 
-    saved = service._now
-    service._now = lambda: datetime.fromisoformat(text)  # the service's one clock
+    saved = service.clock.now
+    service.clock.now = lambda: datetime.fromisoformat(text)  # the service's one clock
     try:
         yield
     finally:
-        service._now = saved
+        service.clock.now = saved
 
 
 def rows() -> list[tuple[str, str, str, float, float]]:

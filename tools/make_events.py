@@ -28,6 +28,7 @@ ACCEPT_JSON = [("Accept", "application/json")]
 HOUSE = {
     "name": "Gregory House",
     "locations": ["123 Main St", "456 Central St"],
+    "specialties": ["diagnostics", "nephrology"],
     "timezone": "America/New_York",
     "slot_minutes": 30,
     "schedule": {
@@ -54,6 +55,13 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
         "GET",
         "/doctors/{doctor_id}/slots",
         f"{ONE_DOCTOR}/slots?from=2035-06-04&to=2035-06-05",
+        None,
+        ACCEPT_JSON,
+    ),
+    "slots_search": (
+        "GET",
+        "/slots",
+        "/slots?location=123%20Main%20St&specialty=diagnostics&from=2035-06-04T00:00:00Z&limit=20",
         None,
         ACCEPT_JSON,
     ),

@@ -1,4 +1,5 @@
-"""Availability: a doctor's free, published slots. Read-only."""
+"""Availability: free, published slots of a doctor, or across the doctors at a location or of a specialty.
+Read-only."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from scheduling import service
 from scheduling.config import Settings
-from scheduling.http import TIME_BOUND, TIME_BOUND_MAX_LENGTH, create_resolver, documented, lambda_handler_for
-from scheduling.models import SlotsPage
+from scheduling.http import (
+    INSTANT,
+    TIME_BOUND,
+    TIME_BOUND_MAX_LENGTH,
+    create_resolver,
+    documented,
+    lambda_handler_for,
+    query_instant,
+)
+from scheduling.models import DoctorSlotsPage, SlotsPage
 from scheduling.store import SchedulingStore, store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
@@ -43,6 +52,51 @@ def free_slots(
     ] = None,
 ) -> SlotsPage:
     return SlotsPage(items=service.free_slots(store, doctor_id, from_, to))
+
+
+@app.get(
+    "/slots",
+    summary="Free published slots across doctors, by location and/or specialty",
+    tags=["Availability"],
+    responses=documented(200, "Free slots, ascending by start then doctor id"),
+)
+def search_slots(
+    store: Annotated[SchedulingStore, Depends(scheduling_store)],
+    location: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="One of the doctors' locations; case and runs of spaces are ignored. "
+            "Only slots held there are answered.",
+        ),
+    ] = None,
+    specialty: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="A specialty of the doctors (case is ignored).")
+    ] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=f"{INSTANT} Default: now.")
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(
+            max_length=TIME_BOUND_MAX_LENGTH,
+            description=f"{INSTANT} Default: from + 7 days; at most 31 days after from.",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> DoctorSlotsPage:
+    search = service.SlotSearch(
+        location=location,
+        specialty=specialty,
+        start=query_instant("from", from_),
+        end=query_instant("to", to),
+        limit=limit,
+        next_token=next_token,
+    )
+    page = service.search_slots(store, search)
+    return DoctorSlotsPage(items=page.items, next_token=page.next_token)
 
 
 lambda_handler = lambda_handler_for(app)

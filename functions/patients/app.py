@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends
@@ -11,30 +10,24 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from scheduling import service
 from scheduling.config import Settings
 from scheduling.errors import FieldProblem, InvalidInput
-from scheduling.http import TIME_BOUND_MAX_LENGTH, create_resolver, documented, lambda_handler_for
-from scheduling.models import AppointmentsPage, AppointmentStatus, parse_rfc3339
+from scheduling.http import (
+    INSTANT,
+    TIME_BOUND_MAX_LENGTH,
+    create_resolver,
+    documented,
+    lambda_handler_for,
+    query_instant,
+)
+from scheduling.models import AppointmentsPage, AppointmentStatus
 from scheduling.store import SchedulingStore, store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
-INSTANT = "RFC 3339 date-time with an offset."
 
 
 def scheduling_store() -> SchedulingStore:
     """The one provider of the store; tests replace it through `app.dependency_overrides`."""
     return store_for(settings)
-
-
-def _instant(name: str, text: str | None) -> datetime | None:
-    """Query text to an instant, here at the edge (a patient has no time zone, so no plain dates)."""
-    if text is None:
-        return None
-    try:
-        return parse_rfc3339(text)
-    except ValueError:
-        raise InvalidInput(
-            [FieldProblem(name, f"must be an {INSTANT}")], f"Query parameter '{name}' is not valid."
-        ) from None
 
 
 @app.get(
@@ -54,7 +47,7 @@ def list_patient_appointments(
 ) -> AppointmentsPage:
     if not 1 <= len(patient_id) <= 100:
         raise InvalidInput([FieldProblem("patient_id", "must be 1 to 100 characters")])
-    start, end = _instant("from", from_), _instant("to", to)
+    start, end = query_instant("from", from_), query_instant("to", to)
     page = service.list_patient_appointments(store, patient_id, start, end, status, limit, next_token)
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 

@@ -38,7 +38,7 @@ DEFAULT_RULES = {
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "_now", lambda: NOW)
+    monkeypatch.setattr(service.clock, "now", lambda: NOW)
 
 
 def slots(start: str = "2035-06-04", end: str = "2035-06-05") -> list[dict[str, Any]]:

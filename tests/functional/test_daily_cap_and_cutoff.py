@@ -27,7 +27,7 @@ ALL_DAY = {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK}
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock(datetime(2027, 3, 1, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service._now", clock)
+    monkeypatch.setattr("scheduling.service.clock.now", clock)
     return clock
 
 

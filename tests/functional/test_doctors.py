@@ -11,6 +11,7 @@ import pytest
 
 from functions.doctors.app import lambda_handler
 from scheduling.models import Doctor
+from scheduling.store.keys import tag_key_part
 from tests.functional.conftest import HOUSE, invoke, stored_items
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
 
@@ -32,10 +33,16 @@ def test_create_answers_201_with_location_etag_and_the_stored_doctor() -> None:
     assert doctor["schedule"]["monday"][1] == {"start": "13:00", "end": "17:00"}
     assert doctor["created_at"] == doctor["updated_at"]
     assert "version" not in doctor
-    assert sorted((item["PK"]["S"], item["SK"]["S"]) for item in stored_items()) == [
-        (f"DOCTOR#{doctor['id']}", "FENCE"),  # the booking fence every booking checks (docs/design.md)
-        (f"DOCTOR#{doctor['id']}", "PROFILE"),
-    ]
+    pk = f"DOCTOR#{doctor['id']}"
+    assert sorted((item["PK"]["S"], item["SK"]["S"]) for item in stored_items()) == sorted(
+        [
+            (pk, "FENCE"),  # the booking fence every booking checks (docs/design.md)
+            (pk, "PROFILE"),
+            # the search tags (docs/data-model.md): one per location and specialty
+            *[(pk, tag_key_part(f"LOCATION#{place.lower()}")) for place in ["123 Main St", "456 Central St"]],
+            *[(pk, tag_key_part(f"SPECIALTY#{word}")) for word in ["diagnostics", "nephrology"]],
+        ]
+    )
 
 
 def test_create_applies_defaults() -> None:

@@ -25,7 +25,7 @@ CHANGES = {"check-in": "appointments_check_in", "complete": "appointments_comple
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock(START - timedelta(days=3))
-    monkeypatch.setattr("scheduling.service._now", clock)
+    monkeypatch.setattr("scheduling.service.clock.now", clock)
     return clock
 
 

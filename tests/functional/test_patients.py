@@ -25,7 +25,7 @@ DOCTOR_A, DOCTOR_B = "a" * 32, "b" * 32
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock(datetime(2035, 6, 1, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service._now", clock)
+    monkeypatch.setattr("scheduling.service.clock.now", clock)
     return clock
 
 

@@ -3,6 +3,7 @@
 - `problems`: the one mapping from domain errors to RFC 9457 problem responses;
 - `openapi_docs`: what the OpenAPI document says about responses, headers and query text;
 - `raw_body`: checks on the raw request body (size, media type, encoding, nesting) before anything parses it;
+- `query_text`: query values that need more than a type (instants);
 - `resolver`: the REST resolver every function uses, with the problem mapping registered;
 - `handler`: the fixed decorator stack (logs, traces, metrics) around a resolver.
 
@@ -20,10 +21,12 @@ from scheduling.http.openapi_docs import (
     documented,
 )
 from scheduling.http.problems import PROBLEM_JSON, Problem, problem, scheduling_error_response
+from scheduling.http.query_text import INSTANT, query_instant
 from scheduling.http.resolver import create_resolver
 
 __all__ = [
     "ETAG_HEADER",
+    "INSTANT",
     "LOCATION_HEADER",
     "PROBLEM_JSON",
     "RETRY_AFTER_HEADER",
@@ -36,5 +39,6 @@ __all__ = [
     "documented",
     "lambda_handler_for",
     "problem",
+    "query_instant",
     "scheduling_error_response",
 ]

@@ -19,6 +19,7 @@ WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "
 MAX_INTERVALS_PER_DAY = 48
 MAX_OVERRIDES = 400
 MAX_LOCATIONS = 20
+MAX_SPECIALTIES = 20
 
 
 NOT_TIME_ZONES = frozenset({"Factory"})  # listed by tzdata, but a placeholder ("-00"), not a place
@@ -53,6 +54,20 @@ def _unique(values: list[str]) -> list[str]:
         seen.add(value)
     return values
 
+
+def _unique_ignoring_case(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for value in values:
+        if value.casefold() in seen:
+            raise ValueError(f"'{value}' is listed twice (specialties compare without case)")
+        seen.add(value.casefold())
+    return values
+
+
+# A short code or word ("cardiology", "ENT", "paediatric-surgery"); searched without regard to case.
+Specialty = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]([A-Za-z0-9 ._-]*[A-Za-z0-9])?$")
+]
 
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -158,6 +173,16 @@ class DoctorIn(StrictModel):
         ),
         examples=[{"2026-12-24": [{"start": "09:00", "end": "12:00"}], "2026-12-25": []}],
     )
+    specialties: Annotated[
+        list[Specialty], Field(max_length=MAX_SPECIALTIES), AfterValidator(_unique_ignoring_case)
+    ] = Field(
+        default_factory=list,
+        description=(
+            "What the doctor practises, as short codes or words (letters, digits, and inner spaces, dots, hyphens "
+            "or underscores; at most 64 characters each, 20 in all). `GET /slots?specialty=` finds them, ignoring case."
+        ),
+        examples=[["cardiology", "internal-medicine"]],
+    )
     rules: BookingRules = Field(
         default_factory=BookingRules,
         description="Booking rules (notice, horizon, buffer, daily cap, cancellation cut-off); all optional.",
@@ -193,3 +218,18 @@ class Slot(StrictModel):
 
 class SlotsPage(StrictModel):
     items: list[Slot]
+
+
+class DoctorSlot(StrictModel):
+    """A free slot found across doctors: whose it is, when, and where it can be booked."""
+
+    doctor_id: str
+    doctor_name: str
+    start: Instant
+    end: Instant
+    locations: list[str] = Field(description="Where this slot can be booked: its session's locations.")
+
+
+class DoctorSlotsPage(StrictModel):
+    items: list[DoctorSlot] = Field(description="Ascending by start, then by doctor id.")
+    next_token: str | None = Field(description="Pass as `next_token` to read the next page; null on the last page.")

@@ -8,6 +8,8 @@
 - `appointments`  bookings, cancellations, lifecycle changes, reads and lists
 - `holds`         holds: claims on slots, conversion into appointments, release
 - `patients`      a patient's lock and copies of the patient's appointments
+- `search`        reads for the search across doctors (by tag, profiles in batches, bookings together)
+- `fan_out`       independent calls issued together
 """
 
 from __future__ import annotations
@@ -20,14 +22,24 @@ from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
 from scheduling.store.items import DayLock, DoctorRecord, PatientLock
 from scheduling.store.page import Page
+from scheduling.store.search import BookingRange, SearchItems
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-__all__ = ["DayLock", "DoctorRecord", "Page", "PatientLock", "SchedulingStore", "dynamodb_client", "store_for"]
+__all__ = [
+    "BookingRange",
+    "DayLock",
+    "DoctorRecord",
+    "Page",
+    "PatientLock",
+    "SchedulingStore",
+    "dynamodb_client",
+    "store_for",
+]
 
 
-class SchedulingStore(DoctorItems, HoldItems):
+class SchedulingStore(DoctorItems, HoldItems, SearchItems):
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client

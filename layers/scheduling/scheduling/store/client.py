@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # DynamoDB answers in milliseconds; 0.5 s to connect and 1 s to read only trip on a sick network.
 # A retried TransactWriteItems is safe: botocore fills `ClientRequestToken` once per call, so DynamoDB applies
 # a retried transaction at most once (docs/design.md, "Exactly-once outcomes").
+# Calls one request may issue at once (a search across doctors Queries every matching doctor together).
+MAX_CONCURRENT_CALLS = 64
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3},  # first try + 2 retries
     connect_timeout=0.5,
@@ -30,6 +32,7 @@ CLIENT_CONFIG = Config(
     # The store builds every request itself and DynamoDB validates them again; botocore's client-side walk
     # over the parameters was the largest single cost of a warm request (docs/performance.md).
     parameter_validation=False,
+    max_pool_connections=MAX_CONCURRENT_CALLS,
 )
 UNAVAILABLE_CODES = frozenset(
     {

@@ -1,4 +1,5 @@
-"""Doctor items: the profile and its booking fence, always written together when the fence moves."""
+"""Doctor items: the profile, its booking fence (written with it when the fence moves) and its search tags
+(written with it whenever they change, so the index never names a doctor the profile does not)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from scheduling.domain.tags import doctor_tags
 from scheduling.errors import DoctorNotFound, ServiceUnavailable, StaleRecord
 from scheduling.models import Doctor
 from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
-from scheduling.store.items import DoctorRecord, doctor_item, fence_item, to_doctor_record
-from scheduling.store.keys import BY_NAME_INDEX, DOCTORS_PARTITION, fence_key, profile_key, utc_key
+from scheduling.store.items import DoctorRecord, doctor_item, fence_item, tag_item, to_doctor_record
+from scheduling.store.keys import (
+    BY_NAME_INDEX,
+    DOCTORS_PARTITION,
+    doctor_pk,
+    fence_key,
+    key,
+    profile_key,
+    tag_key_part,
+    utc_key,
+)
 from scheduling.store.page import Page
 from scheduling.store.tokens import decode_token, encode_token
 
@@ -44,6 +55,7 @@ class DoctorItems:
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
+            *self._tag_puts(doctor.id, doctor_tags(doctor)),
         ]
         with translated():
             try:
@@ -73,7 +85,8 @@ class DoctorItems:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-        if not move_fence:
+        old_tags, new_tags = doctor_tags(current.doctor), doctor_tags(doctor)
+        if not move_fence and old_tags == new_tags:
             with translated():
                 try:
                     self._client.put_item(**put["Put"])
@@ -81,7 +94,12 @@ class DoctorItems:
                     stored: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
                     raise _missing_or_stale(doctor.id, stored) from error
             return DoctorRecord(doctor, fence)
-        self._write_with_fence([put, _fence_move(self._table, doctor.id, current.fence, fence)], doctor.id)
+        fence_move = [_fence_move(self._table, doctor.id, current.fence, fence)] if move_fence else []
+        retagging = [
+            *self._tag_deletes(doctor.id, old_tags - new_tags),
+            *self._tag_puts(doctor.id, new_tags - old_tags),
+        ]
+        self._write_with_fence([put, *fence_move, *retagging], doctor.id)
         return DoctorRecord(doctor, fence)
 
     def close_doctor(self, current: DoctorRecord, until: datetime) -> DoctorRecord:
@@ -133,8 +151,18 @@ class DoctorItems:
                     },
                 }
             },
+            *self._tag_deletes(doctor_id, doctor_tags(closed.doctor)),
         ]
         self._write_with_fence(items, doctor_id)
+
+    def _tag_puts(self, doctor_id: str, tags: frozenset[str]) -> list[TransactWriteItemTypeDef]:
+        return [{"Put": {"TableName": self._table, "Item": tag_item(doctor_id, tag)}} for tag in sorted(tags)]
+
+    def _tag_deletes(self, doctor_id: str, tags: frozenset[str]) -> list[TransactWriteItemTypeDef]:
+        return [
+            {"Delete": {"TableName": self._table, "Key": key(doctor_pk(doctor_id), tag_key_part(tag))}}
+            for tag in sorted(tags)
+        ]
 
     def _set_profile_fence(self, current: DoctorRecord, fence: int) -> TransactWriteItemTypeDef:
         return {

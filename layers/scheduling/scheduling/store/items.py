@@ -26,6 +26,7 @@ from scheduling.store.keys import (
     patient_pk,
     patient_time_sk,
     slot_sk,
+    tag_key_part,
     utc_key,
 )
 
@@ -104,6 +105,14 @@ def doctor_item(doctor: Doctor, fence: int) -> dict[str, Any]:
             "fence": fence,
             **doctor.model_dump(mode="json"),
         }
+    )
+
+
+def tag_item(doctor_id: str, tag: str) -> dict[str, Any]:
+    """One search tag of a doctor; GSI1 lists a tag's doctors. Written and deleted with the profile."""
+    part = tag_key_part(tag)
+    return serialize(
+        {"PK": doctor_pk(doctor_id), "SK": part, "GSI1PK": part, "GSI1SK": doctor_id, "kind": "tag", "tag": tag}
     )
 
 

@@ -6,6 +6,8 @@
 - `HOLD#<hold id>`                   the hold's record (status, expiry, the appointment it became)
 - `DAY#<local date>`                 the day lock of a doctor with a daily cap: a version each booking bumps
 - `CANCELLED#<start UTC>#<appt id>`  a cancelled appointment, kept forever
+- `TAG#<tag digest>`                 a search tag of the doctor (a location or specialty); GSI1 (`TAG#<digest>`,
+                                     `<doctor id>`) lists the doctors with that tag
 A patient's partition `PATIENT#<patient id>`:
 - `LOCK`                             a version every booking of the patient bumps (serialises them)
 - `TIME#<start UTC>#<appt id>`       a copy of each of the patient's appointments, for overlap and listing
@@ -14,6 +16,7 @@ Both appointment kinds carry LSI1SK `APPT#<start UTC>#<appt id>`, so one Query l
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -70,6 +73,14 @@ def hold_sk(hold_id: str) -> str:
 
 def appointment_lsi_sk(start: datetime, appointment_id: str) -> str:
     return f"APPT#{utc_key(start)}#{appointment_id}"
+
+
+TAG_PREFIX = "TAG#"
+
+
+def tag_key_part(tag: str) -> str:
+    """A fixed-size stand-in for a tag in keys: addresses run to 300 characters, keys have byte limits."""
+    return TAG_PREFIX + hashlib.blake2b(tag.encode(), digest_size=16).hexdigest()
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

@@ -1,0 +1,24 @@
+"""Query text that needs more than a type: instants, where no doctor's zone can give a plain date a meaning."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from scheduling.errors import FieldProblem, InvalidInput
+from scheduling.models import SUPPORTED_RANGE, parse_rfc3339
+
+INSTANT = f"RFC 3339 date-time with an offset, from {SUPPORTED_RANGE}."
+
+
+def query_instant(name: str, text: str | None) -> datetime | None:
+    """An instant from query text, for queries that span people in different zones (so no plain dates)."""
+    if text is None:
+        return None
+    try:
+        return parse_rfc3339(text)
+    except ValidationError as error:
+        raise InvalidInput(
+            [FieldProblem(name, error.errors()[0]["msg"])], f"Query parameter '{name}' is not valid."
+        ) from None

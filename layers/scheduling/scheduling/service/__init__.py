@@ -1,0 +1,56 @@
+"""Use cases: each route calls one of these with typed values. They combine the pure domain with the store.
+
+Writes that race other writes are retried here, against a fresh read, a bounded number of times: a
+conditional write that fails because another one won is not the caller's fault (docs/design.md).
+
+- `clock`         the one clock (tests replace `clock.now`) and retry pacing
+- `doctors`       doctors: create, read, list, replace, merge-patch, delete
+- `availability`  free slots of one doctor, and across doctors
+- `checks`        checks every booking path shares (bookable slot, daily cap, patient's time, cut-off)
+- `appointments`  book, cancel, reschedule
+- `holds`         hold, read, release, convert
+- `lifecycle`     check in, complete, no-show
+- `queries`       appointment reads and lists
+"""
+
+from scheduling.service import clock
+from scheduling.service.appointments import book, cancel, reschedule
+from scheduling.service.availability import SlotSearch, free_slots, search_slots
+from scheduling.service.doctors import (
+    Versions,
+    create_doctor,
+    delete_doctor,
+    get_doctor,
+    list_doctors,
+    patch_doctor,
+    replace_doctor,
+)
+from scheduling.service.holds import get_hold, hold, release_hold
+from scheduling.service.lifecycle import check_in, complete, mark_no_show
+from scheduling.service.queries import get_appointment, list_appointments, list_patient_appointments
+
+__all__ = [
+    "SlotSearch",
+    "Versions",
+    "book",
+    "cancel",
+    "check_in",
+    "clock",
+    "complete",
+    "create_doctor",
+    "delete_doctor",
+    "free_slots",
+    "get_appointment",
+    "get_doctor",
+    "get_hold",
+    "hold",
+    "list_appointments",
+    "list_doctors",
+    "list_patient_appointments",
+    "mark_no_show",
+    "patch_doctor",
+    "release_hold",
+    "replace_doctor",
+    "reschedule",
+    "search_slots",
+]

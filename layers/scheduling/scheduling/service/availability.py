@@ -1,0 +1,167 @@
+"""Availability: free published slots of one doctor, and across the doctors a location or specialty finds.
+
+Both searches decide what is free with the same rules (`scheduling.domain.free_slots`); the search across
+doctors only chooses which doctors and which stretch of time to read, so it stops once `limit` slots are
+certain instead of reading every doctor's whole window.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.free_slots import bookable_window, bookings_to_read, free_among
+from scheduling.domain.slots import PublishedSlot, published_slots
+from scheduling.domain.tags import location_tag, matching_locations, practises, specialty_tag
+from scheduling.domain.windows import DEFAULT_SLOT_WINDOW, MAX_SLOT_WINDOW, slot_window
+from scheduling.errors import FieldProblem, InvalidInput
+from scheduling.models import END_OF_INSTANTS, Doctor, DoctorSlot, Slot, rfc3339
+from scheduling.service import clock
+from scheduling.service.doctors import get_doctor
+from scheduling.service.slot_cursor import SlotCursor, decode_cursor, encode_cursor
+from scheduling.store import Page, SchedulingStore
+
+# The first round of a search across doctors reads bookings for this many candidate slots per slot asked for;
+# each further round (when bookings ruled too many out) reads twice as many.
+FIRST_ROUND_CANDIDATES_PER_SLOT = 2
+
+
+def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None) -> list[Slot]:
+    doctor = get_doctor(store, doctor_id)
+    zone = doctor.zone
+    now = clock.now()
+    window = slot_window(from_text, to_text, zone, now)
+    bookable = bookable_window(doctor, window.start, window.end, now)
+    if bookable is None:
+        return []
+    start, end = bookable
+    first, last = bookings_to_read(doctor, start, end)
+    booked = store.booked_intervals(doctor_id, first, last, LONGEST_BOOKING, now)
+    return [
+        Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone), locations=list(slot.locations))
+        for slot in free_among(doctor, published_slots(doctor, start, end), booked)
+    ]
+
+
+@dataclass(frozen=True)
+class SlotSearch:
+    """A search across doctors; at least one of `location` and `specialty`."""
+
+    location: str | None
+    specialty: str | None
+    start: datetime | None  # default: now
+    end: datetime | None  # default: start + 7 days
+    limit: int
+    next_token: str | None
+
+    @property
+    def key(self) -> str:
+        """What a `next_token` is bound to."""
+        bounds = [rfc3339(value) if value else "" for value in (self.start, self.end)]
+        return "\n".join([self.location or "", self.specialty or "", *bounds])
+
+
+@dataclass(frozen=True, order=True)
+class _Candidate:
+    start: datetime
+    doctor_id: str
+    slot: PublishedSlot
+
+
+def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]:
+    """Free slots of every doctor the search finds, ascending by start then doctor id."""
+    now = clock.now()
+    start, end, after = _window(search, now)
+    tags = [location_tag(search.location)] if search.location else []
+    tags += [specialty_tag(search.specialty)] if search.specialty else []
+    # The index is eventually consistent; the profiles, read consistently, are the truth for what matches.
+    doctors = {
+        record.doctor.id: record.doctor
+        for record in store.doctor_records(store.doctors_tagged(tags))
+        if search.specialty is None or practises(record.doctor, search.specialty)
+    }
+    candidates = heapq.merge(*(_candidates(doctor, search.location, start, end, now) for doctor in doctors.values()))
+    if after is not None:
+        candidates = (candidate for candidate in candidates if (candidate.start, candidate.doctor_id) > after)
+    found: list[_Candidate] = []
+    wanted = search.limit + 1  # one more than asked tells whether there is a next page
+    batch = FIRST_ROUND_CANDIDATES_PER_SLOT * wanted
+    while len(found) < wanted and (chunk := list(islice(candidates, batch))):
+        found += _free_of_chunk(store, doctors, chunk, now)
+        batch *= 2
+    page = found[: search.limit]
+    next_token = None
+    if len(found) > search.limit:
+        cursor = SlotCursor(page[-1].start, page[-1].doctor_id, end)
+        next_token = encode_cursor(cursor, search.key)
+    return Page([_answer(doctors[candidate.doctor_id], candidate.slot) for candidate in page], next_token)
+
+
+def _window(search: SlotSearch, now: datetime) -> tuple[datetime, datetime, tuple[datetime, str] | None]:
+    if search.location is None and search.specialty is None:
+        raise InvalidInput(
+            [FieldProblem("location", "or specialty is required (both may be given)")],
+            "Say where or what: location, specialty, or both.",
+        )
+    if search.next_token is not None:
+        cursor = decode_cursor(search.next_token, search.key)
+        return cursor.after_start, cursor.end, (cursor.after_start, cursor.after_doctor)
+    start = search.start or now
+    end = search.end or min(start + DEFAULT_SLOT_WINDOW, END_OF_INSTANTS)
+    if end <= start:
+        raise InvalidInput([FieldProblem("to", "must be later than from")], "Query parameter 'to' is not valid.")
+    if end - start > MAX_SLOT_WINDOW:
+        raise InvalidInput(
+            [FieldProblem("to", f"the window may span at most {MAX_SLOT_WINDOW.days} days")],
+            "Query parameter 'to' is not valid.",
+        )
+    return start, end, None
+
+
+def _candidates(
+    doctor: Doctor, location: str | None, start: datetime, end: datetime, now: datetime
+) -> Iterator[_Candidate]:
+    """The doctor's published slots that may be booked now in the window (at the location, if one is asked)."""
+    bookable = bookable_window(doctor, start, end, now)
+    if bookable is None:
+        return
+    places = matching_locations(doctor, location) if location is not None else None
+    for slot in published_slots(doctor, *bookable):
+        if places is None or not places.isdisjoint(slot.locations):
+            yield _Candidate(slot.start, doctor.id, slot)
+
+
+def _free_of_chunk(
+    store: SchedulingStore, doctors: dict[str, Doctor], chunk: list[_Candidate], now: datetime
+) -> list[_Candidate]:
+    """The free candidates of an ascending chunk: one round of booking Queries, one per doctor in it."""
+    per_doctor: dict[str, list[_Candidate]] = defaultdict(list)
+    for candidate in chunk:
+        per_doctor[candidate.doctor_id].append(candidate)
+    ranges = [
+        (doctor_id, *bookings_to_read(doctors[doctor_id], mine[0].start, mine[-1].start))
+        for doctor_id, mine in per_doctor.items()
+    ]
+    booked = store.booked_intervals_of(ranges, LONGEST_BOOKING, now)
+    free = {
+        (slot.start, doctor_id)
+        for doctor_id, mine in per_doctor.items()
+        for slot in free_among(doctors[doctor_id], (candidate.slot for candidate in mine), booked[doctor_id])
+    }
+    return [candidate for candidate in chunk if (candidate.start, candidate.doctor_id) in free]
+
+
+def _answer(doctor: Doctor, slot: PublishedSlot) -> DoctorSlot:
+    zone = doctor.zone
+    return DoctorSlot(
+        doctor_id=doctor.id,
+        doctor_name=doctor.name,
+        start=slot.start.astimezone(zone),
+        end=slot.end.astimezone(zone),
+        locations=list(slot.locations),
+    )

@@ -1,0 +1,94 @@
+"""Checks every booking path shares: bookable slot, daily cap, patient's time, cancellation cut-off."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.daily_cap import day_bounds, local_day, taken_per_day
+from scheduling.domain.ids import new_appointment_id
+from scheduling.domain.notice import bookable_times
+from scheduling.domain.slots import published_slot_at
+from scheduling.errors import DayFull, DoctorNotFound, FieldProblem, InvalidInput, PatientBusy, TooLateToChange
+from scheduling.models import Appointment, Doctor, Patient
+from scheduling.store import DayLock, PatientLock, SchedulingStore
+
+
+def count_the_day(
+    store: SchedulingStore, doctor: Doctor, start: datetime, now: datetime, leaving: str | None = None
+) -> DayLock | None:
+    """With a daily cap: refuse a full day, else the day's lock as counted, for the write to check. The lock's
+    version is read before the count, so any booking of that day that commits after it was read fails ours."""
+    cap = doctor.rules.max_per_day
+    if cap is None:
+        return None
+    zone = doctor.zone
+    day = local_day(start, zone)
+    version = store.day_version(doctor.id, day)
+    first, last = day_bounds(day, zone)
+    taken = taken_per_day(store.booked_intervals(doctor.id, first, last, LONGEST_BOOKING, now), zone, leaving)[day]
+    if taken >= cap:
+        raise DayFull(f"Doctor '{doctor.id}' takes at most {cap} appointments on {day.isoformat()}; that day is full.")
+    return DayLock(day, version)
+
+
+def check_the_patient(
+    store: SchedulingStore, appointment: Appointment, moving: str | None = None
+) -> PatientLock | None:
+    """With `patient.id`: refuse a time the patient already has (with any doctor), else the patient's lock as read,
+    for the write to check. The lock is read before the look, so a booking of the patient that commits after it
+    was read fails ours."""
+    patient_id = appointment.patient.id if appointment.patient else None
+    if patient_id is None:
+        return None
+    version = store.patient_version(patient_id)
+    busy = store.patient_busy(patient_id, appointment.start, appointment.end, LONGEST_BOOKING, ignoring=moving)
+    if busy is not None:
+        raise PatientBusy(*busy)
+    return PatientLock(patient_id, version)
+
+
+def check_cutoff(store: SchedulingStore, appointment: Appointment, now: datetime, doctor: Doctor | None = None) -> None:
+    """Cancelling or moving is possible until `cancel_cutoff_minutes` before the start (0: no cut-off)."""
+    if doctor is None:
+        try:
+            doctor = store.get_doctor(appointment.doctor_id).doctor
+        except DoctorNotFound:
+            return  # a deleted doctor's (past) appointments keep no policy
+    cutoff = doctor.rules.cancel_cutoff_minutes
+    if cutoff and now > appointment.start - timedelta(minutes=cutoff):
+        raise TooLateToChange(
+            f"Appointment '{appointment.id}' can be cancelled or moved until {cutoff} minutes before its start."
+        )
+
+
+def check_bookable(doctor: Doctor, start: datetime, location: str, now: datetime) -> None:
+    problems = []
+    if location not in doctor.locations:
+        problems.append(FieldProblem("location", "is not one of the doctor's locations"))
+    if (too_soon_or_late := bookable_times(doctor.rules, now).problem(start)) is not None:
+        problems.append(FieldProblem("start", too_soon_or_late))
+    elif (slot := published_slot_at(doctor, start)) is None:
+        problems.append(FieldProblem("start", "is not the start of a published slot of this doctor"))
+    elif location in doctor.locations and location not in slot.locations:
+        offered = ", ".join(f"'{place}'" for place in slot.locations)
+        problems.append(FieldProblem("location", f"is not offered at this slot; it is held at {offered}"))
+    if problems:
+        raise InvalidInput(problems, "This appointment cannot be booked.")
+
+
+def new_appointment(
+    doctor: Doctor, start: datetime, location: str, patient: Patient | None, now: datetime
+) -> Appointment:
+    start_utc = start.astimezone(UTC)
+    return Appointment(
+        id=new_appointment_id(start_utc),
+        doctor_id=doctor.id,
+        location=location,
+        start=start_utc,
+        end=start_utc + timedelta(minutes=doctor.slot_minutes),
+        status="booked",
+        timezone=doctor.timezone,
+        patient=patient,
+        created_at=now,
+    )

@@ -1,0 +1,127 @@
+"""Holds: a slot reserved for minutes, then released, expired or converted into an appointment."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.ids import is_doctor_id, is_hold_id, new_appointment_id, new_hold_id
+from scheduling.errors import (
+    ConcurrentUpdate,
+    FieldProblem,
+    HoldConverted,
+    HoldExpired,
+    HoldNotFound,
+    HoldReleased,
+    InvalidInput,
+    StaleRecord,
+)
+from scheduling.models import Appointment, BookingRequest, Hold, HoldRequest, rfc3339
+from scheduling.service import clock
+from scheduling.service.checks import check_bookable, check_the_patient, count_the_day
+from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
+from scheduling.service.doctors import doctor_record
+from scheduling.service.queries import get_appointment
+from scheduling.store import SchedulingStore
+
+
+def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
+    for _ in attempts(BOOKING_ATTEMPTS):
+        current = doctor_record(store, doctor_id)
+        now = clock.now()
+        check_bookable(current.doctor, request.start, request.location, now)
+        start = request.start.astimezone(UTC)
+        held = Hold(
+            id=new_hold_id(start),
+            doctor_id=doctor_id,
+            start=start,
+            end=start + timedelta(minutes=current.doctor.slot_minutes),
+            location=request.location,
+            timezone=current.doctor.timezone,
+            status="held",
+            # whole seconds, as stored and compared: the answer's expires_at is the exact moment the hold lapses
+            expires_at=(now + timedelta(seconds=request.ttl_seconds)).replace(microsecond=0),
+            created_at=now,
+        )
+        day_lock = count_the_day(store, current.doctor, held.start, now)
+        try:
+            return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock))
+        except StaleRecord:
+            continue
+    raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
+
+
+def get_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold:
+    """The hold as of now: a `held` record past its `expires_at` reads `expired`."""
+    if not is_doctor_id(doctor_id) or not is_hold_id(hold_id):
+        raise HoldNotFound(doctor_id, hold_id)
+    stored = store.get_hold(doctor_id, hold_id)
+    if stored.status == "held" and stored.expires_at <= clock.now():
+        return stored.model_copy(update={"status": "expired"})
+    return stored
+
+
+def release_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> None:
+    """Free a held slot at once; releasing a released or expired hold again changes nothing."""
+    for _ in attempts(BOOKING_ATTEMPTS):
+        current = get_hold(store, doctor_id, hold_id)
+        if current.status in {"released", "expired"}:
+            return
+        if current.status == "booked":
+            raise HoldConverted(f"Hold '{hold_id}' became appointment '{current.appointment_id}'; cancel that instead.")
+        try:
+            store.release_hold(current, clock.now())
+            return
+        except StaleRecord:
+            continue
+    raise ConcurrentUpdate(f"Hold '{hold_id}' kept changing while releasing it; retry.")
+
+
+def convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: BookingRequest) -> Appointment:
+    """The held slot becomes an appointment, once: converting again answers the same appointment."""
+    for _ in attempts(BOOKING_ATTEMPTS):
+        current = get_hold(store, doctor_id, hold_id)
+        if current.status == "booked" and current.appointment_id:
+            return get_appointment(store, doctor_id, current.appointment_id)
+        if current.status == "expired":
+            raise HoldExpired(hold_id, "expired")
+        if current.status == "released":
+            raise HoldReleased(hold_id, "released")
+        _check_matches_hold(current, request)
+        now = clock.now()
+        if current.start < now:  # a hold keeps its slot until it expires, but a slot that has begun is past
+            raise InvalidInput([FieldProblem("hold_id", "holds a slot that has already started")], "Too late to book.")
+        appointment = Appointment(
+            id=new_appointment_id(current.start),
+            doctor_id=doctor_id,
+            location=current.location,
+            start=current.start.astimezone(UTC),
+            end=current.end.astimezone(UTC),
+            status="booked",
+            timezone=current.timezone,
+            patient=request.patient,
+            hold_id=hold_id,
+            created_at=now,
+        )
+        patient_lock = check_the_patient(store, appointment)
+        try:
+            return store.convert_hold(current, appointment, patient_lock).in_own_timezone()
+        except StaleRecord:
+            continue  # converted, released or expired meanwhile: read it again and answer that
+    raise ConcurrentUpdate(f"Hold '{hold_id}' kept changing while converting it; retry.")
+
+
+def _check_matches_hold(held: Hold, request: BookingRequest) -> None:
+    problems = []
+    if request.start is not None and request.start != held.start:
+        problems.append(FieldProblem("start", f"must be the held slot's start {rfc3339(held.start)} or left out"))
+    if request.location is not None and request.location != held.location:
+        problems.append(FieldProblem("location", f"must be the held location '{held.location}' or left out"))
+    if problems:
+        raise InvalidInput(problems, "The booking does not match the hold.")
+
+
+def _in_own_timezone(held: Hold) -> Hold:
+    zone = ZoneInfo(held.timezone)
+    return held.model_copy(update={"start": held.start.astimezone(zone), "end": held.end.astimezone(zone)})

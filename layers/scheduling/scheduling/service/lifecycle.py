@@ -1,0 +1,55 @@
+"""The appointment lifecycle after booking: check in, complete, no-show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scheduling.domain.lifecycle import NEXT_STATUSES, STAMPS, sources_of, too_early_or_late
+from scheduling.errors import AppointmentNotActive, ConcurrentUpdate, TransitionNotAllowed
+from scheduling.models import Appointment, AppointmentStatus
+from scheduling.service import clock
+from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
+from scheduling.service.queries import get_appointment
+from scheduling.store import SchedulingStore
+
+
+def check_in(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "checked_in")
+
+
+def complete(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "completed")
+
+
+def mark_no_show(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "no_show")
+
+
+def _change_status(store: SchedulingStore, doctor_id: str, appointment_id: str, to: AppointmentStatus) -> Appointment:
+    """One conditional update; repeating the change that produced the current status answers it unchanged."""
+    for _ in attempts(BOOKING_ATTEMPTS):
+        appointment = get_appointment(store, doctor_id, appointment_id)
+        if appointment.status == to:
+            return appointment
+        now = clock.now()
+        check_transition(appointment, to, now)
+        try:
+            return store.transition(appointment, to, STAMPS[to], now, sources_of(to)).in_own_timezone()
+        except AppointmentNotActive:
+            continue  # another change came first: decide again on what is stored
+    raise ConcurrentUpdate(f"Appointment '{appointment_id}' kept changing; retry.")
+
+
+def check_transition(appointment: Appointment, to: AppointmentStatus, now: datetime) -> None:
+    allowed = NEXT_STATUSES[appointment.status]
+    if to not in allowed:
+        raise TransitionNotAllowed(
+            f"Appointment '{appointment.id}' is {appointment.status}; it cannot become {to}.",
+            appointment.status,
+            list(allowed),
+        )
+    reason = too_early_or_late(to, appointment.start, appointment.end, now)
+    if reason:
+        raise TransitionNotAllowed(
+            f"Appointment '{appointment.id}' cannot become {to} now: {reason}.", appointment.status, list(allowed)
+        )
