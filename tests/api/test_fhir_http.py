@@ -3,6 +3,7 @@ for the same data."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -212,7 +213,7 @@ def test_busy_slots_are_the_booked_appointments(api: Api) -> None:
 
 def test_find_hold_book_read_cancel(api: Api) -> None:
     doctor_id = new_doctor(api)
-    found = find(api, doctor_id, **{"location-string": "North"})
+    found = find(api, doctor_id, **{"location-string": "1 north  wing"})
     proposals = entries(found)
     assert found["total"] == 4 == len(proposals)
     assert {proposal["status"] for proposal in proposals} == {"proposed"}
@@ -254,6 +255,51 @@ def test_find_pages_without_loss_and_tells_the_total(api: Api) -> None:
 
     assert first["total"] == len(whole) == 8  # 4 slots at 2 locations
     assert [item["id"] for item in paged] == [item["id"] for item in whole]
+
+
+def test_find_across_practitioners_by_specialty_and_location_pages_without_loss(api: Api) -> None:
+    specialty = f"Pager{uuid.uuid4().hex[:8]}"
+    first = new_doctor(api, "A", specialties=[specialty], locations=["9 Shared Lane", "2 South Wing"])
+    second = new_doctor(api, "B", specialties=[specialty], locations=["9 Shared Lane"])
+    new_doctor(api, "C", locations=["9 Shared Lane"])  # another specialty: not found by it
+    window = {"start": "2035-06-04T00:00:00Z", "end": "2035-06-05T00:00:00Z"}
+
+    by_specialty = all_pages(api, f"{R4}/Appointment/$find", {**window, "specialty": specialty, "_count": 3})
+    at_both = all_pages(
+        api, f"{R4}/Appointment/$find", {**window, "specialty": specialty, "location-string": "9 shared lane"}
+    )
+
+    def key(item: dict[str, Any]) -> tuple[str, str]:
+        return (item["start"], item["participant"][0]["actor"]["reference"])  # as the search across doctors orders
+
+    doctors = {item["participant"][0]["actor"]["reference"] for item in by_specialty}
+    assert doctors == {f"Practitioner/{first}", f"Practitioner/{second}"}
+    assert len(by_specialty) == 4 * 2 + 4  # four slots each, the first at two locations
+    assert len({item["id"] for item in by_specialty}) == len(by_specialty)
+    assert [key(item) for item in by_specialty] == sorted(key(item) for item in by_specialty)
+    assert len(at_both) == 8
+    assert {item["participant"][1]["actor"]["display"] for item in at_both} == {"9 Shared Lane"}
+    assert {item["status"] for item in by_specialty} == {"proposed"}
+
+
+def test_a_proposal_found_across_practitioners_can_be_held_and_booked(api: Api) -> None:
+    specialty = f"Book{uuid.uuid4().hex[:8]}"
+    new_doctor(api, specialties=[specialty])
+    proposal = entries(
+        fhir(
+            api.get(
+                f"{R4}/Appointment/$find",
+                params={"start": "2035-06-04", "end": "2035-06-05", "specialty": f"urn:any|{specialty}"},
+            ),
+            200,
+            "Bundle",
+        )
+    )[0]
+
+    appointment = booked(api, held(api, proposal["id"])["id"])
+
+    assert appointment["start"] == proposal["start"]
+    assert appointment["status"] == "booked"
 
 
 def test_post_find_takes_parameters(api: Api) -> None:
@@ -486,4 +532,6 @@ def test_other_errors(api: Api) -> None:
         "not-supported",
     )
     outcome(api.get(f"{R4}/Slot", params={"start": "ge2035-06-04"}), 400, "too-costly")
+    outcome(api.get(f"{R4}/Appointment/$find", params={"start": "2035-06-04", "end": "2035-06-05"}), 400, "too-costly")
+    outcome(api.get(f"{R4}/Appointment/$find", params={"specialty": "x"}), 400, "required")
     outcome(api.get(f"{R4}/Practitioner", params={"_page_token": "!!"}), 400, "invalid")

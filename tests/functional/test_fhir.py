@@ -23,7 +23,7 @@ T0 = datetime(2035, 6, 1, 12, tzinfo=UTC)
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock(T0)
-    monkeypatch.setattr("scheduling.service._now", clock)
+    monkeypatch.setattr("scheduling.service.clock.now", clock)
     return clock
 
 

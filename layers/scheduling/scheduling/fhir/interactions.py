@@ -22,6 +22,7 @@ from scheduling.fhir.resources import NATIVE_STATUS, Resource
 from scheduling.fhir.search import SearchQuery, matches
 from scheduling.models import Appointment, AppointmentStatus, Doctor, rfc3339
 from scheduling.service import (
+    clock,
     free_slots,
     get_appointment,
     get_doctor,
@@ -34,10 +35,6 @@ from scheduling.store import Page, SchedulingStore
 
 # Appointments that occupy their slot: a busy Slot.
 OCCUPYING: frozenset[AppointmentStatus] = frozenset({"booked", "checked_in", "completed", "no_show"})
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _doctor(store: SchedulingStore, doctor_id: str, resource_type: str) -> Doctor:
@@ -111,13 +108,13 @@ def search_locations(store: SchedulingStore, query: SearchQuery) -> SearchPage:
 
 
 def read_schedule(store: SchedulingStore, doctor_id: str) -> Resource:
-    return resources.schedule(_doctor(store, doctor_id, "Schedule"), _now())
+    return resources.schedule(_doctor(store, doctor_id, "Schedule"), clock.now())
 
 
 def search_schedules(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     query.check_known({"actor", "_id", "active"})
     count, state = query.count(), query.page_token()
-    now = _now()
+    now = clock.now()
     doctor_ids = list(query.values("_id"))
     for value in query.values("actor"):
         for part in value.split(","):

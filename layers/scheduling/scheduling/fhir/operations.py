@@ -9,14 +9,16 @@ reads and searches never load it. Parameter names are IHE's (`appointment-refere
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from scheduling.errors import DoctorNotFound, InvalidInput, problems_from_pydantic
 from scheduling.fhir import resources
-from scheduling.fhir.bundles import SearchPage, keyset_page
+from scheduling.fhir.bundles import SearchPage, keyset_page, native_page
 from scheduling.fhir.ids import (
     AppointmentKey,
     BookedId,
@@ -27,11 +29,12 @@ from scheduling.fhir.ids import (
     parse_appointment_id,
     parse_location_id,
 )
-from scheduling.fhir.outcomes import invalid, invalid_body, not_found, not_supported
+from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, invalid_body, not_found, not_supported
 from scheduling.fhir.resources import Resource
-from scheduling.fhir.search import SearchQuery, matches, reference_id
-from scheduling.models import BookingRequest, HoldRequest, Patient, RescheduleRequest, rfc3339
+from scheduling.fhir.search import SearchQuery, instant, reference_id
+from scheduling.models import BookingRequest, DoctorSlot, HoldRequest, Patient, RescheduleRequest, Slot, rfc3339
 from scheduling.service import (
+    SlotSearch,
     book,
     cancel,
     free_slots,
@@ -40,12 +43,13 @@ from scheduling.service import (
     get_hold,
     release_hold,
     reschedule,
+    search_slots,
 )
 from scheduling.service import hold as hold_slot
-from scheduling.store import SchedulingStore
+from scheduling.store import Page, SchedulingStore
 
 M = TypeVar("M", bound=BaseModel)
-FIND_PARAMETERS = {"start", "end", "practitioner", "location", "location-reference", "location-string"}
+FIND_PARAMETERS = {"start", "end", "practitioner", "location", "location-reference", "location-string", "specialty"}
 # `$find` parameters whose value is a Reference in a POST body and `Type/id` text in a GET query.
 REFERENCE_PARAMETERS = {"practitioner", "location", "location-reference", "patient-reference", "appointment-reference"}
 
@@ -104,12 +108,14 @@ class OperationInput:
 
 
 def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
-    """Proposed appointments: one per free slot and location, of the named practitioners, with `total`."""
+    """Proposed appointments, one per free slot and location. With practitioners (or Location references, which
+    name their practitioner) each one's free slots, with `total`; otherwise the search across doctors by
+    `location-string` and/or `specialty`, paged as that search pages."""
     query.check_known(FIND_PARAMETERS)
     count, state = query.count(), query.page_token()
     start, end = query.one("start"), query.one("end")
     missing = [name for name, value in (("start", start), ("end", end)) if value is None]
-    if missing:
+    if missing or start is None or end is None:
         raise invalid(f"$find needs {' and '.join(missing)} (dateTime).", missing[0], code="required")
     practitioners = query.reference("practitioner", "Practitioner")
     places = {
@@ -120,25 +126,75 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     }
     wanted_places = bool(query.values("location") or query.values("location-reference"))
     texts = query.values("location-string")
-    if not practitioners:
-        raise not_supported("$find needs a practitioner (Practitioner/[id]) for now.", "practitioner")
+    specialties = query.tokens("specialty")
+    if practitioners or wanted_places:
+        doctor_ids = practitioners or [doctor_id for doctor_id, _ in sorted(places)]
+        keyed = _proposals(store, doctor_ids, start, end, places if wanted_places else None, texts, specialties)
+        return keyset_page(keyed, count, state, with_total=True)
+    if len(texts) > 1 or len(specialties) > 1:
+        name = "location-string" if len(texts) > 1 else "specialty"
+        raise not_supported(f"Across practitioners, $find takes one {name}.", name)
+    if not texts and not specialties:
+        raise FhirRequestError(
+            HTTPStatus.BAD_REQUEST,
+            [Issue("too-costly", "$find needs a practitioner, a location (reference or string) or a specialty.")],
+        )
+    search = SlotSearch(
+        location=texts[0] if texts else None,
+        specialty=specialties[0] if specialties else None,
+        start=instant("start", start),
+        end=instant("end", end),
+        limit=count,
+        next_token=None,
+    )
+
+    def fetch(token: str | None, size: int) -> Page[DoctorSlot]:
+        return search_slots(store, replace(search, limit=size, next_token=token))
+
+    def expand(found: DoctorSlot) -> list[Resource]:
+        slot = Slot(start=found.start, end=found.end, locations=found.locations)
+        return [
+            resources.proposed(found.doctor_id, found.doctor_name, slot, address)
+            for address in found.locations
+            if not texts or _names(texts[0], address)
+        ]
+
+    return native_page(fetch, expand, count, state)
+
+
+def _proposals(
+    store: SchedulingStore,
+    doctor_ids: list[str],
+    start: str,
+    end: str,
+    places: set[tuple[str, str]] | None,
+    texts: list[str],
+    specialties: list[str],
+) -> list[tuple[str, Resource]]:
     keyed: list[tuple[str, Resource]] = []
-    for doctor_id in dict.fromkeys(practitioners):
+    for doctor_id in dict.fromkeys(doctor_ids):
         try:
             doctor = get_doctor(store, doctor_id)
         except DoctorNotFound:
             continue
+        if specialties and not any(_names(wanted, own) for wanted in specialties for own in doctor.specialties):
+            continue
         for slot in free_slots(store, doctor.id, start, end):
             for address in slot.locations:
-                if wanted_places and (doctor.id, location_hash(address)) not in places:
+                if places is not None and (doctor.id, location_hash(address)) not in places:
                     continue
-                if texts and not any(matches("contains", text, address) for text in texts):
+                if texts and not any(_names(text, address) for text in texts):
                     continue
                 order = doctor.locations.index(address) if address in doctor.locations else len(doctor.locations)
                 key = f"{rfc3339(slot.start.astimezone(UTC))}{doctor.id}{order:02d}"
                 keyed.append((key, resources.proposed(doctor.id, doctor.name, slot, address)))
     keyed.sort(key=lambda pair: pair[0])
-    return keyset_page(keyed, count, state, with_total=True)
+    return keyed
+
+
+def _names(wanted: str, text: str) -> bool:
+    """The native search's matching: the same words, ignoring case and spacing ("north  wing" names "North Wing")."""
+    return " ".join(wanted.casefold().split()) == " ".join(text.casefold().split())
 
 
 # $hold

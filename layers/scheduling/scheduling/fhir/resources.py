@@ -37,6 +37,7 @@ HOLD_STATUS: dict[HoldStatus, str] = {
     "booked": "booked",
 }
 APPOINTMENT_ID_SYSTEM = "urn:scheduling:appointment-id"
+SPECIALTY_SYSTEM = "urn:scheduling:specialty"  # the doctor's own words; `$find?specialty=` matches the code
 HOLD_ID_SYSTEM = "urn:scheduling:hold-id"
 
 
@@ -79,14 +80,21 @@ def schedule(doctor: Doctor, now: datetime) -> Resource:
         horizon["end"] = rfc3339(times.latest.astimezone(doctor.zone))
     actors = [reference("Practitioner", doctor.id, doctor.name)]
     actors += [reference("Location", location_id(doctor.id, address), address) for address in doctor.locations]
-    return {
+    found: Resource = {
         "resourceType": "Schedule",
         "id": doctor.id,
         "active": True,
-        "actor": actors,
-        "planningHorizon": horizon,
-        "comment": f"{doctor.slot_minutes}-minute slots, times in {doctor.timezone}.",
     }
+    if doctor.specialties:
+        found["specialty"] = [specialty(name) for name in doctor.specialties]
+    found["actor"] = actors
+    found["planningHorizon"] = horizon
+    found["comment"] = f"{doctor.slot_minutes}-minute slots, times in {doctor.timezone}."
+    return found
+
+
+def specialty(name: str) -> dict[str, Any]:
+    return {"coding": [{"system": SPECIALTY_SYSTEM, "code": name}], "text": name}
 
 
 def free_slot(doctor_id: str, slot: Slot) -> Resource:

@@ -115,6 +115,13 @@ class SearchQuery:
         return [code.split("|")[-1] for value in self.values(name) for code in value.split(",") if code]
 
 
+def instant(name: str, text: str) -> datetime:
+    """A date or dateTime parameter as an instant (a date is midnight UTC)."""
+    if _DATE.fullmatch(text):
+        return datetime.combine(_date(name, text), time(0), tzinfo=UTC)
+    return _parse(name, text)
+
+
 def reference_id(text: str, resource_type: str, name: str) -> str:
     parts = text.rstrip("/").split("/")
     if len(parts) == 1 and parts[0]:
