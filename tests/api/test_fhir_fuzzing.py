@@ -81,7 +81,7 @@ bodies = st.one_of(
     st.just([]),
 )
 queries = st.dictionaries(
-    st.sampled_from(NAMES + ["status", "date", "patient", "schedule", "name", "actor", "_page_token"]),
+    st.sampled_from([*NAMES, "status", "date", "patient", "schedule", "name", "actor", "_page_token"]),
     texts,
     max_size=5,
 )
