@@ -6,7 +6,12 @@ Capacity follows DynamoDB's published rules (moto's own ConsumedCapacity figures
 - a write costs ceil(size / 1 KB) write units in the table and again in every index that holds the item;
   transactional writes cost double;
 - a read costs ceil(size / 4 KB) read units (strongly consistent; half for eventually consistent); a Query
-  adds the sizes of the items it reads before rounding; transactional reads cost double.
+  adds the sizes of the items it reads before rounding, BatchGetItem rounds each item; transactional reads
+  cost double.
+
+Round trips are counted in rounds too: calls the store issues together (`scheduling.store.fan_out`) are one
+round, as long as the longest chain of calls inside any one of them. To count them, and to price each call
+against the table as it was, the meter runs those calls one after another.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from unittest import mock
 
 from bench.common import prepare_environment
 
@@ -68,10 +74,16 @@ class Usage:
     writes: list[str] = field(default_factory=list)
     read_units: float = 0.0
     write_units: float = 0.0
+    calls_together: int = 0  # calls made inside fan-outs
+    fan_out_rounds: int = 0  # what those calls cost in rounds
 
     @property
     def round_trips(self) -> int:
         return len(self.reads) + len(self.writes)
+
+    @property
+    def rounds(self) -> int:
+        return self.round_trips - self.calls_together + self.fan_out_rounds
 
 
 class Meter:
@@ -88,11 +100,17 @@ class Meter:
 
     def after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         name, params = model.name, self._params
-        if params.get("TableName", self.table) != self.table and name != "TransactWriteItems":
+        tables = {params.get("TableName", self.table), *params.get("RequestItems", {})}
+        if self.table not in tables and name != "TransactWriteItems":
             return
         if name == "Scan":
             raise AssertionError("a request path used Scan")
-        if name in {"GetItem", "Query"}:
+        if name == "BatchGetItem":
+            self.usage.reads.append(name)
+            for table, found in parsed.get("Responses", {}).items():
+                consistent = bool(params["RequestItems"][table].get("ConsistentRead"))
+                self.usage.read_units += sum(read_units([self._full(item, None)], consistent) for item in found)
+        elif name in {"GetItem", "Query"}:
             self.usage.reads.append(name)
             found = parsed.get("Items") or ([parsed["Item"]] if "Item" in parsed else [])
             partition = params.get("ExpressionAttributeValues", {}).get(":pk") or params.get("Key", {}).get("PK")
@@ -121,6 +139,25 @@ class Meter:
 
 
 @contextmanager
+def calls_in_turn(meter: Meter) -> Iterator[None]:
+    """The store's fan-outs run their calls one after another, each fan-out counted as one round of the longest
+    chain of calls in it (a unit test shows the real fan-out runs them at once)."""
+
+    def in_turn(calls: Any) -> list[Any]:
+        results, longest = [], 0
+        for call in calls:
+            before = meter.usage.round_trips
+            results.append(call())
+            longest = max(longest, meter.usage.round_trips - before)
+            meter.usage.calls_together += meter.usage.round_trips - before
+        meter.usage.fan_out_rounds += longest
+        return results
+
+    with mock.patch("scheduling.store.search.fan_out", in_turn):
+        yield
+
+
+@contextmanager
 def clock_at(text: str) -> Iterator[None]:
     """The service's clock set to `text` (lifecycle changes depend on the time)."""
     from scheduling import service
@@ -133,8 +170,24 @@ def clock_at(text: str) -> Iterator[None]:
         service.clock.now = saved
 
 
-def rows() -> list[tuple[str, str, str, float, float]]:
-    """(operation, reads, writes, read units, write units), each measured on one request."""
+SEARCH_DOCTORS = 50
+WORKING_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+SEARCH_WEEKDAYS = {day: [{"start": "09:00", "end": "17:00"}] for day in WORKING_DAYS}
+
+
+def calls(names: list[str]) -> str:
+    """Call names in order, a run of more than three of one name written once with its count."""
+    runs: list[list[Any]] = []
+    for name in names:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    return " ".join(" ".join([name] * count) if count <= 3 else f"{name} x{count}" for name, count in runs) or "-"
+
+
+def rows() -> list[tuple[str, str, str, float, float, int]]:
+    """(operation, reads, writes, read units, write units, rounds), each measured on one request."""
     prepare_environment()
     import boto3
     from moto import mock_aws
@@ -168,7 +221,8 @@ def rows() -> list[tuple[str, str, str, float, float]]:
             events.register("before-parameter-build.dynamodb", meter.before)
             events.register("after-call.dynamodb", meter.after)
             try:
-                answer = handler(event, ctx)
+                with calls_in_turn(meter):
+                    answer = handler(event, ctx)
             finally:
                 events.unregister("before-parameter-build.dynamodb", meter.before)
                 events.unregister("after-call.dynamodb", meter.after)
@@ -236,7 +290,42 @@ def rows() -> list[tuple[str, str, str, float, float]]:
         unbooked = json.loads(doctors(event_with("doctors_list", query={"limit": "1"}), ctx)["body"])["items"][0]["id"]
         delete = event_with("doctors_delete", path_parameters={"doctor_id": unbooked})
         results.append(("delete doctor (no bookings)", call(doctors, delete)[0]))
+        results += _searches(call, doctors, appointments, availability, ctx)
     return [
-        (name, " ".join(usage.reads) or "-", " ".join(usage.writes) or "-", usage.read_units, usage.write_units)
+        (name, calls(usage.reads), calls(usage.writes), usage.read_units, usage.write_units, usage.rounds)
         for name, usage in results
+    ]
+
+
+def _searches(
+    call: Callable[..., Any],
+    doctors: Callable[..., Any],
+    appointments: Callable[..., Any],
+    availability: Callable[..., Any],
+    ctx: Any,
+) -> list[tuple[str, Usage]]:
+    """Searches across 50 doctors at one location (half of them cardiologists), a quarter of the first day
+    booked."""
+    from tests.support.lambda_events import event_with
+
+    for n in range(SEARCH_DOCTORS):
+        body = {
+            "name": f"Searched {n:02d}",
+            "locations": ["North Wing", f"Clinic {n}"],
+            "specialties": ["cardiology"] if n % 2 else ["dermatology"],
+            "timezone": "Europe/London",
+            "slot_minutes": 30,
+            "schedule": SEARCH_WEEKDAYS,
+        }
+        doctor = json.loads(doctors(event_with("doctors_create", body=body), ctx)["body"])
+        for hour in range(9, 17, 2):  # 4 of the first day's 16 slots
+            booking = {"start": f"2035-06-04T{hour:02d}:00:00+01:00", "location": "North Wing"}
+            event = event_with("appointments_book", path_parameters={"doctor_id": doctor["id"]}, body=booking)
+            appointments(event, ctx)
+    window = {"from": "2035-06-04T00:00:00Z", "to": "2035-06-18T00:00:00Z"}
+    first_20 = event_with("slots_search", query={"location": "north wing", **window, "limit": "20"})
+    both = event_with("slots_search", query={"location": "North Wing", "specialty": "Cardiology", **window})
+    return [
+        (f"search {SEARCH_DOCTORS} doctors, 14 days, first 20", call(availability, first_20)[0]),
+        (f"search {SEARCH_DOCTORS} doctors by location and specialty", call(availability, both)[0]),
     ]

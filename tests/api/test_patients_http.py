@@ -93,3 +93,60 @@ def test_concurrent_reschedules_of_two_appointments_into_overlapping_slots_leave
     stored = calendar(api, patient)
     assert len(stored) == 2
     assert overlapping_pairs(stored) == []
+
+
+def test_unequal_slots_that_overlap_conflict_and_adjacent_ones_do_not(api: Api) -> None:
+    patient = f"p-lengths-{datetime.now(UTC).timestamp()}"
+    thirty, twenty = new_doctor(api, 30), new_doctor(api, 20)
+    body = {"location": "Main", "patient": {"id": patient}}
+    assert api.post(f"/doctors/{thirty}/appointments", json={**body, "start": hour(11, 9)}).status_code == 201
+
+    overlapping = api.post(f"/doctors/{twenty}/appointments", json={**body, "start": hour(11, 9)[:-6] + "20:00Z"})
+    adjacent = api.post(f"/doctors/{twenty}/appointments", json={**body, "start": hour(11, 9)[:-6] + "40:00Z"})
+
+    # 09:00-09:30 and 09:20-09:40 overlap; 09:40-10:00 starts after 09:30
+    assert (overlapping.status_code, overlapping.json()["type"]) == (409, "/problems/patient-busy")
+    assert adjacent.status_code == 201, adjacent.text
+    assert overlapping_pairs(calendar(api, patient)) == []
+
+
+def test_a_cancelled_appointment_or_released_hold_frees_the_patients_time(api: Api) -> None:
+    patient = f"p-frees-{datetime.now(UTC).timestamp()}"
+    first, second = new_doctor(api), new_doctor(api)
+    body = {"location": "Main", "patient": {"id": patient}}
+    booked = api.post(f"/doctors/{first}/appointments", json={**body, "start": hour(12, 9)}).json()
+    assert api.post(f"/doctors/{second}/appointments", json={**body, "start": hour(12, 9)}).status_code == 409
+
+    api.post(f"/doctors/{first}/appointments/{booked['id']}/cancel", json={})
+    held = api.post(f"/doctors/{second}/holds", json={**body, "start": hour(12, 9)})
+    assert held.status_code == 201, held.text
+    assert api.post(f"/doctors/{first}/appointments", json={**body, "start": hour(12, 9)}).status_code == 409
+
+    assert api.delete(f"/doctors/{second}/holds/{held.json()['id']}").status_code == 204
+    assert api.post(f"/doctors/{first}/appointments", json={**body, "start": hour(12, 9)}).status_code == 201
+
+
+def test_twenty_concurrent_holds_of_one_patient_with_twenty_doctors_leave_one(api: Api) -> None:
+    patient = f"p-holds-{datetime.now(UTC).timestamp()}"
+    doctors = [new_doctor(api) for _ in range(20)]
+    start = hour(13, 10)
+    calls: list[Callable[[], requests.Response]] = [
+        partial(
+            requests.post,
+            f"{api.base_url}/doctors/{doctor}/holds",
+            json={"start": start, "location": "Main", "patient": {"id": patient}},
+            timeout=60,
+        )
+        for doctor in doctors
+    ]
+
+    answers = simultaneously(calls)
+
+    statuses = Counter(answer.status_code for answer in answers)
+    assert statuses[201] == 1, [answer.text for answer in answers if answer.status_code != 201][:2]
+    assert set(statuses) <= {201, 409}
+    # read back: exactly one doctor's slot is held, and it is the answered hold
+    held = next(answer.json() for answer in answers if answer.status_code == 201)
+    for doctor in doctors:
+        slots = api.get(f"/doctors/{doctor}/slots", params={"from": start, "to": start[:-6] + "30:00Z"}).json()
+        assert (slots["items"] == []) == (doctor == held["doctor_id"])

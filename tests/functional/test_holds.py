@@ -76,6 +76,7 @@ def test_a_hold_answers_201_with_its_expiry_and_blocks_the_slot(doctor: Doctor, 
         "created_at": None,
         "released_at": None,
         "appointment_id": None,
+        "patient_id": None,
     }
     assert len(held["id"].split("-")[1]) == 32  # 128 random bits: the id is the capability
     assert SLOT not in free_slots()

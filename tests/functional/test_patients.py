@@ -184,3 +184,77 @@ def test_a_booking_with_a_patient_costs_the_patients_lock_and_look(dynamodb_call
     # doctor, overlaps with the doctor... no: doctor, patient lock, patient's overlaps, doctor's overlaps, write
     assert dynamodb_calls.on() == ["GetItem", "GetItem", "Query", "Query", "TransactWriteItems"]
     assert len(dynamodb_calls.calls) == 5
+
+
+# Holds made for a patient take the patient's time too
+
+
+def hold_for(doctor_id: str, start: str, patient: str | None = "p-1", ttl: int = 300) -> Answer:
+    body: dict[str, Any] = {"start": start, "location": "A Wing" if doctor_id == DOCTOR_A else "B Wing"}
+    body["ttl_seconds"] = ttl
+    if patient:
+        body["patient"] = {"id": patient}
+    return invoke(holds, event_with("holds_create", path_parameters={"doctor_id": doctor_id}, body=body))
+
+
+def convert(doctor_id: str, hold_id: str, patient: dict[str, Any] | None = None) -> Answer:
+    body: dict[str, Any] = {"hold_id": hold_id, **({"patient": patient} if patient else {})}
+    return invoke(appointments, event_with("appointments_book", path_parameters={"doctor_id": doctor_id}, body=body))
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_hold_for_a_patient_keeps_the_patient_from_overlapping_bookings_and_holds() -> None:
+    held = hold_for(DOCTOR_A, "2035-06-04T09:00:00Z")
+    assert held.status == 201, held
+    assert held.json()["patient_id"] == "p-1"
+
+    assert (book(DOCTOR_B, "2035-06-04T09:20:00Z").json()["type"]) == "/problems/patient-busy"
+    assert (hold_for(DOCTOR_B, "2035-06-04T09:20:00Z").json()["type"]) == "/problems/patient-busy"
+    assert book(DOCTOR_B, "2035-06-04T09:40:00Z").status == 201  # adjacent: 09:30 is when the held slot ends
+    assert hold_for(DOCTOR_B, "2035-06-04T09:20:00Z", patient="p-2").status == 201  # another patient
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_hold_is_refused_for_a_patient_booked_at_that_time() -> None:
+    assert book(DOCTOR_A, "2035-06-04T09:00:00Z").status == 201
+
+    refused = hold_for(DOCTOR_B, "2035-06-04T09:20:00Z")
+
+    assert (refused.status, refused.json()["type"]) == (409, "/problems/patient-busy")
+
+
+@pytest.mark.usefixtures("doctors")
+def test_releasing_or_outliving_a_hold_frees_the_patients_time(clock: Clock) -> None:
+    released = hold_for(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+    path = {"doctor_id": DOCTOR_A, "hold_id": released["id"]}
+    assert invoke(holds, event_with("holds_release", path_parameters=path)).status == 204
+    assert book(DOCTOR_B, "2035-06-04T09:20:00Z").status == 201
+
+    assert hold_for(DOCTOR_A, "2035-06-05T09:00:00Z", ttl=60).status == 201
+    assert book(DOCTOR_B, "2035-06-05T09:20:00Z").json()["type"] == "/problems/patient-busy"
+    clock.advance(61)
+    assert book(DOCTOR_B, "2035-06-05T09:20:00Z").status == 201
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_hold_for_a_patient_books_for_that_patient_and_only_that_patient() -> None:
+    held = hold_for(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+
+    other = convert(DOCTOR_A, held["id"], {"id": "p-2"})
+    assert other.status == 422, other
+    assert other.json()["errors"][0]["path"] == "patient.id"
+
+    booked = convert(DOCTOR_A, held["id"], {"name": "Ada Lovelace"})
+    assert booked.status == 201, booked
+    assert booked.json()["patient"] == {"id": "p-1", "name": "Ada Lovelace"}
+    # the appointment replaced the hold in the patient's calendar: listed once, and still taking the time
+    assert [item["id"] for item in calendar()["items"]] == [booked.json()["id"]]
+    assert book(DOCTOR_B, "2035-06-04T09:20:00Z").json()["type"] == "/problems/patient-busy"
+
+
+@pytest.mark.usefixtures("doctors")
+def test_the_patients_calendar_lists_appointments_not_holds() -> None:
+    assert hold_for(DOCTOR_A, "2035-06-04T09:00:00Z").status == 201
+    assert book(DOCTOR_B, "2035-06-04T10:00:00Z").status == 201
+
+    assert [item["start"] for item in calendar()["items"]] == ["2035-06-04T10:00:00Z"]

@@ -86,6 +86,10 @@ class Appointment(StrictModel):
     replaces: str | None = Field(None, description="Id of the appointment this one was rescheduled from.")
     replaced_by: str | None = Field(None, description="Id of the appointment this one was rescheduled to.")
 
+    @property
+    def patient_id(self) -> str | None:
+        return self.patient.id if self.patient else None
+
     def in_own_timezone(self) -> Appointment:
         """Times with the doctor's offset at each instant, as the API answers them."""
         zone = ZoneInfo(self.timezone)

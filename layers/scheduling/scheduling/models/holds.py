@@ -14,6 +14,15 @@ HoldStatus = Literal["held", "expired", "released", "booked"]
 HoldId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
+class HoldPatient(StrictModel):
+    """Whom a hold is for: only an id (details come with the booking)."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        description="With it, the patient's time is taken while the hold lasts: no other booking or hold of the "
+        "patient may overlap it."
+    )
+
+
 class HoldRequest(StrictModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -27,6 +36,7 @@ class HoldRequest(StrictModel):
     )
     location: Address = Field(description="One of the locations the slot offers.")
     ttl_seconds: StrictInt = Field(DEFAULT_HOLD_SECONDS, ge=30, le=1800, description="How long the hold lasts.")
+    patient: HoldPatient | None = None
 
 
 class Hold(StrictModel):
@@ -43,3 +53,4 @@ class Hold(StrictModel):
     created_at: Instant
     released_at: Instant | None = None
     appointment_id: str | None = Field(None, description="The appointment it became, once `booked`.")
+    patient_id: str | None = Field(None, description="The patient it was made for, if the request named one.")

@@ -36,7 +36,7 @@ def book(store: SchedulingStore, doctor_id: str, request: BookingRequest) -> App
         check_bookable(current.doctor, request.start, request.location, now)
         appointment = new_appointment(current.doctor, request.start, request.location, request.patient, now)
         day_lock = count_the_day(store, current.doctor, appointment.start, now)
-        patient_lock = check_the_patient(store, appointment)
+        patient_lock = check_the_patient(store, appointment, now)
         try:
             return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock).in_own_timezone()
         except StaleRecord:
@@ -85,7 +85,7 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
             update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}
         )
         day_lock = count_the_day(store, current.doctor, new.start, now, leaving=old.id)
-        patient_lock = check_the_patient(store, new, moving=old.id)
+        patient_lock = check_the_patient(store, new, now, moving=old.id)
         try:
             return store.reschedule(
                 new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock

@@ -26,8 +26,9 @@ from scheduling.service.doctors import get_doctor
 from scheduling.service.slot_cursor import SlotCursor, decode_cursor, encode_cursor
 from scheduling.store import Page, SchedulingStore
 
-# The first round of a search across doctors reads bookings for this many candidate slots per slot asked for;
-# each further round (when bookings ruled too many out) reads twice as many.
+# The first round of a search across doctors judges the first candidate slots: one per matching doctor (a
+# whole clinic may be booked at the same hour) plus twice the page. Each further round, needed only when
+# bookings ruled too many out, judges twice as many.
 FIRST_ROUND_CANDIDATES_PER_SLOT = 2
 
 
@@ -90,7 +91,7 @@ def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]
         candidates = (candidate for candidate in candidates if (candidate.start, candidate.doctor_id) > after)
     found: list[_Candidate] = []
     wanted = search.limit + 1  # one more than asked tells whether there is a next page
-    batch = FIRST_ROUND_CANDIDATES_PER_SLOT * wanted
+    batch = len(doctors) + FIRST_ROUND_CANDIDATES_PER_SLOT * wanted
     while len(found) < wanted and (chunk := list(islice(candidates, batch))):
         found += _free_of_chunk(store, doctors, chunk, now)
         batch *= 2

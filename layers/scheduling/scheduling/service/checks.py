@@ -10,7 +10,7 @@ from scheduling.domain.ids import new_appointment_id
 from scheduling.domain.notice import bookable_times
 from scheduling.domain.slots import published_slot_at
 from scheduling.errors import DayFull, DoctorNotFound, FieldProblem, InvalidInput, PatientBusy, TooLateToChange
-from scheduling.models import Appointment, Doctor, Patient
+from scheduling.models import Appointment, Doctor, Hold, Patient
 from scheduling.store import DayLock, PatientLock, SchedulingStore
 
 
@@ -33,16 +33,16 @@ def count_the_day(
 
 
 def check_the_patient(
-    store: SchedulingStore, appointment: Appointment, moving: str | None = None
+    store: SchedulingStore, booking: Appointment | Hold, now: datetime, moving: str | None = None
 ) -> PatientLock | None:
-    """With `patient.id`: refuse a time the patient already has (with any doctor), else the patient's lock as read,
-    for the write to check. The lock is read before the look, so a booking of the patient that commits after it
-    was read fails ours."""
-    patient_id = appointment.patient.id if appointment.patient else None
+    """With a patient id: refuse a time the patient already has (with any doctor, booked or held), else the
+    patient's lock as read, for the write to check. The lock is read before the look, so a booking or hold of the
+    patient that commits after it was read fails ours. `moving`: an appointment or hold this one replaces."""
+    patient_id = booking.patient_id
     if patient_id is None:
         return None
     version = store.patient_version(patient_id)
-    busy = store.patient_busy(patient_id, appointment.start, appointment.end, LONGEST_BOOKING, ignoring=moving)
+    busy = store.patient_busy(patient_id, booking.start, booking.end, LONGEST_BOOKING, now, ignoring=moving)
     if busy is not None:
         raise PatientBusy(*busy)
     return PatientLock(patient_id, version)

@@ -17,7 +17,7 @@ from scheduling.errors import (
     InvalidInput,
     StaleRecord,
 )
-from scheduling.models import Appointment, BookingRequest, Hold, HoldRequest, rfc3339
+from scheduling.models import Appointment, BookingRequest, Hold, HoldRequest, Patient, rfc3339
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, check_the_patient, count_the_day
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
@@ -43,10 +43,12 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
             # whole seconds, as stored and compared: the answer's expires_at is the exact moment the hold lapses
             expires_at=(now + timedelta(seconds=request.ttl_seconds)).replace(microsecond=0),
             created_at=now,
+            patient_id=request.patient.id if request.patient else None,
         )
         day_lock = count_the_day(store, current.doctor, held.start, now)
+        patient_lock = check_the_patient(store, held, now)
         try:
-            return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock))
+            return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock))
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
@@ -100,11 +102,12 @@ def convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: 
             end=current.end.astimezone(UTC),
             status="booked",
             timezone=current.timezone,
-            patient=request.patient,
+            patient=_patient_of(current, request),
             hold_id=hold_id,
             created_at=now,
         )
-        patient_lock = check_the_patient(store, appointment)
+        # the hold's own entry in the patient's time is replaced by the appointment's
+        patient_lock = check_the_patient(store, appointment, now, moving=hold_id)
         try:
             return store.convert_hold(current, appointment, patient_lock).in_own_timezone()
         except StaleRecord:
@@ -118,8 +121,18 @@ def _check_matches_hold(held: Hold, request: BookingRequest) -> None:
         problems.append(FieldProblem("start", f"must be the held slot's start {rfc3339(held.start)} or left out"))
     if request.location is not None and request.location != held.location:
         problems.append(FieldProblem("location", f"must be the held location '{held.location}' or left out"))
+    asked_for = request.patient.id if request.patient else None
+    if held.patient_id is not None and asked_for not in {None, held.patient_id}:
+        problems.append(FieldProblem("patient.id", "must be the id of the patient the slot is held for, or left out"))
     if problems:
         raise InvalidInput(problems, "The booking does not match the hold.")
+
+
+def _patient_of(held: Hold, request: BookingRequest) -> Patient | None:
+    """The booking's patient; a hold made for a patient books for that patient unless the request says more."""
+    if held.patient_id is None or (request.patient is not None and request.patient.id is not None):
+        return request.patient
+    return Patient(id=held.patient_id, name=request.patient.name if request.patient else None)
 
 
 def _in_own_timezone(held: Hold) -> Hold:

@@ -36,8 +36,16 @@ class HoldItems(AppointmentItems):
     _table: str
     _client: DynamoDBClient
 
-    def hold(self, hold: Hold, fence: int, longest: timedelta, day_lock: DayLock | None = None) -> Hold:
-        """Claim the slot for `hold` if nothing unexpired overlaps it and the doctor's fence is still `fence`."""
+    def hold(
+        self,
+        hold: Hold,
+        fence: int,
+        longest: timedelta,
+        day_lock: DayLock | None = None,
+        patient_lock: PatientLock | None = None,
+    ) -> Hold:
+        """Claim the slot for `hold` if nothing unexpired overlaps it and the doctor's fence is still `fence`
+        (and, for a patient, if no booking or hold of the patient committed since `patient_lock` was read)."""
         now = hold.created_at
         self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=None)
         items: list[TransactWriteItemTypeDef] = [
@@ -51,6 +59,7 @@ class HoldItems(AppointmentItems):
                 }
             },
             *self._day_bump(hold.doctor_id, day_lock),
+            *self._patient_items(hold, patient_lock),
         ]
         with translated():
             try:
@@ -90,6 +99,7 @@ class HoldItems(AppointmentItems):
                 }
             },
             self._hold_record_update(hold, "booked", {"appointment_id": appointment.id}),
+            *self._patient_hold_gone(hold),
             *self._patient_items(appointment, patient_lock),
         ]
         with translated():
@@ -116,6 +126,7 @@ class HoldItems(AppointmentItems):
                 }
             },
             self._hold_record_update(hold, "released", {"released_at": rfc3339(at)}),
+            *self._patient_hold_gone(hold),
         ]
         with translated():
             try:

@@ -139,6 +139,10 @@ def booked_item(appointment: Appointment) -> dict[str, Any]:
     return serialize({**_appointment_attributes(appointment), "SK": slot_sk(appointment.start)})
 
 
+PATIENT_APPOINTMENT = "patient-appointment"
+PATIENT_HOLD = "patient-hold"
+
+
 def patient_entry_item(appointment: Appointment) -> dict[str, Any]:
     """The copy of an appointment in its patient's partition (only for appointments with `patient.id`)."""
     patient_id = appointment.patient.id if appointment.patient else None
@@ -150,7 +154,7 @@ def patient_entry_item(appointment: Appointment) -> dict[str, Any]:
             "PK": patient_pk(patient_id),
             "SK": patient_time_sk(appointment.start, appointment.id),
             "LSI1SK": None,
-            "kind": "patient-appointment",
+            "kind": PATIENT_APPOINTMENT,
         }
     )
 
@@ -189,6 +193,26 @@ def hold_record_item(hold: Hold) -> dict[str, Any]:
             "end": utc_key(hold.end),
             "expires_at": utc_key(hold.expires_at),
             "ttl": int((hold.expires_at + HOLD_RECORD_KEPT).timestamp()),
+        }
+    )
+
+
+def patient_hold_item(hold: Hold) -> dict[str, Any]:
+    """A hold's entry in its patient's partition: the patient's time is taken until `expires_at`."""
+    if hold.patient_id is None:
+        raise ValueError("only a hold with a patient id has an entry in the patient's partition")
+    return serialize(
+        {
+            "PK": patient_pk(hold.patient_id),
+            "SK": patient_time_sk(hold.start, hold.id),
+            "kind": PATIENT_HOLD,
+            "hold_id": hold.id,
+            "doctor_id": hold.doctor_id,
+            "start": utc_key(hold.start),
+            "end": utc_key(hold.end),
+            "status": "held",
+            "expires_at": utc_key(hold.expires_at),
+            "ttl": int(hold.expires_at.timestamp()),  # clean-up only: the overlap look ignores expired entries
         }
     )
 

@@ -25,6 +25,7 @@ class TimeRange:
     sort_key: str
     prefix: str
     index: str | None = None
+    kind: str | None = None  # only items of this kind (a patient's partition also holds the patient's holds)
 
 
 def appointments_page(
@@ -53,10 +54,16 @@ def appointments_page(
     }
     if where.index:
         query["IndexName"] = where.index
+    filters = []
     if status:
-        query["FilterExpression"] = "#status = :status"
+        filters.append("#status = :status")
         query["ExpressionAttributeNames"] = {"#status": "status"}
         values[":status"] = {"S": status}
+    if where.kind:
+        filters.append("kind = :kind")
+        values[":kind"] = {"S": where.kind}
+    if filters:
+        query["FilterExpression"] = " AND ".join(filters)
     if next_token:
         query["ExclusiveStartKey"] = decode_token(
             next_token,

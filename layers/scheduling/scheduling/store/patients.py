@@ -1,9 +1,10 @@
 """A patient's partition: the lock that serialises the patient's bookings and a copy of each appointment.
 
-Why a patient is never in two places at once (docs/design.md): every booking, conversion or reschedule that
-carries `patient.id` reads the patient's lock version, then Queries the patient's appointments that could
-overlap, and its transaction bumps the lock only if the version is unchanged. Any other booking of the same
-patient that commits in between bumps it too, so one of two overlapping bookings always fails and looks again.
+Why a patient is never in two places at once (docs/design.md): every booking, hold, conversion or reschedule
+that carries `patient.id` reads the patient's lock version, then Queries the patient's appointments and
+unexpired holds that could overlap, and its transaction bumps the lock only if the version is unchanged. Any
+other booking or hold of the same patient that commits in between bumps it too, so one of two overlapping ones
+always fails and looks again.
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.models import Appointment, AppointmentStatus, Hold
 from scheduling.store.client import translated
-from scheduling.store.items import PatientLock, patient_entry_item, version_bump
+from scheduling.store.items import (
+    PATIENT_APPOINTMENT,
+    PATIENT_HOLD,
+    PatientLock,
+    patient_entry_item,
+    patient_hold_item,
+    version_bump,
+)
 from scheduling.store.keys import (
     ONE_SECOND,
     PATIENT_LOCK,
@@ -21,6 +29,7 @@ from scheduling.store.keys import (
     key,
     parse_utc,
     patient_pk,
+    patient_time_sk,
     utc_key,
 )
 from scheduling.store.page import Page
@@ -46,9 +55,10 @@ class PatientItems:
         return int(response.get("Item", {}).get("version", {}).get("N", "0"))
 
     def patient_busy(
-        self, patient_id: str, start: datetime, end: datetime, longest: timedelta, ignoring: str | None
+        self, patient_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime, ignoring: str | None
     ) -> tuple[datetime, datetime] | None:
-        """The first of the patient's active appointments that overlaps `[start, end)`, as (start, end)."""
+        """The first of the patient's active appointments or unexpired holds that overlaps `[start, end)`, as
+        (start, end); `ignoring` names an appointment or hold that does not count (the one being moved)."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
@@ -57,7 +67,7 @@ class PatientItems:
                 ":first": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(start - longest + ONE_SECOND)}"},
                 ":last": {"S": f"{PATIENT_TIME_PREFIX}{utc_key(end - ONE_SECOND)}#~"},
             },
-            "ProjectionExpression": "#start, #end, #status, appointment_id",
+            "ProjectionExpression": "#start, #end, #status, appointment_id, hold_id, expires_at, kind",
             "ExpressionAttributeNames": {"#start": "start", "#end": "end", "#status": "status"},
             "ConsistentRead": True,
         }
@@ -67,8 +77,8 @@ class PatientItems:
                 for item in response["Items"]:
                     other = (parse_utc(item["start"]["S"]), parse_utc(item["end"]["S"]))
                     if (
-                        item["status"]["S"] in TAKES_THE_PATIENT
-                        and item["appointment_id"]["S"] != ignoring
+                        _takes_the_patient(item, now)
+                        and _id_of(item) != ignoring
                         and other[0] < end
                         and start < other[1]
                     ):
@@ -87,22 +97,39 @@ class PatientItems:
         next_token: str | None,
     ) -> Page[Appointment]:
         """The patient's appointments with every doctor, ascending by start: one Query per page."""
-        where = TimeRange(patient_pk(patient_id), "SK", PATIENT_TIME_PREFIX)
+        where = TimeRange(patient_pk(patient_id), "SK", PATIENT_TIME_PREFIX, kind=PATIENT_APPOINTMENT)
         return appointments_page(self._client, self._table, where, (start, end), status, limit, next_token)
 
-    def _patient_items(self, appointment: Appointment, lock: PatientLock | None) -> list[TransactWriteItemTypeDef]:
-        """The patient's lock bumped if unchanged since it was read, and the appointment's copy."""
+    def _patient_items(self, entry: Appointment | Hold, lock: PatientLock | None) -> list[TransactWriteItemTypeDef]:
+        """The patient's lock bumped if unchanged since it was read, and the appointment's copy or hold's entry."""
         if lock is None:
             return []
         lock_key = key(patient_pk(lock.patient_id), PATIENT_LOCK)
-        return [
-            version_bump(self._table, lock_key, "patient-lock", lock.version),
-            self._patient_copy(appointment),
-        ]
+        if isinstance(entry, Hold):
+            held: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": patient_hold_item(entry)}}
+            return [version_bump(self._table, lock_key, "patient-lock", lock.version), held]
+        return [version_bump(self._table, lock_key, "patient-lock", lock.version), self._patient_copy(entry)]
+
+    def _patient_hold_gone(self, hold: Hold) -> list[TransactWriteItemTypeDef]:
+        """A released or converted hold no longer takes its patient's time."""
+        if hold.patient_id is None:
+            return []
+        entry = key(patient_pk(hold.patient_id), patient_time_sk(hold.start, hold.id))
+        return [{"Delete": {"TableName": self._table, "Key": entry}}]
 
     def _patient_copy(self, appointment: Appointment) -> TransactWriteItemTypeDef:
         """The appointment's copy in its patient's partition, as the appointment now is."""
         return {"Put": {"TableName": self._table, "Item": patient_entry_item(appointment)}}
+
+
+def _takes_the_patient(item: dict[str, Any], now: datetime) -> bool:
+    if item.get("kind", {}).get("S") == PATIENT_HOLD:
+        return parse_utc(item["expires_at"]["S"]) > now
+    return item["status"]["S"] in TAKES_THE_PATIENT
+
+
+def _id_of(item: dict[str, Any]) -> str:
+    return str((item.get("appointment_id") or item["hold_id"])["S"])
 
 
 def has_patient(appointment: Appointment) -> bool:
