@@ -359,6 +359,33 @@ def test_a_patient_in_two_places_at_once_is_a_conflict(api: Api) -> None:
     outcome(answer, 409, "conflict")
 
 
+def test_a_hold_for_a_patient_takes_the_patients_time(api: Api) -> None:
+    first, second = new_doctor(api), new_doctor(api)
+    proposal = entries(find(api, first))[0]
+    pending = entries(
+        fhir(
+            operation(
+                api,
+                "$hold",
+                ref("appointment-reference", f"Appointment/{proposal['id']}"),
+                ref("patient-reference", "Patient/p-held"),
+            ),
+            200,
+            "Bundle",
+        )
+    )[0]
+
+    elsewhere = operation(
+        api,
+        "$hold",
+        ref("appointment-reference", f"Appointment/{entries(find(api, second))[0]['id']}"),
+        {"name": "patient-id", "valueUri": "Patient/p-held"},
+    )
+
+    assert {"reference": "Patient/p-held"} in [item["actor"] for item in pending["participant"]]
+    outcome(elsewhere, 409, "conflict")
+
+
 def test_a_rule_violation_is_a_business_rule_outcome(api: Api) -> None:
     doctor_id = new_doctor(api, rules={"max_per_day": 1})
     proposals = entries(find(api, doctor_id))

@@ -201,13 +201,16 @@ def _names(wanted: str, text: str) -> bool:
 
 
 def hold(store: SchedulingStore, request: OperationInput) -> Resource:
-    """ITI-116: the proposed appointment becomes pending, backed by a hold (the native hold's default expiry)."""
+    """ITI-116: the proposed appointment becomes pending, backed by a hold (the native hold's default expiry); with
+    a patient (`patient-reference`, `patient-id` or a Patient participant), the patient's time is held too."""
     target = _target(request)
     if not isinstance(target, ProposedId):
         raise invalid("Only a proposed appointment (from $find) can be held.", "appointment-reference")
     doctor = get_doctor(store, target.doctor_id)
     address = _address(doctor.locations, target)
-    held = hold_slot(store, doctor.id, _model(HoldRequest, start=target.start, location=address))
+    patient = _patient(request, request.resource("appointment-resource", "appt-resource"))
+    whom = {"id": patient.id} if patient is not None and patient.id else None
+    held = hold_slot(store, doctor.id, _model(HoldRequest, start=target.start, location=address, patient=whom))
     return resources.pending(held, doctor.name)
 
 

@@ -162,6 +162,11 @@ def appointment(booked: Appointment, doctor_name: str | None = None) -> Resource
 def pending(held: Hold, doctor_name: str | None = None) -> Resource:
     """A hold as an Appointment: `pending` while held (until `requestedPeriod.end`, the hold's expiry)."""
     identifiers = [{"system": HOLD_ID_SYSTEM, "value": held.id}]
+    participants = _participants(held.doctor_id, doctor_name, held.location, "accepted")
+    if held.patient_id:
+        participants.append(
+            {"actor": {"reference": f"Patient/{held.patient_id}"}, "required": "required", "status": "accepted"}
+        )
     if held.appointment_id:
         identifiers.append({"system": APPOINTMENT_ID_SYSTEM, "value": held.appointment_id})
     resource: Resource = {
@@ -173,7 +178,7 @@ def pending(held: Hold, doctor_name: str | None = None) -> Resource:
         "end": rfc3339(held.end),
         "minutesDuration": int((held.end - held.start).total_seconds() // 60),
         "created": rfc3339(held.created_at),
-        "participant": _participants(held.doctor_id, doctor_name, held.location, "accepted"),
+        "participant": participants,
         "comment": f"Held until {rfc3339(held.expires_at)}.",
     }
     if held.appointment_id:
