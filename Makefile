@@ -99,9 +99,16 @@ lock: $(UV_VENV)/.installed
 	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
 	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) \
 	  layers/scheduling/requirements.txt -o layers/scheduling/requirements.lock
+	# The FHIR function's own packages, without what the runtime or the layer already provides.
+	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
+	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) $(LAYER_PROVIDED) \
+	  functions/fhir/requirements.txt -o functions/fhir/requirements.lock
 
 # What the python3.13 Lambda runtime already ships (boto3 and its dependencies): never packed into a layer.
 RUNTIME_PROVIDED = $(addprefix --no-emit-package ,boto3 botocore jmespath s3transfer urllib3 python-dateutil six)
+
+# What the scheduling layer already ships (pydantic and its dependencies): never packed again into a function.
+LAYER_PROVIDED = $(addprefix --no-emit-package ,pydantic pydantic-core typing-extensions annotated-types typing-inspection)
 
 clean:
 	rm -rf $(VENV) $(TEST_VENV) $(SAM_VENV) $(CHECKOV_VENV) $(UV_VENV) .aws-sam .pytest_cache .mypy_cache \

@@ -20,11 +20,22 @@ Every request is signed with AWS SigV4 (service `execute-api`); errors are RFC 9
 list pages to 100 items; slot searches to 31 days."""
 
 
+FHIR_PREFIX = "/fhir/"
+
+
+def is_native(path: str) -> bool:
+    """Whether a template route belongs to the native API (documented here) rather than the FHIR facade."""
+    return not path.startswith(FHIR_PREFIX)
+
+
 def function_modules() -> list[str]:
-    """The module of every function that serves API routes, as the template names them (`functions.x.app`)."""
+    """The module of every function that serves native API routes, as the template names them (`functions.x.app`).
+
+    The FHIR facade (`/fhir/R4`) is not in this document: its contract is FHIR's, told by its CapabilityStatement
+    (`GET /fhir/R4/metadata`) and docs/fhir.md."""
     from local.template import api_routes, load_template
 
-    files = sorted({route.module_file for route in api_routes(load_template())})
+    files = sorted({route.module_file for route in api_routes(load_template()) if is_native(route.path)})
     return [".".join(file.relative_to(ROOT).with_suffix("").parts) for file in files]
 
 

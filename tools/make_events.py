@@ -19,6 +19,11 @@ ONE_APPOINTMENT = f"{ONE_DOCTOR}/appointments/{APPOINTMENT_ID}"
 APPOINTMENT_RESOURCE = "/doctors/{doctor_id}/appointments/{appointment_id}"
 HOLD_ID = "20350604T133000Z-4f1c0a9e2b7d4c18a3e5f6071829304a"
 JSON_BODY = [("Content-Type", "application/json"), ("Accept", "application/json")]
+FHIR_BODY = [("Content-Type", "application/fhir+json"), ("Accept", "application/fhir+json")]
+ACCEPT_FHIR = [("Accept", "application/fhir+json")]
+# The FHIR ids of the sample slot (2035-06-04 09:30 New York at 123 Main St) and of HOLD_ID (scheduling.fhir.ids).
+PROPOSED_ID = "p.0f8fad5bd9cb469fa16570867728950e.20350604T133000Z.948595bd0490"
+PENDING_ID = "h.0tmxP8qpr6YgVkUv2gzq10.20350604T133000Z.2phcWIchufxo4HQv0M7WAy"
 ACCEPT_JSON = [("Accept", "application/json")]
 HOUSE = {
     "name": "Gregory House",
@@ -125,6 +130,49 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
     ),
     "holds_get": ("GET", "/doctors/{doctor_id}/holds/{hold_id}", f"{ONE_DOCTOR}/holds/{HOLD_ID}", None, ACCEPT_JSON),
     "holds_release": ("DELETE", "/doctors/{doctor_id}/holds/{hold_id}", f"{ONE_DOCTOR}/holds/{HOLD_ID}", None, []),
+    "fhir_metadata": ("GET", "/fhir/R4/metadata", "/fhir/R4/metadata", None, ACCEPT_FHIR),
+    "fhir_slots": (
+        "GET",
+        "/fhir/R4/Slot",
+        f"/fhir/R4/Slot?schedule=Schedule/{DOCTOR_ID}&start=ge2035-06-04&start=lt2035-06-05&_count=10",
+        None,
+        ACCEPT_FHIR,
+    ),
+    "fhir_find": (
+        "GET",
+        "/fhir/R4/Appointment/{appointment_id}",
+        f"/fhir/R4/Appointment/$find?start=2035-06-04T00:00:00Z&end=2035-06-05T00:00:00Z&practitioner=Practitioner/{DOCTOR_ID}",
+        None,
+        ACCEPT_FHIR,
+    ),
+    "fhir_hold": (
+        "POST",
+        "/fhir/R4/Appointment/{operation}",
+        "/fhir/R4/Appointment/$hold",
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "appointment-reference", "valueReference": {"reference": f"Appointment/{PROPOSED_ID}"}}
+            ],
+        },
+        FHIR_BODY,
+    ),
+    "fhir_book": (
+        "POST",
+        "/fhir/R4/Appointment/{operation}",
+        "/fhir/R4/Appointment/$book",
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "appointment-reference", "valueReference": {"reference": f"Appointment/{PENDING_ID}"}},
+                {
+                    "name": "patient-reference",
+                    "valueReference": {"reference": "Patient/p-123", "display": "Ada Lovelace"},
+                },
+            ],
+        },
+        FHIR_BODY,
+    ),
 }
 
 

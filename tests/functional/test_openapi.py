@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local.openapi import OPENAPI_PATH, build_openapi, render
+from local.openapi import OPENAPI_PATH, build_openapi, is_native, render
 from local.template import api_routes, load_template
 
 
@@ -14,10 +14,19 @@ def test_every_template_route_is_documented_with_problem_responses() -> None:
     document = build_openapi()
 
     for route in api_routes(load_template()):
+        if not is_native(route.path):
+            continue
         operation = document["paths"][route.path][route.method.lower()]
         assert operation["responses"]["422"]["content"]["application/problem+json"]
         assert operation["summary"]
     assert document["openapi"].startswith("3.1")
+
+
+def test_the_fhir_facade_is_not_in_the_native_document() -> None:
+    fhir_routes = [route for route in api_routes(load_template()) if not is_native(route.path)]
+
+    assert fhir_routes  # its contract is its CapabilityStatement (GET /fhir/R4/metadata)
+    assert not [path for path in build_openapi()["paths"] if not is_native(path)]
 
 
 def test_bounds_are_in_the_document() -> None:

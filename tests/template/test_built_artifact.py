@@ -128,3 +128,27 @@ def test_the_built_functions_and_layer_serve_a_booking_flow(artifact: Path, dyna
         appointments,
         cancelled,
     )
+
+
+def test_the_built_fhir_function_finds_holds_and_books(artifact: Path, dynamodb: str) -> None:
+    """fhir.resources (R4B only) ships in the function's own package and parses the operations' bodies."""
+    [created] = invoke(artifact, dynamodb, "DoctorsFunction", [event_with("doctors_create")])
+    doctor_id = body(created)["id"]
+    find = event_with("fhir_find")
+    find["multiValueQueryStringParameters"]["practitioner"] = [f"Practitioner/{doctor_id}"]
+    metadata, found = invoke(artifact, dynamodb, "FhirFunction", [event_with("fhir_metadata"), find])
+    assert (metadata["statusCode"], found["statusCode"]) == (200, 200), (metadata, found)
+    proposed = body(found)["entry"][0]["resource"]["id"]
+    reference = {"name": "appointment-reference", "valueReference": {"reference": f"Appointment/{proposed}"}}
+
+    [held] = invoke(
+        artifact,
+        dynamodb,
+        "FhirFunction",
+        [event_with("fhir_hold", body={"resourceType": "Parameters", "parameter": [reference]})],
+    )
+
+    assert held["statusCode"] == 200, held
+    assert body(held)["entry"][0]["resource"]["status"] == "pending"
+    assert not (artifact / "build" / "FhirFunction" / "fhir" / "resources" / "R5").exists()
+    assert (artifact / "build" / "FhirFunction" / "fhir" / "resources" / "R4B" / "__pycache__").is_dir()

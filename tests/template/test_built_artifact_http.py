@@ -84,6 +84,38 @@ def test_every_route_answers_from_the_built_artifact(artifact: Path, tmp_path: P
         call("GET", "/doctors/{doctor_id}/holds/{hold_id}", f"{at}/holds/{hold['id']}", {200})
         call("DELETE", "/doctors/{doctor_id}/holds/{hold_id}", f"{at}/holds/{hold['id']}", {204})
         call("GET", "/patients/{patient_id}/appointments", "/patients/p-artifact/appointments", {200})
+        call("GET", "/slots", "/slots?location=1%20Road", {200})
+        fhir = "/fhir/R4"
+        practitioner = f"Practitioner/{doctor['id']}"
+        call("GET", f"{fhir}/metadata", f"{fhir}/metadata", {200})
+        call("GET", f"{fhir}/Practitioner", f"{fhir}/Practitioner?_count=1", {200})
+        call("GET", f"{fhir}/Practitioner/{{doctor_id}}", f"{fhir}/{practitioner}", {200})
+        schedule = call("GET", f"{fhir}/Schedule/{{doctor_id}}", f"{fhir}/Schedule/{doctor['id']}", {200})
+        call("GET", f"{fhir}/Schedule", f"{fhir}/Schedule?actor={practitioner}", {200})
+        location = schedule["actor"][1]["reference"]
+        call("GET", f"{fhir}/Location/{{location_id}}", f"{fhir}/{location}", {200})
+        call("GET", f"{fhir}/Location", f"{fhir}/Location?name=1", {200})
+        call("GET", f"{fhir}/Slot", f"{fhir}/Slot?schedule=Schedule/{doctor['id']}", {200})
+        window = f"start={slots[5]}&end={slots[-1]}".replace("+", "%2B")
+        found = call(
+            "GET",
+            f"{fhir}/Appointment/{{appointment_id}}",
+            f"{fhir}/Appointment/$find?{window}&practitioner={practitioner}",
+            {200},
+        )
+        proposed = {
+            "name": "appointment-reference",
+            "valueReference": {"reference": f"Appointment/{found['entry'][0]['resource']['id']}"},
+        }
+        held = call(
+            "POST",
+            f"{fhir}/Appointment/{{operation}}",
+            f"{fhir}/Appointment/$hold",
+            {200},
+            json={"resourceType": "Parameters", "parameter": [proposed]},
+        )
+        assert held["entry"][0]["resource"]["status"] == "pending"
+        call("GET", f"{fhir}/Appointment", f"{fhir}/Appointment?practitioner={practitioner}", {200})
         call("DELETE", "/doctors/{doctor_id}", at, {204, 409})
         workers = runner.workers("AppointmentsFunction")
 

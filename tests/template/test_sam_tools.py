@@ -83,7 +83,7 @@ def test_sam_build_packs_every_handler_and_the_layer_for_arm64_python313(build_d
     for function in functions:
         assert (build_dir / function / "app.py").is_file(), function
     layer = build_dir / "SchedulingLayer" / "python"
-    for module in ("scheduling/service.py", "scheduling/store/appointments.py", "scheduling/domain/slots.py"):
+    for module in ("scheduling/service/__init__.py", "scheduling/store/appointments.py", "scheduling/domain/slots.py"):
         assert (layer / module).is_file(), module
     assert (layer / "aws_lambda_powertools").is_dir()
     native = list((layer / "pydantic_core").glob("_pydantic_core*.so"))

@@ -21,6 +21,7 @@ STORE_MODULES_OF = {
     "DoctorsFunction": ("doctors.py",),
     "AppointmentsFunction": ("appointments.py", "patients.py"),
     "HoldsFunction": ("holds.py",),
+    "FhirFunction": ("appointments.py", "patients.py", "holds.py"),
 }
 IAM_ACTION_OF = {
     "get_item": "GetItem",

@@ -13,16 +13,19 @@ from scheduling.http.raw_body import reject_unreadable_body
 from scheduling.observability import logger, metrics, traced
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+BodyCheck = Callable[[dict[str, Any]], "Response[str] | None"]
 
 
-def lambda_handler_for(app: APIGatewayRestResolver) -> LambdaHandler:
-    """The fixed decorator stack every function uses: correlation id and cold start in logs, traces, metrics."""
+def lambda_handler_for(app: APIGatewayRestResolver, check_body: BodyCheck = reject_unreadable_body) -> LambdaHandler:
+    """The fixed decorator stack every function uses: correlation id and cold start in logs, traces, metrics.
+
+    `check_body` answers a body that cannot be read (the FHIR function answers with an OperationOutcome)."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        rejection = reject_unreadable_body(event)
+        rejection = check_body(event)
         if rejection is not None:
             return _proxy_result(rejection)
         return app.resolve(event, context)

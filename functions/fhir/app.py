@@ -1,0 +1,140 @@
+"""FHIR R4: Practitioner, Location, Schedule, Slot and Appointment reads and searches, and the IHE Scheduling
+operations $find, $hold and $book, over the same service as the native API (docs/fhir.md).
+
+API Gateway path parts cannot hold `$`, so operations arrive as `Appointment/{id}` (GET `$find`) and
+`Appointment/{operation}` (POST `$find`, `$hold`, `$book`, `_search`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools.event_handler import Depends, Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from scheduling.config import Settings
+from scheduling.fhir import interactions, operations
+from scheduling.fhir.bundles import SearchPage, searchset, single
+from scheduling.fhir.capability import capability_statement
+from scheduling.fhir.edge import base_url, create_fhir_resolver, reject_unreadable_fhir_body
+from scheduling.fhir.outcomes import fhir_response, not_found
+from scheduling.fhir.resources import Resource
+from scheduling.fhir.search import SearchQuery
+from scheduling.http import lambda_handler_for
+from scheduling.observability import logger, metrics
+from scheduling.store import SchedulingStore, store_for
+
+settings = Settings()  # read from the environment, fails at cold start if incomplete
+app = create_fhir_resolver()
+BASE = "/fhir/R4"
+
+
+def scheduling_store() -> SchedulingStore:
+    """The one provider of the store; tests replace it through `app.dependency_overrides`."""
+    return store_for(settings)
+
+
+Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+
+
+def _ok(resource: Resource) -> Response[str]:
+    return fhir_response(200, resource)
+
+
+def _query(params: dict[str, list[str]] | None = None) -> SearchQuery:
+    event = app.current_event
+    return SearchQuery(params or event.multi_value_query_string_parameters, event.headers)
+
+
+def _bundle(path: str, query: SearchQuery, page: SearchPage) -> Response[str]:
+    return _ok(searchset(base_url(app.current_event.raw_event), path, query.used, page))
+
+
+@app.get(f"{BASE}/metadata")
+def metadata() -> Response[str]:
+    return _ok(capability_statement(base_url(app.current_event.raw_event)))
+
+
+@app.get(f"{BASE}/Practitioner/<doctor_id>")
+def read_practitioner(doctor_id: str, store: Store) -> Response[str]:
+    return _ok(interactions.read_practitioner(store, doctor_id))
+
+
+@app.get(f"{BASE}/Practitioner")
+def search_practitioners(store: Store) -> Response[str]:
+    query = _query()
+    return _bundle("Practitioner", query, interactions.search_practitioners(store, query))
+
+
+@app.get(f"{BASE}/Location/<location_id>")
+def read_location(location_id: str, store: Store) -> Response[str]:
+    return _ok(interactions.read_location(store, location_id))
+
+
+@app.get(f"{BASE}/Location")
+def search_locations(store: Store) -> Response[str]:
+    query = _query()
+    return _bundle("Location", query, interactions.search_locations(store, query))
+
+
+@app.get(f"{BASE}/Schedule/<doctor_id>")
+def read_schedule(doctor_id: str, store: Store) -> Response[str]:
+    return _ok(interactions.read_schedule(store, doctor_id))
+
+
+@app.get(f"{BASE}/Schedule")
+def search_schedules(store: Store) -> Response[str]:
+    query = _query()
+    return _bundle("Schedule", query, interactions.search_schedules(store, query))
+
+
+@app.get(f"{BASE}/Slot")
+def search_slots(store: Store) -> Response[str]:
+    query = _query()
+    return _bundle("Slot", query, interactions.search_slots(store, query))
+
+
+@app.get(f"{BASE}/Appointment")
+def search_appointments(store: Store) -> Response[str]:
+    query = _query()
+    return _bundle("Appointment", query, interactions.search_appointments(store, query))
+
+
+@app.get(f"{BASE}/Appointment/<appointment_id>")
+def read_appointment(appointment_id: str, store: Store) -> Response[str]:
+    if appointment_id == "$find":
+        query = _query()
+        return _bundle("Appointment/$find", query, operations.find(store, query))
+    return _ok(interactions.read_appointment(store, appointment_id))
+
+
+@app.post(f"{BASE}/Appointment/<operation>")
+def appointment_operation(operation: str, store: Store) -> Response[str]:
+    body = app.current_event.body
+    if operation == "_search":
+        query = _query(_form(body))
+        return _bundle("Appointment", query, interactions.search_appointments(store, query))
+    if operation == "$find":
+        request = operations.OperationInput(body)
+        query = _query(request.as_query(operations.FIND_PARAMETERS))
+        return _bundle("Appointment/$find", query, operations.find(store, query))
+    base = base_url(app.current_event.raw_event)
+    if operation == "$hold":
+        pending = operations.hold(store, operations.OperationInput(body))
+        metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
+        logger.info("slot held through FHIR")
+        return _ok(single(base, pending))
+    if operation == "$book":
+        booked = operations.book_appointment(store, operations.OperationInput(body))
+        metrics.add_metric(name="FhirBookings", unit=MetricUnit.Count, value=1)
+        logger.info("FHIR $book", extra={"status": booked["status"]})
+        return _ok(single(base, booked))
+    raise not_found(f"Appointment has no operation '{operation}' here; see /fhir/R4/metadata.")
+
+
+def _form(body: str | None) -> dict[str, list[str]]:
+    parsed: dict[str, Any] = parse_qs(body or "", keep_blank_values=True)
+    return parsed
+
+
+lambda_handler = lambda_handler_for(app, check_body=reject_unreadable_fhir_body)

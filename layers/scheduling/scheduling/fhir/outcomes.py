@@ -1,0 +1,173 @@
+"""The one mapping from errors to FHIR answers: an `OperationOutcome` (`application/fhir+json`) with the HTTP
+status and `issue.code` FHIR R4 names. The native API maps the same domain errors to problems in
+`scheduling.http.problems`; a new domain error gets its row in both.
+
+A well-formed request that breaks a booking rule is 422 `business-rule` in an operation (FHIR's status for a
+business rule violation) and 400 `invalid` in a search or read, where FHIR answers bad parameters with 400.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from scheduling.errors import (
+    AppointmentNotActive,
+    AppointmentNotFound,
+    BadRequest,
+    ConcurrentUpdate,
+    DayFull,
+    DoctorHasBookings,
+    DoctorNotFound,
+    HoldConverted,
+    HoldExpired,
+    HoldNotFound,
+    HoldReleased,
+    IdempotencyConflict,
+    InvalidInput,
+    PatientBusy,
+    PreconditionFailed,
+    SchedulingError,
+    ServiceUnavailable,
+    SlotHeld,
+    SlotTaken,
+    TooLateToChange,
+    TransitionNotAllowed,
+)
+
+FHIR_JSON = "application/fhir+json"
+RETRY_AFTER_SECONDS = "1"
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str  # http://hl7.org/fhir/issue-type
+    diagnostics: str
+    expression: str | None = None
+    severity: str = "error"
+
+
+class FhirRequestError(SchedulingError):
+    """A FHIR request we cannot serve as asked: its status, and one issue per problem."""
+
+    def __init__(self, status: HTTPStatus, issues: list[Issue]) -> None:
+        super().__init__("; ".join(issue.diagnostics for issue in issues))
+        self.status = status
+        self.issues = issues
+
+
+def invalid(diagnostics: str, expression: str | None = None, code: str = "invalid") -> FhirRequestError:
+    return FhirRequestError(HTTPStatus.BAD_REQUEST, [Issue(code, diagnostics, expression)])
+
+
+def not_supported(diagnostics: str, expression: str | None = None) -> FhirRequestError:
+    return FhirRequestError(HTTPStatus.BAD_REQUEST, [Issue("not-supported", diagnostics, expression)])
+
+
+def not_found(diagnostics: str) -> FhirRequestError:
+    return FhirRequestError(HTTPStatus.NOT_FOUND, [Issue("not-found", diagnostics)])
+
+
+# error class -> (status, issue code)
+OUTCOMES: dict[type[SchedulingError], tuple[HTTPStatus, str]] = {
+    InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "business-rule"),
+    BadRequest: (HTTPStatus.BAD_REQUEST, "invalid"),
+    DoctorNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    AppointmentNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    HoldNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    SlotTaken: (HTTPStatus.CONFLICT, "conflict"),
+    SlotHeld: (HTTPStatus.CONFLICT, "conflict"),
+    HoldExpired: (HTTPStatus.CONFLICT, "conflict"),
+    HoldReleased: (HTTPStatus.CONFLICT, "conflict"),
+    HoldConverted: (HTTPStatus.CONFLICT, "conflict"),
+    PatientBusy: (HTTPStatus.CONFLICT, "conflict"),
+    DayFull: (HTTPStatus.CONFLICT, "business-rule"),
+    TooLateToChange: (HTTPStatus.CONFLICT, "business-rule"),
+    TransitionNotAllowed: (HTTPStatus.CONFLICT, "business-rule"),
+    AppointmentNotActive: (HTTPStatus.CONFLICT, "business-rule"),
+    DoctorHasBookings: (HTTPStatus.CONFLICT, "business-rule"),
+    ConcurrentUpdate: (HTTPStatus.CONFLICT, "transient"),
+    IdempotencyConflict: (HTTPStatus.CONFLICT, "transient"),
+    PreconditionFailed: (HTTPStatus.PRECONDITION_FAILED, "conflict"),
+    ServiceUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "transient"),
+}
+# IHE ITI-116: an appointment that can no longer be held is answered with a fatal `not-found` issue.
+NO_LONGER_AVAILABLE = (SlotTaken, DayFull)
+
+
+def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": issue.severity,
+                "code": issue.code,
+                "diagnostics": issue.diagnostics,
+                **({"expression": [issue.expression]} if issue.expression else {}),
+            }
+            for issue in issues
+        ],
+    }
+
+
+def fhir_response(status: int, resource: dict[str, Any], headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(status_code=status, content_type=FHIR_JSON, body=json.dumps(resource), headers=headers)
+
+
+def outcome_response(status: HTTPStatus, issues: list[Issue], headers: dict[str, str] | None = None) -> Response[str]:
+    return fhir_response(int(status), operation_outcome(issues), headers)
+
+
+def error_response(error: SchedulingError, *, reading: bool, holding: bool = False) -> Response[str]:
+    """`reading`: a search or read (rule errors are then 400 `invalid`); `holding`: the `$hold` operation."""
+    if isinstance(error, FhirRequestError):
+        return outcome_response(error.status, error.issues)
+    status, code = next(OUTCOMES[kind] for kind in type(error).__mro__ if kind in OUTCOMES)
+    issues = [Issue(code, error.detail)]
+    if isinstance(error, InvalidInput):
+        if reading:
+            status, code = HTTPStatus.BAD_REQUEST, "invalid"
+        issues = [Issue(code, f"{error.detail} {item.message}", item.path) for item in error.problems] or issues
+    if holding and isinstance(error, NO_LONGER_AVAILABLE):
+        issues = [Issue("not-found", f"The proposed appointment is no longer available: {error.detail}", None, "fatal")]
+    headers = {}
+    if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):
+        headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return outcome_response(status, issues, headers)
+
+
+def invalid_body(errors: list[dict[str, Any]], root: str) -> FhirRequestError:
+    """A body `fhir.resources` refused: one issue per error (at most 20), at its FHIRPath-like location."""
+    issues = []
+    for item in errors[:20]:
+        path = ".".join([root, *(str(part) for part in item.get("loc", ()))])
+        code = "structure" if item.get("type") == "extra_forbidden" else "invalid"
+        issues.append(Issue(code, str(item.get("msg")), path))
+    return FhirRequestError(HTTPStatus.BAD_REQUEST, issues or [Issue("invalid", "The body is not valid.", root)])
+
+
+def route_not_found() -> Response[str]:
+    return outcome_response(HTTPStatus.NOT_FOUND, [Issue("not-found", "No such FHIR interaction on this server.")])
+
+
+def internal_error() -> Response[str]:
+    return outcome_response(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        [Issue("exception", "Something went wrong on our side; it has been logged.", None, "fatal")],
+    )
+
+
+def unsupported_media_type(media_type: str) -> Response[str]:
+    return outcome_response(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        [Issue("not-supported", f"Send the body as application/fhir+json (or application/json), not {media_type}.")],
+    )
+
+
+def body_problem(status: HTTPStatus, diagnostics: str) -> Response[str]:
+    return outcome_response(status, [Issue("invalid" if status == HTTPStatus.BAD_REQUEST else "too-long", diagnostics)])

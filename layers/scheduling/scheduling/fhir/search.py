@@ -1,0 +1,223 @@
+"""FHIR search parameters as typed values: `_count`, date prefixes (`ge`, `gt`, `le`, `lt`, `eq`), references,
+strings with `:exact`/`:contains`, tokens, the opaque page token, and what to do with unknown parameters
+(lenient unless `Prefer: handling=strict`, as FHIR R4 says)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, not_supported
+from scheduling.models import parse_rfc3339, rfc3339
+
+DEFAULT_COUNT = 50
+MAX_COUNT = 100
+PAGE_TOKEN = "_page_token"  # noqa: S105  # a query parameter's name
+# Accepted everywhere and changing nothing in what is found.
+ALWAYS_ACCEPTED = frozenset({"_count", PAGE_TOKEN, "_format", "_pretty"})
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PREFIX = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$")
+_STRICT = re.compile(r"(^|[;,\s])handling\s*=\s*strict($|[;,\s])")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A date search as the native `from` (included) and `to` (excluded) texts: RFC 3339 instants, or dates
+    (YYYY-MM-DD) that a doctor's search reads as local midnight in the doctor's zone."""
+
+    lower: str | None = None
+    upper: str | None = None
+
+    def instants(self) -> tuple[datetime | None, datetime | None]:
+        """The bounds as instants (a date is midnight UTC), for searches that are not a doctor's."""
+        return _instant(self.lower), _instant(self.upper)
+
+
+class SearchQuery:
+    """The query of one search: repeated parameters kept, each parameter read at most once by name."""
+
+    def __init__(self, params: dict[str, list[str]] | None, headers: dict[str, str] | None) -> None:
+        self.params = {name: list(values) for name, values in (params or {}).items()}
+        prefer = next((value for name, value in (headers or {}).items() if name.lower() == "prefer"), "")
+        self.strict = bool(_STRICT.search(prefer.lower()))
+        self.used: dict[str, list[str]] = {}
+
+    def values(self, name: str) -> list[str]:
+        found = self.params.get(name, [])
+        if found:
+            self.used[name] = found
+        return found
+
+    def one(self, name: str) -> str | None:
+        found = self.values(name)
+        if len(found) > 1:
+            raise invalid(f"Parameter '{name}' may be given once.", name)
+        return found[0] if found else None
+
+    def check_known(self, known: set[str]) -> None:
+        """Unknown parameters are ignored (and left out of the `self` link), or refused with `handling=strict`."""
+        unknown = sorted(name for name in self.params if name not in known | ALWAYS_ACCEPTED)
+        if unknown and self.strict:
+            raise FhirRequestError(
+                invalid("").status,
+                [
+                    Issue("not-supported", f"Unknown or unsupported search parameter '{name}'.", name)
+                    for name in unknown
+                ],
+            )
+
+    def count(self) -> int:
+        text = self.one("_count")
+        if text is None:
+            return DEFAULT_COUNT
+        if not text.isdigit() or not 1 <= int(text) <= 10_000:
+            raise invalid("_count must be a whole number from 1.", "_count")
+        return min(int(text), MAX_COUNT)
+
+    def page_token(self) -> dict[str, Any] | None:
+        text = self.one(PAGE_TOKEN)
+        return None if text is None else decode_page_token(text)
+
+    def bounds(self, name: str) -> Bounds:
+        lower: str | None = None
+        upper: str | None = None
+        for value in self.values(name):
+            for part in value.split(","):
+                low, high = _bound(name, part)
+                lower = _later(lower, low)
+                upper = _earlier(upper, high)
+        return Bounds(lower, upper)
+
+    def reference(self, name: str, resource_type: str) -> list[str]:
+        """Ids from `Type/id`, a bare `id`, or an absolute URL ending in `Type/id` (comma means OR)."""
+        ids = []
+        for value in self.values(name):
+            for part in value.split(","):
+                ids.append(reference_id(part, resource_type, name))
+        return ids
+
+    def string(self, name: str) -> tuple[str, str] | None:
+        """(how, text): how is `starts`, `exact` or `contains`."""
+        for how, key in (("starts", name), ("exact", f"{name}:exact"), ("contains", f"{name}:contains")):
+            found = self.one(key)
+            if found is not None:
+                return how, found
+        return None
+
+    def tokens(self, name: str) -> list[str]:
+        return [code.split("|")[-1] for value in self.values(name) for code in value.split(",") if code]
+
+
+def instant(name: str, text: str) -> datetime:
+    """A date or dateTime parameter as an instant (a date is midnight UTC)."""
+    if _DATE.fullmatch(text):
+        return datetime.combine(_date(name, text), time(0), tzinfo=UTC)
+    return _parse(name, text)
+
+
+def reference_id(text: str, resource_type: str, name: str) -> str:
+    parts = text.rstrip("/").split("/")
+    if len(parts) == 1 and parts[0]:
+        return parts[0]
+    if len(parts) >= 2 and parts[-2] == resource_type and parts[-1]:
+        return parts[-1]
+    raise invalid(f"Parameter '{name}' must reference a {resource_type} ('{resource_type}/[id]').", name)
+
+
+def matches(how: str, wanted: str, text: str) -> bool:
+    """FHIR string matching: case- and accent-insensitive enough for names (casefold), by word start."""
+    if how == "exact":
+        return text == wanted
+    folded, needle = text.casefold(), wanted.casefold()
+    if how == "contains":
+        return needle in folded
+    return folded.startswith(needle) or any(word.startswith(needle) for word in re.split(r"[\s,.;-]+", folded))
+
+
+def encode_page_token(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_page_token(text: str) -> dict[str, Any]:
+    try:
+        state = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (binascii.Error, ValueError):
+        raise invalid("The page token is not one this server issued.", PAGE_TOKEN) from None
+    if not isinstance(state, dict):
+        raise invalid("The page token is not one this server issued.", PAGE_TOKEN)
+    return state
+
+
+def _bound(name: str, value: str) -> tuple[str | None, str | None]:
+    match = _PREFIX.match(value.strip())
+    prefix, text = (match.group(1) or "eq", match.group(2)) if match else ("eq", value)
+    if prefix not in {"eq", "gt", "lt", "ge", "le"}:
+        raise not_supported(f"The date prefix '{prefix}' is not supported; use ge, gt, le, lt or eq.", name)
+    if _DATE.fullmatch(text):
+        day = _date(name, text)
+        following = (day + timedelta(days=1)).isoformat()
+        return {
+            "eq": (text, following),
+            "ge": (text, None),
+            "gt": (following, None),
+            "lt": (None, text),
+            "le": (None, following),
+        }[prefix]
+    instant = _parse(name, text)
+    just_after = rfc3339(instant + timedelta.resolution)
+    return {
+        "eq": (text, just_after),
+        "ge": (text, None),
+        "gt": (just_after, None),
+        "lt": (None, text),
+        "le": (None, just_after),
+    }[prefix]
+
+
+def _date(name: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise invalid(f"Parameter '{name}': '{text}' is not a date.", name) from None
+
+
+def _parse(name: str, text: str) -> datetime:
+    try:
+        return parse_rfc3339(text)
+    except ValidationError:
+        raise invalid(
+            f"Parameter '{name}' must be a date (YYYY-MM-DD) or a dateTime with seconds and a time zone "
+            "(e.g. ge2035-06-04T09:00:00Z), optionally after a prefix ge, gt, le, lt or eq.",
+            name,
+        ) from None
+
+
+def _key(text: str) -> datetime:
+    return _instant(text) or datetime.min.replace(tzinfo=UTC)
+
+
+def _later(current: str | None, other: str | None) -> str | None:
+    if current is None or other is None:
+        return current or other
+    return other if _key(other) > _key(current) else current
+
+
+def _earlier(current: str | None, other: str | None) -> str | None:
+    if current is None or other is None:
+        return current or other
+    return other if _key(other) < _key(current) else current
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    if _DATE.fullmatch(text):
+        return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+    return parse_rfc3339(text)

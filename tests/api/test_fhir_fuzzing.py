@@ -1,0 +1,115 @@
+"""Hypothesis on the FHIR routes: `Parameters` bodies for $find, $hold and $book, and search queries, built from
+the parameter names we read (and some we do not), with values of every FHIR type and of the wrong one. Every
+answer is a FHIR resource that fhir.resources (R4B) reads, never a 5xx. Seeded and derandomised: reproducible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from tests.api.conftest import Api
+from tests.support.fhir import parsed
+
+R4 = "/fhir/R4"
+SEED = 20261128
+EXAMPLES = 60
+DOCTOR = "0f8fad5bd9cb469fa16570867728950e"
+NAMES = [
+    "start",
+    "end",
+    "practitioner",
+    "location",
+    "location-reference",
+    "location-string",
+    "specialty",
+    "appointment-reference",
+    "appt-id",
+    "appt-resource",
+    "appointment-resource",
+    "patient-id",
+    "patient-reference",
+    "cancelled-appt-id",
+    "comment",
+    "_count",
+    "unknown",
+]
+IDS = [
+    f"Appointment/p.{DOCTOR}.20350604T133000Z.948595bd0490",
+    f"Appointment/{DOCTOR}-20350604T133000Z-0123456789ab",
+    "Appointment/h.0tmxP8qpr6YgVkUv2gzq10.20350604T133000Z.2phcWIchufxo4HQv0M7WAy",
+    f"Practitioner/{DOCTOR}",
+    f"Location/{DOCTOR}-948595bd0490",
+    "Patient/p-1",
+    "Appointment/$find",
+    "",
+]
+texts = st.one_of(
+    st.sampled_from(IDS),
+    st.text(max_size=40),
+    st.sampled_from(["2035-06-04", "2035-06-04T09:00:00Z", "ge2035", "0", "-1", "101"]),
+)
+values = st.one_of(
+    st.builds(lambda text: {"valueString": text}, texts),
+    st.builds(lambda text: {"valueUri": text}, texts),
+    st.builds(lambda text: {"valueDateTime": text}, texts),
+    st.builds(lambda text: {"valueReference": {"reference": text}}, texts),
+    st.builds(lambda number: {"valueInteger": number}, st.integers(-(2**40), 2**40)),
+    st.builds(
+        lambda status, start: {
+            "resource": {
+                "resourceType": "Appointment",
+                "status": status,
+                "start": start,
+                "participant": [{"status": "accepted", "actor": {"reference": "Patient/p"}}],
+            }
+        },
+        st.sampled_from(["cancelled", "booked", "proposed", "nonsense"]),
+        st.sampled_from(["2035-06-04T09:00:00Z", "2035-06-04T13:30:00-04:00"]),
+    ),
+    st.just({"valueBoolean": "yes"}),
+    st.just({}),
+)
+parameter = st.builds(lambda name, value: {"name": name, **value}, st.sampled_from(NAMES), values)
+bodies = st.one_of(
+    st.builds(lambda items: {"resourceType": "Parameters", "parameter": items}, st.lists(parameter, max_size=6)),
+    st.builds(
+        lambda items: {"resourceType": "Parameters", "parameter": items, "extra": 1}, st.lists(parameter, max_size=2)
+    ),
+    st.just({"resourceType": "Bundle"}),
+    st.just([]),
+)
+queries = st.dictionaries(
+    st.sampled_from([*NAMES, "status", "date", "patient", "schedule", "name", "actor", "_page_token"]),
+    texts,
+    max_size=5,
+)
+
+
+def fhir_answer(answer: Any) -> None:
+    assert answer.status_code < 500, answer.text
+    assert answer.headers["Content-Type"].split(";")[0] == "application/fhir+json", answer.text
+    parsed(answer.json())
+
+
+@seed(SEED)
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(operation=st.sampled_from(["$find", "$hold", "$book", "_search", "$other"]), body=bodies)
+def test_operations_never_answer_5xx(api: Api, operation: str, body: Any) -> None:
+    answer = api.post(f"{R4}/Appointment/{operation}", json=body, headers={"Content-Type": "application/fhir+json"})
+
+    fhir_answer(answer)
+
+
+@seed(SEED)
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    path=st.sampled_from(["Appointment", "Appointment/$find", "Slot", "Schedule", "Practitioner", "Location"]),
+    query=queries,
+    strict=st.booleans(),
+)
+def test_searches_never_answer_5xx(api: Api, path: str, query: dict[str, str], strict: bool) -> None:
+    headers = {"Prefer": "handling=strict"} if strict else {}
+
+    fhir_answer(api.get(f"{R4}/{path}", params=query, headers=headers))
