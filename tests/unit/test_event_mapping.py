@@ -47,7 +47,7 @@ def held_record(**fields: Any) -> dict[str, Any]:
 
 
 def bookkeeping_lock(sk: str) -> dict[str, Any]:
-    return version_bump("T", key(doctor_pk(DOCTOR_ID), sk), "day", 1)["Put"]["Item"]  # type: ignore[index]
+    return dict(version_bump("T", key(doctor_pk(DOCTOR_ID), sk), "day", 1)["Put"]["Item"])
 
 
 SEARCH_INDEX = serialize({"PK": "SPECIALTY#cardiology", "SK": f"DOCTOR#{DOCTOR_ID}", "kind": "doctor-index"})
@@ -272,3 +272,23 @@ def test_sequence_orders_as_text_like_the_stream() -> None:
     late["dynamodb"]["SequenceNumber"] = str(int(early["dynamodb"]["SequenceNumber"]) * 10)
 
     assert one(early)["sequence"] < one(late)["sequence"]
+
+
+@pytest.mark.parametrize(
+    ("transition", "records", "expected"), [row for row in TABLE if row[2]], ids=[row[0] for row in TABLE if row[2]]
+)
+def test_an_independent_cloudevents_reader_accepts_every_event(
+    transition: str, records: Callable[[], list[dict[str, Any]]], expected: list[str]
+) -> None:
+    from cloudevents.core.formats.json import JSONFormat
+    from cloudevents.core.v1.event import CloudEvent as SdkCloudEvent
+
+    for raw in records():
+        for event in events_of(change_of(raw)):
+            read = JSONFormat().read(SdkCloudEvent, event.model_dump_json())
+
+            assert read.get_id() == event.id
+            assert read.get_type() == event.type
+            assert read.get_subject() == event.subject
+            assert read.get_extension("sequence") == event.sequence
+            assert read.get_data() == event.model_dump(mode="json")["data"]

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
-SOURCE = "org.hospital.scheduling"
+SOURCE: Literal["org.hospital.scheduling"] = "org.hospital.scheduling"
 TYPE_PREFIX = f"{SOURCE}."
 
 # Times in `data` and `time`: RFC 3339 in UTC with `Z`, whole seconds or more as stored.
