@@ -119,6 +119,33 @@ def test_a_day_of_changes_gives_one_event_each_in_order(
     assert "Feeling" not in str(published)
 
 
+def test_completion_and_no_show_each_give_one_event_and_repeats_nothing(
+    doctor_id: str, clock: Clock, stream: StreamReader, subscriber: Subscriber
+) -> None:
+    visit = book()
+    missed = book(LATER)
+    clock.set(datetime(2035, 6, 4, 13, 45, tzinfo=UTC))  # during the 09:30 (New York) visit
+    on_appointment("appointments_check_in", visit["id"])
+    on_appointment("appointments_complete", visit["id"])
+    on_appointment("appointments_complete", visit["id"])  # repeated: changes nothing
+    clock.set(datetime(2035, 6, 4, 14, 40, tzinfo=UTC))  # after the 10:30 start of the missed one
+    on_appointment("appointments_no_show", missed["id"])
+    on_appointment("appointments_no_show", missed["id"])  # repeated: changes nothing
+
+    assert consume(stream.new_records()) == []
+
+    published = subscriber.cloudevents()
+    assert types(published) == [
+        "appointment.booked",
+        "appointment.booked",
+        "appointment.checked_in",
+        "appointment.completed",
+        "appointment.no_show",
+    ]
+    assert published[-1]["subject"] == f"/doctors/{doctor_id}/appointments/{missed['id']}"
+    assert published[-1]["data"]["status"] == "no_show"
+
+
 def test_doctor_writes_that_change_nothing_emit_nothing(
     aws: None, stream: StreamReader, subscriber: Subscriber
 ) -> None:
