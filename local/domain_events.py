@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
@@ -20,6 +20,11 @@ from local.template import event_bus_names, resources, stream_consumers, table_n
 from local.ttl import TimeToLive
 from local.webhook import Webhook
 from local.workers import FunctionWorkers
+
+
+class Part(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -59,7 +64,7 @@ class LocalEvents:
         ]
         ttl = TimeToLive(embedded.lock, time_to_live_attributes(template, tables), settings.ttl_sweep_seconds)
         started = cls(log, pumps, ttl, webhook)
-        for part in [log, *pumps, ttl, *([webhook] if webhook else [])]:
+        for part in started.parts():
             part.start()
         return started
 
@@ -71,8 +76,11 @@ class LocalEvents:
         return f"Domain events: {base_url}/_local/events?subject_prefix=/doctors/&after= (in publication order){where}"
 
     def stop(self) -> None:
-        for part in [self.log, *self.pumps, self.ttl, *([self.webhook] if self.webhook else [])]:
+        for part in self.parts():
             part.stop()
+
+    def parts(self) -> list[Part]:
+        return [self.log, *self.pumps, self.ttl, *([self.webhook] if self.webhook else [])]
 
     def _dead_letters(self, query: str) -> Page:
         records = [record for pump in self.pumps for record in pump.dead_letters]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -27,7 +28,7 @@ def lambda_record(record: dict[str, Any]) -> dict[str, Any]:
     Lambda's spelling."""
     stream = dict(record["dynamodb"])
     created = stream.get("ApproximateCreationDateTime")
-    if hasattr(created, "timestamp"):
+    if isinstance(created, datetime):
         stream["ApproximateCreationDateTime"] = created.timestamp()
     shaped = {**record, "dynamodb": stream}
     identity = record.get("userIdentity")
@@ -68,7 +69,7 @@ class StreamPump:
                     StreamArn=self._stream_arn, ShardId=shard["ShardId"], **position
                 )["ShardIterator"]
                 records = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)["Records"]
-            except Exception:  # noqa: BLE001  # throttled by the embedded DynamoDB: read again shortly
+            except Exception:  # throttled by the embedded DynamoDB: read again shortly
                 time.sleep(RETRY_SECONDS)
                 continue
             if not records:

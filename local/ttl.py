@@ -40,7 +40,7 @@ def sweep(backend: Any, ttl_attributes: dict[str, str], now: float) -> int:
 
 class TimeToLive:
     def __init__(self, lock: threading.Lock, ttl_attributes: dict[str, str], every_seconds: float) -> None:
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.dynamodb.models import dynamodb_backends
 
         self._backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]

@@ -9,6 +9,8 @@ from typing import Any
 
 import boto3
 
+from local.streams import lambda_record
+
 # botocore addresses a stream ARN's account endpoint, which moto does not serve: name the regional one.
 STREAMS_ENDPOINT = "https://streams.dynamodb.us-east-1.amazonaws.com"
 
@@ -58,11 +60,4 @@ class StreamReader:
     def new_records(self) -> list[dict[str, Any]]:
         response = self._streams.get_records(ShardIterator=self._iterator)
         self._iterator = response["NextShardIterator"]
-        return [lambda_shaped(record) for record in response["Records"]]
-
-
-def lambda_shaped(record: dict[str, Any]) -> dict[str, Any]:
-    """A GetRecords record as Lambda's event carries it: the creation time in epoch seconds."""
-    stream = dict(record["dynamodb"])
-    stream["ApproximateCreationDateTime"] = stream["ApproximateCreationDateTime"].timestamp()
-    return {**record, "dynamodb": stream}
+        return [lambda_record(record) for record in response["Records"]]
