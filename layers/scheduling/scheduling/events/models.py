@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 SOURCE: Literal["org.hospital.scheduling"] = "org.hospital.scheduling"
 TYPE_PREFIX = f"{SOURCE}."
@@ -18,6 +18,7 @@ TYPE_PREFIX = f"{SOURCE}."
 UtcTime = Annotated[
     AwareDatetime,
     PlainSerializer(lambda value: value.isoformat().replace("+00:00", "Z"), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
 
