@@ -27,7 +27,7 @@ def test_docs_events_schemas_are_up_to_date() -> None:
 @pytest.mark.parametrize(
     ("transition", "records", "expected"), [row for row in TABLE if row[2]], ids=[row[0] for row in TABLE if row[2]]
 )
-def test_every_event_is_valid_against_the_committed_schema_of_its_type(transition, records, expected) -> None:  # type: ignore[no-untyped-def]
+def test_every_event_is_valid_against_the_committed_schema_of_its_type(transition, records, expected) -> None:
     for raw in records():
         for event in events_of(change_of(raw)):
             schema = json.loads((SCHEMAS_DIR / f"{event.type}.schema.json").read_text())
