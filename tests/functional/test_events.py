@@ -279,3 +279,16 @@ def test_a_failed_put_events_call_reports_the_whole_batch(
 
     assert consume(records) == [record["dynamodb"]["SequenceNumber"] for record in records]
     assert subscriber.cloudevents() == []
+
+
+def test_the_sample_stream_event_becomes_one_appointment_booked_without_the_patients_name(
+    subscriber: Subscriber,
+) -> None:
+    from tests.support.lambda_events import sample_event
+
+    assert consume(sample_event("stream_booking")["Records"]) == []
+
+    [event] = subscriber.cloudevents()
+    assert event["type"] == "org.hospital.scheduling.appointment.booked"
+    assert event["data"]["patient_id"] == "p-123"
+    assert "Ada" not in str(event)
