@@ -73,9 +73,11 @@ unit functional api template: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(C
 bench: $(VENV)/.installed $(SAM_VENV)/.installed | python313
 	$(TOOLS) $(PY) -m bench
 
-## openapi: regenerate docs/openapi.json from the code (a test fails when it is stale)
+## openapi: regenerate docs/openapi.json and the event schemas docs/events/*.schema.json from the code (tests
+## fail when they are stale)
 openapi: $(VENV)/.installed
 	$(PY) -m local.openapi
+	$(PY) -m local.event_schemas
 
 build: $(SAM_VENV)/.installed
 	$(SAM) build

@@ -39,8 +39,10 @@ class Gateway:
         router: Router,
         functions: dict[str, FunctionWorkers],
         embedded: EmbeddedDynamoDB | None = None,
+        queries: dict[str, Callable[[str], Page]] | None = None,
     ) -> None:
         self.router = router
+        self.queries = queries or {}  # pages that read the query string, e.g. /_local/events
         self.functions = functions
         self.pages: dict[str, Callable[[], Page]] = {
             "/openapi.json": docs_pages.openapi_json,
@@ -63,6 +65,9 @@ class Gateway:
             # Swagger UI links its document as /docs?format=json, as powertools serves it.
             wanted = "/openapi.json" if target.path == "/docs" and "format=json" in target.query else target.path
             content_type, page = self.pages[wanted]()
+            return {"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page}
+        if request.method == "GET" and target.path in self.queries:
+            content_type, page = self.queries[target.path](target.query)
             return {"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page}
         found = self.router.match(request.method, target.path)
         if found.route is None:

@@ -4,7 +4,8 @@ Moto copies each whole table at the start of every transaction so that it can ro
 booking is a transaction, so on a runner that has served a few thousand bookings each transaction spent most
 of its time copying, under the one-operation-at-a-time lock, until callers timed out. The embedded DynamoDB
 runs one operation at a time, so remembering just the items a transaction addresses (at most 100) and putting
-them back on failure is the same rollback.
+them back on failure is the same rollback. The stream records the failed steps appended are dropped too, so a
+rolled-back write never reaches the domain events (moto's own rollback restored them with the table copy).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def install() -> None:
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         saved = []
+        streams = {
+            id(table): (table.stream_shard, len(table.stream_shard.items))
+            for table in self.tables.values()
+            if table.stream_shard is not None
+        }
         for action in transact_items:
             operation, request = next(iter(action.items()))
             table = self.tables.get(request.get("TableName"))
@@ -52,6 +58,8 @@ def install() -> None:
                     bucket.pop(slot, None)
                 else:
                     bucket[slot] = item
+            for shard, length in streams.values():
+                del shard.items[length:]
             raise
 
     transact_write_items.item_rollback = True  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ Run: `python -m local.runner [--port 3000] [--host 127.0.0.1] [--no-seed] [--art
   local/gateway.py      routing a request to its function, or answering it (404, 405, 503, ...)
   local/http_server.py  connections, deadlines and answers (local/http_framing.py: what a well-formed head is)
   local/seed.py         the sample doctors
+  local/domain_events.py  the table's stream -> the events function -> the embedded bus -> /_local/events
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from local.domain_events import LocalEvents
 from local.dynamodb import EmbeddedDynamoDB
 from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS, worker_environment
 from local.events import build_event
@@ -48,11 +50,14 @@ class Runtime:
     seeded: list[str]
     embedded: EmbeddedDynamoDB | None
     endpoint: str
+    events: LocalEvents | None = None
 
     def stop(self) -> None:
         """Stop listening, end the open connections and every worker, then the embedded DynamoDB."""
         self.server.server_close()
         self.server.close_connections()
+        if self.events is not None:
+            self.events.stop()
         self.gateway.stop()
         if self.embedded is not None:
             self.embedded.stop()
@@ -69,8 +74,10 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
     if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
         embedded = EmbeddedDynamoDB(settings.dynamodb_wait_seconds)
         os.environ["DYNAMODB_ENDPOINT_URL"] = embedded.url  # the workers inherit it
+        os.environ["EVENTS_ENDPOINT_URL"] = embedded.url  # the embedded moto serves EventBridge too
     endpoint = os.environ["DYNAMODB_ENDPOINT_URL"]
     gateway = None
+    events = None
     try:
         import boto3
 
@@ -84,15 +91,20 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
         }
         gateway = Gateway(Router(api_routes(template)), functions, embedded)
         _prestart(functions)
+        if embedded is not None:
+            events = LocalEvents.start(template, embedded, functions, settings)
+            gateway.queries.update(events.pages() if events else {})
         seeded = seed_sample_doctors(gateway) if seed else []
         server = LocalServer((host, port), make_request_handler(gateway, settings.access_log))
     except BaseException:
+        if events is not None:
+            events.stop()
         if gateway is not None:
             gateway.stop()
         if embedded is not None:
             embedded.stop()
         raise
-    return Runtime(server, gateway, seeded, embedded, endpoint)
+    return Runtime(server, gateway, seeded, embedded, endpoint, events)
 
 
 def _prestart(functions: dict[str, FunctionWorkers]) -> None:
@@ -144,7 +156,10 @@ def main(argv: list[str] | None = None) -> None:
     where = f"embedded (moto, in memory, at {runtime.endpoint})" if runtime.embedded else runtime.endpoint
     print(f"Functions: {code}; DynamoDB: {where}", flush=True)
     print(f"Sample doctors: {', '.join(runtime.seeded) or 'none'}", flush=True)
-    print(f"Local API running on http://{args.host}:{runtime.server.server_port} (Ctrl-C to stop)", flush=True)
+    base = f"http://{args.host}:{runtime.server.server_port}"
+    if runtime.events is not None:
+        print(runtime.events.describe(base), flush=True)
+    print(f"Local API running on {base} (Ctrl-C to stop)", flush=True)
     try:
         runtime.server.serve_forever()
     except KeyboardInterrupt:

@@ -12,6 +12,8 @@ class RunnerSettings:
     queue_wait_seconds: float = 2.0  # LOCAL_QUEUE_WAIT_SECONDS: wait for a free worker, then 503
     dynamodb_wait_seconds: float = 0.5  # LOCAL_DYNAMODB_WAIT_SECONDS: wait for the embedded DynamoDB, then throttled
     access_log: bool = True  # LOCAL_ACCESS_LOG=false silences the one line per request
+    ttl_sweep_seconds: float = 5.0  # LOCAL_TTL_SWEEP_SECONDS: how often expired items are deleted (DynamoDB TTL)
+    webhook_url: str = ""  # LOCAL_WEBHOOK_URL: every published event is POSTed there (structured CloudEvent)
 
     @classmethod
     def from_environment(cls) -> RunnerSettings:
@@ -21,6 +23,8 @@ class RunnerSettings:
             queue_wait_seconds=_number("LOCAL_QUEUE_WAIT_SECONDS", defaults.queue_wait_seconds, minimum=0),
             dynamodb_wait_seconds=_number("LOCAL_DYNAMODB_WAIT_SECONDS", defaults.dynamodb_wait_seconds, minimum=0),
             access_log=os.environ.get("LOCAL_ACCESS_LOG", "true").lower() != "false",
+            ttl_sweep_seconds=_number("LOCAL_TTL_SWEEP_SECONDS", defaults.ttl_sweep_seconds, minimum=0.1),
+            webhook_url=_webhook_url(os.environ.get("LOCAL_WEBHOOK_URL", "")),
         )
 
 
@@ -40,3 +44,9 @@ def _number(name: str, default: float, minimum: float, integer: bool = False) ->
         kind = "an integer" if integer else "a number"
         raise InvalidSetting(f"{name} must be {kind} >= {minimum:g}, not {text!r}")
     return value
+
+
+def _webhook_url(text: str) -> str:
+    if text and not text.startswith(("http://", "https://")):
+        raise InvalidSetting(f"LOCAL_WEBHOOK_URL must be an http:// or https:// URL, not {text!r}")
+    return text

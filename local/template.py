@@ -140,7 +140,24 @@ def function_environment(template: dict[str, Any], function: str, tables: dict[s
     defaults = {
         name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items() if "Default" in spec
     }
-    return {name: _resolve(value, {**defaults, **tables}) for name, value in variables.items()}
+    references = {**defaults, **event_bus_names(template), **tables}
+    return {name: _resolve(value, references) for name, value in variables.items()}
+
+
+def event_bus_names(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id -> the event bus name used locally (the logical id)."""
+    return {name: name for name in resources(template, "AWS::Events::EventBus")}
+
+
+def stream_consumers(template: dict[str, Any]) -> dict[str, str]:
+    """Function logical id -> the logical id of the table whose stream its event source mapping reads."""
+    found = {}
+    for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
+        properties = mapping["Properties"]
+        source = properties["EventSourceArn"].get("Fn::GetAtt", [])
+        if len(source) == 2 and source[1] == "StreamArn":
+            found[properties["FunctionName"]["Ref"]] = source[0]
+    return found
 
 
 def _resolve(value: Any, references: dict[str, str]) -> str:
@@ -157,6 +174,8 @@ def create_table_requests(template: dict[str, Any], tables: dict[str, str]) -> l
     for logical_id, table in resources(template, "AWS::DynamoDB::Table").items():
         properties = {k: v for k, v in table["Properties"].items() if k not in _AWS_ONLY_TABLE_PROPERTIES}
         properties["TableName"] = tables[logical_id]
+        if "StreamSpecification" in properties:  # CloudFormation implies StreamEnabled; CreateTable wants it
+            properties["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
         requests.append(properties)
     return requests
 

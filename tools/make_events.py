@@ -187,6 +187,50 @@ def main() -> None:
         event["requestContext"]["requestId"] = event["requestContext"]["extendedRequestId"] = f"sample-{name}"
         event["requestContext"]["requestTimeEpoch"] = 1796000000000
         (ROOT / "events" / f"{name}.json").write_text(json.dumps(event, indent=2) + "\n")
+    (ROOT / "events" / "stream_booking.json").write_text(json.dumps(stream_sample(), indent=2) + "\n")
+
+
+def stream_sample() -> dict[str, Any]:
+    """What the events function receives from the table's stream when an appointment is booked (one record)."""
+    from datetime import UTC, datetime
+
+    from scheduling.models import Appointment
+    from scheduling.store.items import booked_item
+
+    appointment = Appointment.model_validate(
+        {
+            "id": APPOINTMENT_ID,
+            "doctor_id": DOCTOR_ID,
+            "location": "123 Main St",
+            "start": "2035-06-04T13:30:00Z",
+            "end": "2035-06-04T14:00:00Z",
+            "status": "booked",
+            "timezone": "America/New_York",
+            "patient": {"id": "p-123", "name": "Ada Lovelace"},
+            "created_at": "2035-06-01T12:00:00Z",
+        }
+    )
+    image = booked_item(appointment)
+    return {
+        "Records": [
+            {
+                "eventID": "c4ca4238a0b923820dcc509a6f75849b",
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": datetime(2035, 6, 1, 12, tzinfo=UTC).timestamp(),
+                    "Keys": {"PK": image["PK"], "SK": image["SK"]},
+                    "NewImage": image,
+                    "SequenceNumber": "4000000000000000000001",
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/SchedulingTable/stream/2035-06-01",
+            }
+        ]
+    }
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ class Api:
         )
         return [item for page in pages for item in page["Items"]]
 
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
     def patch(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("PATCH", path, **kwargs)
 
@@ -97,12 +100,41 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     # shedding (tests/api/test_runner_shedding.py does): on a slow machine a burst waits longer than the default.
     process = start_runner(port, log, "--no-seed", environment={"LOCAL_QUEUE_WAIT_SECONDS": "60"})
     found = EMBEDDED_DYNAMODB.search(log.read_text())
+    api = Api(f"http://127.0.0.1:{port}", found.group(1) if found else None)
     try:
-        yield Api(f"http://127.0.0.1:{port}", found.group(1) if found else None)
+        yield api
+        check_every_event_published(api)
     finally:
         process.terminate()
         process.wait(timeout=10)
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def check_every_event_published(api: Api) -> None:
+    """After the whole API suite: every event published is valid against the schema of its type (which has no
+    field for a patient's name, a cancel reason or other free text) and carries none of them."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from local.event_schemas import SCHEMAS_DIR
+
+    validators: dict[str, Any] = {}
+    after, events = "", []
+    while True:
+        page = api.get("/_local/events", params={"after": after}).json()
+        events += page["items"]
+        if page["next"] == after:
+            break
+        after = page["next"]
+    for event in events:
+        if event["type"] not in validators:
+            schema = json.loads((SCHEMAS_DIR / f"{event['type']}.schema.json").read_text())
+            validators[event["type"]] = Draft202012Validator(schema)
+        validators[event["type"]].validate(event)
+        if not event["type"].endswith((".doctor.created", ".doctor.updated", ".doctor.deleted")):
+            assert "name" not in event["data"]
+        assert not {"patient", "cancel_reason", "reason"} & set(event["data"])
 
 
 @pytest.fixture

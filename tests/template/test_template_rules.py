@@ -53,7 +53,7 @@ def test_every_route_requires_iam_auth() -> None:
     [api] = resources(TEMPLATE, "AWS::Serverless::Api").values()
     assert api["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
     for function in FUNCTIONS.values():
-        for event in function["Properties"]["Events"].values():
+        for event in function["Properties"].get("Events", {}).values():
             assert event["Properties"]["RestApiId"] == {"Ref": "SchedulingApi"}
             assert "Auth" not in event["Properties"], "a route must not override the IAM authorizer"
     assert all("{proxy+}" not in route.path for route in api_routes(TEMPLATE))
@@ -150,3 +150,78 @@ def test_globals_fix_runtime_architecture_tracing_and_powertools() -> None:
 
 def test_outputs_name_the_api_url_and_the_table() -> None:
     assert {"ApiUrl", "TableName"} <= set(TEMPLATE["Outputs"])
+
+
+EVENTS_PUBLISHER = STORE.parent / "events" / "publisher.py"
+
+
+def test_the_events_consumer_may_make_every_eventbridge_call_its_publisher_makes_on_its_bus_only() -> None:
+    calls = set(re.findall(r"self\._client\.(\w+)\(", EVENTS_PUBLISHER.read_text()))
+    needed = {"events:" + "".join(word.capitalize() for word in call.split("_")) for call in calls}
+    on_the_bus = [
+        statement
+        for statement in statements(FUNCTIONS["EventsFunction"])
+        if any(action.startswith("events:") for action in as_list(statement["Action"]))
+    ]
+
+    assert needed == {"events:PutEvents"}
+    assert [as_list(statement["Resource"]) for statement in on_the_bus] == [
+        [{"Fn::GetAtt": ["SchedulingEventBus", "Arn"]}]
+    ]
+    assert needed <= {action for statement in on_the_bus for action in as_list(statement["Action"])}
+
+
+def test_the_events_consumer_reads_only_the_tables_stream_and_writes_no_table() -> None:
+    actions = {
+        action
+        for statement in statements(FUNCTIONS["EventsFunction"])
+        for action in as_list(statement["Action"])
+        if action.startswith("dynamodb:")
+    }
+    resources_read = [
+        as_list(statement["Resource"])
+        for statement in statements(FUNCTIONS["EventsFunction"])
+        if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))
+    ]
+
+    assert actions == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    }
+    assert resources_read == [[{"Fn::GetAtt": ["SchedulingTable", "StreamArn"]}]]
+    assert "Events" not in FUNCTIONS["EventsFunction"]["Properties"], "a SAM DynamoDB event attaches a '*' policy"
+
+
+def test_the_stream_carries_old_and_new_images_to_a_mapping_that_retries_bisects_and_dead_letters() -> None:
+    table = TABLES["SchedulingTable"]["Properties"]
+    [mapping] = resources(TEMPLATE, "AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    queue = resources(TEMPLATE, "AWS::SQS::Queue")["EventsDeadLetterQueue"]["Properties"]
+
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": ["SchedulingTable", "StreamArn"]}
+    assert properties["FunctionName"] == {"Ref": "EventsFunction"}
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert 0 < properties["MaximumRetryAttempts"] <= 10
+    assert properties["ParallelizationFactor"] == 1  # order per doctor
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]
+    }
+    assert queue["KmsMasterKeyId"] == {"Ref": "EventsDeadLetterKey"}
+    assert resources(TEMPLATE, "AWS::KMS::Key")["EventsDeadLetterKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_the_dead_letter_queue_depth_and_the_consumers_lag_are_alarmed() -> None:
+    alarms = [alarm["Properties"] for alarm in resources(TEMPLATE, "AWS::CloudWatch::Alarm").values()]
+    watched = {(alarm["Namespace"], alarm["MetricName"], str(alarm["Dimensions"][0]["Value"])) for alarm in alarms}
+
+    assert (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        str({"Fn::GetAtt": ["EventsDeadLetterQueue", "QueueName"]}),
+    ) in watched
+    assert ("AWS/Lambda", "IteratorAge", str({"Ref": "EventsFunction"})) in watched
+    assert ("AWS/Lambda", "Errors", str({"Ref": "EventsFunction"})) in watched

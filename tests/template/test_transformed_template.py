@@ -173,3 +173,58 @@ def test_functions_run_python313_on_arm64_with_the_one_layer(transformed: dict[s
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Ref": "DisableTracerSdk"}
     assert transformed["Parameters"]["DisableTracerSdk"]["Default"] == "true"
+
+
+def test_the_events_consumer_may_put_events_on_its_bus_only_and_read_only_its_stream(
+    transformed: dict[str, Any],
+) -> None:
+    resources = transformed["Resources"]
+    role = resources["EventsFunctionRole"]["Properties"]
+    statements = [
+        statement for policy in role.get("Policies", []) for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    granted = {
+        action: statement["Resource"]
+        for statement in statements
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    }
+    managed = json.dumps(role.get("ManagedPolicyArns", []))
+
+    assert granted["events:PutEvents"] == [{"Fn::GetAtt": ["SchedulingEventBus", "Arn"]}]
+    assert [action for action in granted if action.startswith("events:")] == ["events:PutEvents"]
+    assert granted["dynamodb:GetRecords"] == [{"Fn::GetAtt": ["SchedulingTable", "StreamArn"]}]
+    assert not [action for action in granted if action.startswith("dynamodb:") and "Item" in action]
+    assert "AWSLambdaDynamoDBExecutionRole" not in managed  # it would read every stream ("*")
+    assert resources["SchedulingEventBus"]["Type"] == "AWS::Events::EventBus"
+    assert resources["SchedulingTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def test_the_stream_mapping_reports_partial_failures_bisects_and_dead_letters_to_an_encrypted_alarmed_queue(
+    transformed: dict[str, Any],
+) -> None:
+    resources = transformed["Resources"]
+    [mapping] = of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+    queue = resources["EventsDeadLetterQueue"]
+    [depth_alarm] = [
+        alarm["Properties"]
+        for alarm in of_type(transformed, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == "AWS/SQS"
+    ]
+
+    assert mapping["Properties"]["FunctionName"] == {"Ref": "EventsFunction"}
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["Properties"]["BisectBatchOnFunctionError"] is True
+    assert mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]
+    }
+    assert "EventsFunctionRole" in as_list(mapping["DependsOn"])
+    assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "EventsDeadLetterKey"}
+    assert depth_alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert depth_alarm["Threshold"] == 1
+    assert depth_alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

@@ -19,3 +19,12 @@ class Settings(BaseSettings):
 
 class AppointmentsSettings(Settings):
     idempotency_table_name: str = Field(min_length=3, max_length=255)
+
+
+class EventsSettings(BaseSettings):
+    """The stream consumer: where it publishes (it reads no table)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    event_bus_name: str = Field(min_length=1, max_length=256, description="The scheduling event bus (EVENT_BUS_NAME).")
+    events_endpoint_url: str | None = Field(None, description="Another EventBridge endpoint, e.g. moto; unset on AWS.")

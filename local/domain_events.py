@@ -1,0 +1,87 @@
+"""The domain events locally: the embedded table's stream feeds the events function (local/streams.py), which
+publishes through boto3 to the embedded EventBridge (moto); what the bus carried is logged in order
+(local/event_log.py), served at /_local/events and, with LOCAL_WEBHOOK_URL, POSTed on (local/webhook.py).
+Expired items are deleted as DynamoDB's TTL would (local/ttl.py), so an expired hold gives `hold.expired`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from local.docs_pages import Page
+from local.dynamodb import EmbeddedDynamoDB
+from local.event_log import EventLog
+from local.settings import RunnerSettings
+from local.streams import StreamPump
+from local.template import event_bus_names, resources, stream_consumers, table_names, time_to_live_attributes
+from local.ttl import TimeToLive
+from local.webhook import Webhook
+from local.workers import FunctionWorkers
+
+
+class Part(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class LocalEvents:
+    log: EventLog
+    pumps: list[StreamPump]
+    ttl: TimeToLive
+    webhook: Webhook | None
+
+    @classmethod
+    def start(
+        cls,
+        template: dict[str, Any],
+        embedded: EmbeddedDynamoDB,
+        functions: dict[str, FunctionWorkers],
+        settings: RunnerSettings,
+    ) -> LocalEvents | None:
+        buses = list(event_bus_names(template).values())
+        if not buses:
+            return None
+        webhook = Webhook(settings.webhook_url) if settings.webhook_url else None
+        log = EventLog(embedded.url, buses[0], webhook.send if webhook else None)
+        tables = table_names(template)
+        mappings = {
+            body["Properties"]["FunctionName"]["Ref"]: body["Properties"]
+            for body in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        }
+        pumps = [
+            StreamPump(
+                embedded.url,
+                tables[table],
+                functions[function],
+                int(mappings[function].get("BatchSize", 100)),
+                int(mappings[function].get("MaximumRetryAttempts", 5)),
+            )
+            for function, table in stream_consumers(template).items()
+        ]
+        ttl = TimeToLive(embedded.lock, time_to_live_attributes(template, tables), settings.ttl_sweep_seconds)
+        started = cls(log, pumps, ttl, webhook)
+        for part in started.parts():
+            part.start()
+        return started
+
+    def pages(self) -> dict[str, Callable[[str], Page]]:
+        return {"/_local/events": self.log.page, "/_local/events/dead-letters": self._dead_letters}
+
+    def describe(self, base_url: str) -> str:
+        where = f"; each also POSTed to {self.webhook.url}" if self.webhook else ""
+        return f"Domain events: {base_url}/_local/events?subject_prefix=/doctors/&after= (in publication order){where}"
+
+    def stop(self) -> None:
+        for part in self.parts():
+            part.stop()
+
+    def parts(self) -> list[Part]:
+        return [self.log, *self.pumps, self.ttl, *([self.webhook] if self.webhook else [])]
+
+    def _dead_letters(self, query: str) -> Page:
+        records = [record for pump in self.pumps for record in pump.dead_letters]
+        return "application/json", json.dumps({"items": records}, default=str)

@@ -1,0 +1,109 @@
+"""The event source mapping's stand-in: reads the embedded table's stream in order and invokes the consumer.
+
+Like Lambda's mapping with `ReportBatchItemFailures`: a batch of up to `BatchSize` records; when the function
+reports failures, the next batch starts at the first failed record; a batch that keeps failing is retried
+`MaximumRetryAttempts` times, then its first record is set aside as dead-lettered (listed at
+/_local/events/dead-letters) and reading goes on after it. A function that raises or times out is retried the
+same way. Records are read from the start of the stream (TRIM_HORIZON), so nothing written before it is missed.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+import boto3
+
+from local.workers import FunctionWorkers, InvokeError
+
+IDLE_SECONDS = 0.1  # between empty reads (each read holds the embedded DynamoDB for a moment)
+RETRY_SECONDS = 0.2
+
+
+def lambda_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A GetRecords record as Lambda's event carries it: creation time in epoch seconds, `userIdentity` keys in
+    Lambda's spelling."""
+    stream = dict(record["dynamodb"])
+    created = stream.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        stream["ApproximateCreationDateTime"] = created.timestamp()
+    shaped = {**record, "dynamodb": stream}
+    identity = record.get("userIdentity")
+    if identity:
+        shaped["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
+    return shaped
+
+
+class StreamPump:
+    def __init__(
+        self, endpoint: str, table: str, consumer: FunctionWorkers, batch_size: int = 100, max_retries: int = 5
+    ) -> None:
+        self._streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
+        self._stream_arn = boto3.client("dynamodb", endpoint_url=endpoint).describe_table(TableName=table)["Table"][
+            "LatestStreamArn"
+        ]
+        self._consumer = consumer
+        self._batch_size = batch_size
+        self._max_retries = max_retries
+        self.dead_letters: list[dict[str, Any]] = []
+        self.invocations = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stream-pump", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def _run(self) -> None:
+        [shard] = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
+        position: dict[str, Any] = {"ShardIteratorType": "TRIM_HORIZON"}
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                iterator = self._streams.get_shard_iterator(
+                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], **position
+                )["ShardIterator"]
+                records = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)["Records"]
+            except Exception:  # throttled by the embedded DynamoDB: read again shortly
+                time.sleep(RETRY_SECONDS)
+                continue
+            if not records:
+                time.sleep(IDLE_SECONDS)
+                continue
+            failed = self._invoke([lambda_record(record) for record in records])
+            if failed is None:
+                position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": _last(records)}
+                failures = 0
+                continue
+            failures += 1
+            if failures > self._max_retries:
+                dead = next(record for record in records if record["dynamodb"]["SequenceNumber"] == failed)
+                self.dead_letters.append(lambda_record(dead))
+                sys.stderr.write(f"stream record {failed} dead-lettered after {self._max_retries} retries\n")
+                position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": failed}
+                failures = 0
+                continue
+            position = {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": failed}
+            time.sleep(RETRY_SECONDS * failures)
+
+    def _invoke(self, records: list[dict[str, Any]]) -> str | None:
+        """The first failed sequence number of the batch, or None when it all went through."""
+        self.invocations += 1
+        try:
+            response = self._consumer.invoke({"Records": records})
+        except InvokeError as error:
+            sys.stderr.write(f"{self._consumer.package.function}: {error}\n")
+            return str(records[0]["dynamodb"]["SequenceNumber"])
+        reported = [str(item["itemIdentifier"]) for item in (response or {}).get("batchItemFailures", [])]
+        if not reported:
+            return None
+        return min(reported, key=int)
+
+
+def _last(records: list[dict[str, Any]]) -> str:
+    return str(records[-1]["dynamodb"]["SequenceNumber"])

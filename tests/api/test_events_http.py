@@ -1,0 +1,214 @@
+"""Domain events over HTTP: every action through the runner, then exactly its event at /_local/events, in order
+per doctor; actions that change nothing emit nothing; concurrency never doubles an event; no patient data."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from tests.api.conftest import Api
+from tests.api.events import PREFIX, Events, short_types
+from tests.api.together import simultaneously
+
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FAR = datetime(2035, 6, 4, 9, 0, tzinfo=UTC)  # a Monday, far from now: no clock rule gets in the way
+PATIENT = {"id": "p-events-1", "name": "Ada Lovelace-Events"}
+REASON = "Private: the patient said why, in free text"
+
+
+def always_open(api: Api, name: str = "Events Doctor", **fields: Any) -> str:
+    body = {
+        "name": name,
+        "locations": ["North Wing", "South Wing"],
+        "timezone": "UTC",
+        "slot_minutes": 5,
+        "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
+        **fields,
+    }
+    answer = api.post("/doctors", json=body)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def at(minutes: int) -> str:
+    return (FAR + timedelta(minutes=minutes)).isoformat()
+
+
+def ok(answer: requests.Response, *statuses: int) -> dict[str, Any]:
+    assert answer.status_code in (statuses or (200, 201)), answer.text
+    return answer.json() if answer.content else {}
+
+
+@pytest.fixture
+def doctor(api: Api) -> tuple[str, Events]:
+    doctor_id = always_open(api)
+    events = Events(api, f"/doctors/{doctor_id}")
+    [created] = events.until(1)
+    assert created["type"] == f"{PREFIX}doctor.created"
+    assert created["subject"] == f"/doctors/{doctor_id}"
+    return doctor_id, events
+
+
+def test_every_appointment_and_hold_change_is_one_event_with_its_subject_and_data_in_order(
+    api: Api, doctor: tuple[str, Events]
+) -> None:
+    doctor_id, events = doctor
+    base = f"/doctors/{doctor_id}"
+
+    held = ok(api.post(f"{base}/holds", json={"start": at(0), "location": "North Wing"}))
+    ok(api.delete(f"{base}/holds/{held['id']}"), 204)
+    ok(api.delete(f"{base}/holds/{held['id']}"), 204)  # again: changes nothing
+    to_convert = ok(api.post(f"{base}/holds", json={"start": at(5), "location": "North Wing"}))
+    converted = ok(api.post(f"{base}/appointments", json={"hold_id": to_convert["id"], "patient": PATIENT}))
+    booked = ok(api.post(f"{base}/appointments", json={"start": at(10), "location": "South Wing", "patient": PATIENT}))
+    moved = ok(api.post(f"{base}/appointments/{booked['id']}/reschedule", json={"start": at(15)}))
+    ok(api.post(f"{base}/appointments/{moved['id']}/cancel", json={"reason": REASON}))
+    ok(api.post(f"{base}/appointments/{moved['id']}/cancel", json={"reason": REASON}))  # again: changes nothing
+
+    found = events.until(8)
+    conversion = sorted(short_types(found[3:5]))  # one transaction: its two records come in either order
+    assert [*short_types(found[:3]), *conversion, *short_types(found[5:])] == [
+        "hold.created",
+        "hold.released",
+        "hold.created",
+        "appointment.booked",
+        "hold.converted",
+        "appointment.booked",
+        "appointment.rescheduled",
+        "appointment.cancelled",
+    ]
+    by_type = {event["type"].removeprefix(PREFIX): event for event in reversed(found)}  # the first of each type
+    assert found[0]["subject"] == f"{base}/holds/{held['id']}"
+    assert found[1]["subject"] == f"{base}/holds/{held['id']}"
+    assert by_type["hold.converted"]["data"]["appointment_id"] == converted["id"]
+    assert by_type["appointment.booked"]["subject"] == f"{base}/appointments/{converted['id']}"
+    assert by_type["appointment.booked"]["data"]["hold_id"] == to_convert["id"]
+    assert by_type["appointment.booked"]["data"]["patient_id"] == PATIENT["id"]
+    assert found[5]["subject"] == f"{base}/appointments/{booked['id']}"
+    assert found[5]["data"]["location"] == "South Wing"
+    rescheduled = by_type["appointment.rescheduled"]
+    assert rescheduled["subject"] == f"{base}/appointments/{moved['id']}"
+    assert rescheduled["data"]["previous_appointment_id"] == booked["id"]
+    assert rescheduled["data"]["start"] == at(15).replace("+00:00", "Z")
+    assert rescheduled["data"]["previous_start"] == at(10).replace("+00:00", "Z")
+    assert by_type["appointment.cancelled"]["data"]["status"] == "cancelled"
+    assert [event["sequence"] for event in found] == sorted(event["sequence"] for event in found)
+    text = json.dumps(found)
+    assert PATIENT["name"] not in text
+    assert REASON not in text
+
+    # Nothing else was published for the repeated release and cancel: the next event is the next change's.
+    ok(
+        api.patch(
+            base, json={"name": "Events Doctor Renamed"}, headers={"Content-Type": "application/merge-patch+json"}
+        )
+    )
+    assert events.types_until(1) == ["doctor.updated"]
+
+
+def test_check_in_and_completion_each_give_one_event(api: Api, doctor: tuple[str, Events]) -> None:
+    """Check-in opens 2 hours before the start, so this appointment starts in about an hour. (A no-show needs an
+    appointment that has started, which cannot be booked: tests/functional/test_events.py moves the clock.)"""
+    doctor_id, events = doctor
+    base = f"/doctors/{doctor_id}"
+    soon = datetime.now(UTC) + timedelta(minutes=60)
+    start = soon.replace(minute=soon.minute - soon.minute % 5, second=0, microsecond=0).isoformat()
+
+    visit = ok(api.post(f"{base}/appointments", json={"start": start, "location": "North Wing"}))
+    ok(api.post(f"{base}/appointments/{visit['id']}/check-in"))
+    ok(api.post(f"{base}/appointments/{visit['id']}/check-in"))  # again: changes nothing
+    ok(api.post(f"{base}/appointments/{visit['id']}/complete"))
+    ok(api.post(f"{base}/appointments/{visit['id']}/complete"))  # again: changes nothing
+    ok(api.patch(base, json={"name": "Clinic Later"}, headers={"Content-Type": "application/merge-patch+json"}))
+
+    found = events.until(4)
+    assert short_types(found) == [
+        "appointment.booked",
+        "appointment.checked_in",
+        "appointment.completed",
+        "doctor.updated",
+    ]
+    assert [event["data"]["status"] for event in found[:3]] == ["booked", "checked_in", "completed"]
+    assert {event["subject"] for event in found[:3]} == {f"{base}/appointments/{visit['id']}"}
+
+
+def test_a_hold_left_to_expire_gives_hold_expired_once_ttl_deletes_its_claim(
+    api: Api, doctor: tuple[str, Events]
+) -> None:
+    doctor_id, events = doctor
+    base = f"/doctors/{doctor_id}"
+    held = ok(api.post(f"{base}/holds", json={"start": at(30), "location": "North Wing", "ttl_seconds": 30}))
+
+    found = events.until(2, wait_seconds=90)
+
+    assert short_types(found) == ["hold.created", "hold.expired"]
+    assert found[1]["subject"] == f"{base}/holds/{held['id']}"
+    assert found[1]["data"]["expires_at"] == held["expires_at"].replace("+00:00", "Z")
+    assert datetime.fromisoformat(found[1]["time"]) >= datetime.fromisoformat(held["expires_at"])
+
+
+def test_doctor_writes_give_created_updated_deleted_and_an_unchanged_rewrite_gives_nothing(api: Api) -> None:
+    doctor_id = always_open(api, "Short Stay")
+    base = f"/doctors/{doctor_id}"
+    events = Events(api, base)
+    current = ok(api.get(base))
+    same = {key: value for key, value in current.items() if key not in {"id", "created_at", "updated_at"}}
+
+    ok(api.put(base, json=same))  # the same fields: the version moves, nothing an integrator sees changes
+    ok(api.patch(base, json={"locations": ["East Wing"]}, headers={"Content-Type": "application/merge-patch+json"}))
+    ok(api.delete(base), 204)
+
+    found = events.until(3)
+    assert short_types(found) == ["doctor.created", "doctor.updated", "doctor.deleted"]
+    assert found[1]["data"]["changed"] == ["locations"]
+    assert found[1]["data"]["locations"] == ["East Wing"]
+    assert {event["subject"] for event in found} == {base}
+
+
+def test_fifty_concurrent_bookings_of_one_slot_give_one_appointment_booked(
+    api: Api, doctor: tuple[str, Events]
+) -> None:
+    doctor_id, events = doctor
+    url = f"{api.base_url}/doctors/{doctor_id}/appointments"
+    answers = simultaneously(
+        [lambda: requests.post(url, json={"start": at(60), "location": "North Wing"}, timeout=60)] * 50
+    )
+    [winner] = [answer.json() for answer in answers if answer.status_code == 201]
+
+    ok(api.post(f"/doctors/{doctor_id}/holds", json={"start": at(65), "location": "North Wing"}))  # a marker
+
+    assert events.types_until(2) == ["appointment.booked", "hold.created"]
+    assert events.seen[1]["data"]["appointment_id"] == winner["id"]
+
+
+def test_thirty_concurrent_holds_of_one_slot_give_one_hold_created(api: Api, doctor: tuple[str, Events]) -> None:
+    doctor_id, events = doctor
+    url = f"{api.base_url}/doctors/{doctor_id}/holds"
+    answers = simultaneously(
+        [lambda: requests.post(url, json={"start": at(90), "location": "North Wing"}, timeout=60)] * 30
+    )
+    [winner] = [answer.json() for answer in answers if answer.status_code == 201]
+
+    ok(api.post(f"/doctors/{doctor_id}/appointments", json={"start": at(95), "location": "North Wing"}))  # a marker
+
+    found = events.until(2)
+    assert short_types(found) == ["hold.created", "appointment.booked"]
+    assert found[0]["data"]["hold_id"] == winner["id"]
+
+
+def test_an_integrator_reads_on_from_a_cursor_and_filters_by_subject(api: Api, doctor: tuple[str, Events]) -> None:
+    doctor_id, events = doctor
+    everything = api.get("/_local/events").json()
+    ok(api.post(f"/doctors/{doctor_id}/appointments", json={"start": at(120), "location": "North Wing"}))
+    events.until(1)
+
+    since = api.get("/_local/events", params={"after": everything["next"]}).json()
+    other = api.get("/_local/events", params={"subject_prefix": "/doctors/none", "after": everything["next"]}).json()
+
+    assert f"{PREFIX}appointment.booked" in [event["type"] for event in since["items"]]
+    assert all(int(since["next"]) >= int(everything["next"]) for _ in [0])
+    assert other["items"] == []
