@@ -37,7 +37,7 @@ def stream(aws: None) -> StreamReader:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock(T0)
-    monkeypatch.setattr("scheduling.service._now", clock)
+    monkeypatch.setattr("scheduling.service.clock.now", clock)
     return clock
 
 

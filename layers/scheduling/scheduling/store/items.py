@@ -174,6 +174,7 @@ def hold_lock_item(hold: Hold) -> dict[str, Any]:
             "SK": slot_sk(hold.start),
             "kind": "hold",
             "hold_id": hold.id,
+            "patient_id": hold.patient_id,  # so the expiry's event (from this claim's deletion) names the patient
             "start": utc_key(hold.start),
             "end": utc_key(hold.end),
             "expires_at": utc_key(hold.expires_at),
