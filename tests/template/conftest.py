@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 from local.process import free_port
@@ -26,11 +27,16 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def dynamodb() -> Iterator[str]:
-    """Moto's DynamoDB server on a free local port, with the template's tables: its endpoint."""
+    """Moto's DynamoDB server on a free local port, with the template's tables and nothing in them: its endpoint.
+
+    Moto keeps its data in this process whatever the server's port, so each module starts from a reset: the
+    sample flows book the same patient at the same times, which one module's leftovers would refuse.
+    """
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     client = boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
@@ -40,4 +46,5 @@ def dynamodb() -> Iterator[str]:
     )
     create_tables(client, load_template(), table_names(load_template()))
     yield endpoint
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     server.stop()
