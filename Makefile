@@ -14,10 +14,15 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 UV := $(UV_VENV)/bin/uv
 PORT ?= 3000
+ARM64_ROOT := .arm64/root
+QEMU_AARCH64 ?= $(firstword $(shell command -v qemu-aarch64-static qemu-aarch64 2>/dev/null))
+DEBIAN_MIRROR ?=
 PIP_INSTALL = -m pip install --quiet --require-hashes --no-deps
 TOOLS = SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV)) PYTHON313=$(PYTHON313)
+ARM64 = ARM64_ROOT=$(abspath $(ARM64_ROOT)) QEMU_AARCH64=$(QEMU_AARCH64)
 
-.PHONY: run test lint typecheck unit functional api template bench build deploy openapi lock clean python313
+.PHONY: run test lint typecheck unit functional api template arm64-check arm64-tools bench build deploy openapi lock clean \
+  python313
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +59,12 @@ run: $(VENV)/.installed
 	PORT=$(PORT) $(PY) -m local.runner
 
 ## test: lint, type-check, and run every test on CPython 3.13 (unit, functional, API over HTTP, template, checkov,
-## sam build and the built layer)
-test: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+## sam build, the built artifact with its x86_64 twin layer, and the arm64 artifact under qemu: see arm64-check)
+test: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(ARM64_ROOT)/.ready
 	$(TEST_PY) -m ruff check .
 	$(TEST_PY) -m ruff format --check .
 	$(TEST_PY) -m mypy
-	$(TOOLS) $(TEST_PY) -m pytest
+	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest
 
 lint: $(TEST_VENV)/.installed
 	$(TEST_PY) -m ruff check .
@@ -68,6 +73,37 @@ lint: $(TEST_VENV)/.installed
 
 unit functional api template: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(TOOLS) $(TEST_PY) -m pytest tests/$@
+
+## arm64-check: serve every events/ sample through the arm64 build (functions + arm64 layer) on Debian's CPython
+## 3.13 for arm64 under qemu-aarch64-static; no Docker, no AWS, no root (needs mmdebstrap and qemu-user-static)
+arm64-check: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(ARM64_ROOT)/.ready
+	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest tests/template/test_built_artifact_arm64.py
+
+# An arm64 Debian root with CPython 3.13, made once and kept (gitignored): the packages are only extracted (no
+# maintainer scripts, so neither root nor emulation is needed), `lib` points at the arm64 loader, the runtime's
+# boto3 goes where Lambda keeps it, and CPython 3.13 compiles both, as the runtime ships its own bytecode.
+$(ARM64_ROOT)/.ready: bench/requirements-runtime.lock | python313 arm64-tools $(TEST_VENV)/.installed
+	rm -rf $(ARM64_ROOT) && mkdir -p $(dir $(ARM64_ROOT))
+	mmdebstrap --quiet --mode=chrootless --variant=extract --arch=arm64 \
+	  --include=python3.13-minimal,libpython3.13-stdlib trixie $(ARM64_ROOT) $(DEBIAN_MIRROR)
+	ln -s usr/lib $(ARM64_ROOT)/lib
+	$(TEST_PY) $(PIP_INSTALL) --no-compile --target $(ARM64_ROOT)/var/lang/lib/python3.13/site-packages \
+	  -r bench/requirements-runtime.lock
+	$(PYTHON313) -m compileall -q -j 0 $(ARM64_ROOT)/usr/lib/python3.13 $(ARM64_ROOT)/var/lang/lib/python3.13
+	touch $@
+
+# The two Debian packages the check needs; root (CI, this project's machines) installs them, others are told how.
+arm64-tools:
+	@command -v mmdebstrap >/dev/null && test -n "$(QEMU_AARCH64)" && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's mmdebstrap and qemu-user-static for the arm64 check"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    mmdebstrap qemu-user-static >/dev/null; \
+	else \
+	  echo "error: the arm64 check needs Debian's mmdebstrap and qemu-user-static:" >&2; \
+	  echo "       sudo apt-get install mmdebstrap qemu-user-static (or pass QEMU_AARCH64=/path/to/qemu-aarch64)" >&2; \
+	  exit 1; \
+	fi
 
 ## bench: print the benchmark table (the cold start runs the built artifact on CPython 3.13)
 bench: $(VENV)/.installed $(SAM_VENV)/.installed | python313
@@ -114,4 +150,4 @@ LAYER_PROVIDED = $(addprefix --no-emit-package ,pydantic pydantic-core typing-ex
 
 clean:
 	rm -rf $(VENV) $(TEST_VENV) $(SAM_VENV) $(CHECKOV_VENV) $(UV_VENV) .aws-sam .pytest_cache .mypy_cache \
-	  .ruff_cache .hypothesis
+	  .ruff_cache .hypothesis .arm64

@@ -5,7 +5,7 @@ and this interpreter's site-packages are on `sys.path` before the function's own
 put in front, in Lambda's order. This file therefore imports nothing but the standard library.
 
 Protocol over an inherited socket (multiprocessing.connection, pickled messages):
-  runtime -> runner  ("ready", {"pid", "sys_path", "handler_file"})  or  ("failed", traceback text)
+  runtime -> runner  ("ready", {"pid", "sys_path", "handler_file", "machine"})  or  ("failed", traceback text)
   runner -> runtime  event (dict)
   runtime -> runner  ("started", None), then ("ok", result dict) or ("error", "ExceptionType: message")
 The runtime exits when the runner closes its end.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import platform
 import signal
 import sys
 import time
@@ -62,7 +63,8 @@ def main(settings_json: str) -> int:
     except BaseException:  # an init error: the runner reports it and does not use this environment
         connection.send(("failed", traceback.format_exc()))
         return 1
-    connection.send(("ready", {"pid": os.getpid(), "sys_path": sys.path, "handler_file": module.__file__}))
+    ready = {"pid": os.getpid(), "sys_path": sys.path, "handler_file": module.__file__, "machine": platform.machine()}
+    connection.send(("ready", ready))
     while True:
         try:
             event = connection.recv()

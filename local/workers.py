@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from typing import Any
@@ -61,7 +62,16 @@ class FunctionTimedOut(InvokeError):
 class Worker:
     """One execution environment: a fresh interpreter running local/lambda_runtime.py (started, then `wait_ready`)."""
 
-    def __init__(self, package: FunctionPackage, environment: dict[str, str], timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        package: FunctionPackage,
+        environment: dict[str, str],
+        timeout_seconds: float,
+        *,
+        python: Sequence[str] = (sys.executable,),
+        start_timeout_seconds: float = START_TIMEOUT_SECONDS,
+    ) -> None:
+        """`python`: the command that starts the interpreter (another CPU's Python under an emulator, say)."""
         ours, theirs = Pipe()
         settings = {
             "fd": theirs.fileno(),
@@ -74,21 +84,22 @@ class Worker:
         }
         self._connection: Connection = ours
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", lambda_runtime.BOOTSTRAP, lambda_runtime.__file__, json.dumps(settings)],
+            [*python, "-I", "-c", lambda_runtime.BOOTSTRAP, lambda_runtime.__file__, json.dumps(settings)],
             env=environment,
             pass_fds=(theirs.fileno(),),
             process_group=0,  # Ctrl-C in a terminal reaches the runner, which stops its workers itself
         )
         theirs.close()
         self.function = package.function
+        self._start_timeout = start_timeout_seconds
         self.info: dict[str, Any] = {"pid": self.process.pid}
         self.busy = False
 
     def wait_ready(self) -> None:
         """Wait for the init phase to end (the handler imported); FunctionFailed if it failed or took too long."""
-        if not self._connection.poll(START_TIMEOUT_SECONDS):
+        if not self._connection.poll(self._start_timeout):
             self.stop()
-            raise FunctionFailed(f"{self.function} did not start within {START_TIMEOUT_SECONDS:.0f} s")
+            raise FunctionFailed(f"{self.function} did not start within {self._start_timeout:.0f} s")
         try:
             kind, detail = self._connection.recv()
         except (EOFError, OSError) as error:

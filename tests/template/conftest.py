@@ -1,43 +1,50 @@
-"""Shared by the built-artifact tests: one `sam build` with the layer for this machine, and the runtime's SDK."""
+"""Shared by the built-artifact tests: one `sam build` with the layer for this machine, the runtime's SDK, and
+moto's server (DynamoDB and EventBridge)."""
 
 from __future__ import annotations
 
-import os
-import platform
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
+import requests
+from moto.server import ThreadedMotoServer
 
-ROOT = Path(__file__).resolve().parents[2]
-SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
-# The arm64 extension modules cannot load on x86_64: there the layer is built as its twin (same lock, Makefile).
-TWIN = "manylinux2014_aarch64" if platform.machine() in {"aarch64", "arm64"} else "manylinux2014_x86_64"
+from local.process import free_port
+from local.template import create_tables, event_bus_names, load_template, table_names
+from tests.template.artifacts import TWIN, install_runtime_sdk, sam_build
 
 
 @pytest.fixture(scope="session")
 def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`<root>/build`: sam build's output for this machine; `<root>/runtime`: boto3 as the runtime ships it."""
     root = tmp_path_factory.mktemp("artifact")
-    environment = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": TWIN}
-    build = subprocess.run(
-        [SAM_CLI, "build", "--build-dir", str(root / "build"), "--cache-dir", str(root / "cache")],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
-    runtime = subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--no-compile"),
-            *("--target", str(root / "runtime"), "-r", str(ROOT / "bench" / "requirements-runtime.lock")),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert runtime.returncode == 0, runtime.stderr
+    sam_build(root, TWIN)
+    install_runtime_sdk(root / "runtime")
     return root
+
+
+@pytest.fixture(scope="module")
+def dynamodb() -> Iterator[str]:
+    """Moto's DynamoDB server on a free local port, with the template's tables and nothing in them: its endpoint.
+
+    Moto keeps its data in this process whatever the server's port, so each module starts from a reset: the
+    sample flows book the same patient at the same times, which one module's leftovers would refuse.
+    """
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    session = boto3.Session(
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # moto's, not a secret
+    )
+    create_tables(session.client("dynamodb", endpoint_url=endpoint), load_template(), table_names(load_template()))
+    for bus in event_bus_names(load_template()).values():  # the events function publishes there
+        session.client("events", endpoint_url=endpoint).create_event_bus(Name=bus)
+    yield endpoint
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    server.stop()

@@ -6,20 +6,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from local.template import load_template, resources
+from tests.template.artifacts import PYC_MAGIC_313, UNCHECKED_HASH_FLAGS, compiled, pyc_header, sources
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
 CHECKOV = os.environ.get("CHECKOV", str(ROOT / ".venv-checkov" / "bin" / "checkov"))
 # What the python3.13 runtime provides: a layer copy would shadow the runtime's SDK with another version.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six.py", "jmespath")
-PYC_MAGIC_313 = (3571).to_bytes(2, "little") + b"\r\n"
-UNCHECKED_HASH_FLAGS = 0b01  # hash-based, source not checked (PEP 552)
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
 
 pytestmark = pytest.mark.slow
@@ -64,19 +62,6 @@ def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "build"
 
 
-def pyc_header(path: Path) -> tuple[bytes, int]:
-    header = path.read_bytes()[:8]
-    return header[:4], int.from_bytes(header[4:8], "little")
-
-
-def sources(package: Path) -> Iterator[Path]:
-    return (path for path in package.rglob("*.py") if "__pycache__" not in path.parts)
-
-
-def compiled(source: Path) -> Path:
-    return source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
-
-
 def test_sam_build_packs_every_handler_and_the_layer_for_arm64_python313(build_dir: Path) -> None:
     functions = resources(load_template(), "AWS::Serverless::Function")
     assert functions
@@ -102,7 +87,7 @@ def test_the_layer_ships_nothing_the_runtime_provides(build_dir: Path) -> None:
 
 def test_the_layer_is_compiled_by_cpython_313_for_zip_timestamps_to_not_matter(build_dir: Path) -> None:
     layer = build_dir / "SchedulingLayer" / "python"
-    scheduling = list(sources(layer / "scheduling"))
+    scheduling = sources(layer / "scheduling")
 
     assert scheduling
     missing = [source for source in scheduling if not compiled(source).is_file()]

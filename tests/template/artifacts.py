@@ -1,0 +1,117 @@
+"""Building and running the artifact the way Lambda does: `sam build`, the runtime's SDK, the bytecode's header,
+and one execution environment per built function (local/workers.py) started by a given Python."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS
+from local.packages import artifact_packages
+from local.template import function_environment, load_template, table_names
+from local.workers import Worker
+
+ROOT = Path(__file__).resolve().parents[2]
+SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
+ARM64 = "manylinux2014_aarch64"
+# The arm64 extension modules cannot load on x86_64: there the layer is built as its twin (same lock, Makefile).
+TWIN = ARM64 if platform.machine() in {"aarch64", "arm64"} else "manylinux2014_x86_64"
+PYC_MAGIC_313 = (3571).to_bytes(2, "little") + b"\r\n"
+UNCHECKED_HASH_FLAGS = 0b01  # hash-based, source not checked (PEP 552)
+
+
+def sam_build(root: Path, layer_platform: str) -> Path:
+    """`<root>/build`: sam build's output, the layer's wheels for `layer_platform`."""
+    environment = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": layer_platform}
+    build = subprocess.run(
+        [SAM_CLI, "build", "--build-dir", str(root / "build"), "--cache-dir", str(root / "cache")],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    return root / "build"
+
+
+def install_runtime_sdk(target: Path) -> Path:
+    """boto3 and its dependencies as the python3.13 runtime ships them (bench/requirements-runtime.lock)."""
+    runtime = subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--no-compile"),
+            *("--target", str(target), "-r", str(ROOT / "bench" / "requirements-runtime.lock")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert runtime.returncode == 0, runtime.stderr
+    return target
+
+
+def pyc_header(path: Path) -> tuple[bytes, int]:
+    """A .pyc's magic number and its flags (PEP 552)."""
+    header = path.read_bytes()[:8]
+    return header[:4], int.from_bytes(header[4:8], "little")
+
+
+def sources(package: Path) -> list[Path]:
+    return [path for path in package.rglob("*.py") if "__pycache__" not in path.parts]
+
+
+def compiled(source: Path) -> Path:
+    return source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+
+
+@contextmanager
+def execution_environments(
+    build: Path, runtime: Path, python: Sequence[str], endpoint: str, start_timeout_seconds: float
+) -> Iterator[dict[str, Worker]]:
+    """One started worker per built function: `python` (with `-S -B`, so that only the standard library, the
+    artifact and `runtime` are importable and nothing is written) runs local/lambda_runtime.py, which puts the
+    function's directory and its layers first on `sys.path`; `runtime`, the runtime's boto3, comes after them,
+    in Lambda's order. The workers start in parallel, as their cold starts are the slow part."""
+    template = load_template()
+    tables = table_names(template)
+    workers: dict[str, Worker] = {}
+    for name, package in artifact_packages(template, build).items():
+        environment = {
+            "PATH": os.environ.get("PATH", ""),
+            **function_environment(template, name, tables),
+            **OFFLINE_AWS,
+            **QUIET_POWERTOOLS,
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "DYNAMODB_ENDPOINT_URL": endpoint,
+            "EVENTS_ENDPOINT_URL": endpoint,  # moto's server answers EventBridge too
+        }
+        with_runtime = replace(package, layer_dirs=(*package.layer_dirs, runtime))
+        workers[name] = Worker(
+            with_runtime, environment, 120, python=[*python, "-S", "-B"], start_timeout_seconds=start_timeout_seconds
+        )
+    failures: list[str] = []
+
+    def wait(worker: Worker) -> None:
+        try:
+            worker.wait_ready()
+        except Exception as error:  # reported below, once every worker has started or failed
+            failures.append(f"{worker.function}: {error}")
+
+    threads = [threading.Thread(target=wait, args=(worker,)) for worker in workers.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert not failures, "\n".join(failures)
+        yield workers
+    finally:
+        for worker in workers.values():
+            worker.stop()
