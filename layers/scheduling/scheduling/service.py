@@ -30,7 +30,7 @@ from scheduling.domain.lifecycle import NEXT_STATUSES, STAMPS, sources_of, too_e
 from scheduling.domain.merge_patch import apply_merge_patch
 from scheduling.domain.notice import bookable_times
 from scheduling.domain.rules import check_opening_hours
-from scheduling.domain.slots import published_slot_at, published_slots
+from scheduling.domain.slots import PublishedSlot, published_slot_at, published_slots
 from scheduling.domain.windows import optional_window, slot_window
 from scheduling.errors import (
     AppointmentNotActive,
@@ -62,7 +62,6 @@ from scheduling.models import (
     HoldRequest,
     Patient,
     RescheduleRequest,
-    Slot,
     rfc3339,
 )
 from scheduling.store import DayLock, DoctorRecord, Page, PatientLock, SchedulingStore
@@ -200,7 +199,9 @@ def _doctor_record(store: SchedulingStore, doctor_id: str) -> DoctorRecord:
 # Availability
 
 
-def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None) -> list[Slot]:
+def free_slots(
+    store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None
+) -> list[PublishedSlot]:
     doctor = get_doctor(store, doctor_id)
     zone = doctor.zone
     now = _now()
@@ -218,9 +219,9 @@ def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to
     booked = store.booked_intervals(doctor_id, first, last, LONGEST_BOOKING, now)
     full = full_days(booked, zone, doctor.rules.max_per_day)
     return [
-        Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone), locations=list(slot.locations))
+        slot
         for slot in free_of(published_slots(doctor, start, end), booked)
-        if local_day(slot.start, zone) not in full
+        if not full or local_day(slot.start, zone) not in full
     ]
 
 
