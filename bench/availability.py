@@ -1,6 +1,6 @@
 """One doctor's free slots through the whole availability handler, warm: event in, JSON out, DynamoDB stubbed.
 
-Three handlers take turns on the same event in one run (bench/warm.py's method):
+Three handlers take turns on the same event in one run, in blocks of five requests:
 - today's handler (`functions.availability.app`);
 - the handler as it was before issue 12 (`tests.support.old_availability`, a frozen copy), so the before and
   after come from the same run;
@@ -10,7 +10,8 @@ Three handlers take turns on the same event in one run (bench/warm.py's method):
 The doctor works 24 hours every day in New York; both windows cross the spring-forward (2035-03-11), so the
 day with a clock change is part of every measurement. The two answers are checked to be the same bytes.
 
-`python -m bench.availability --profile` prints where the time goes (cProfile) for the largest case.
+`python -m bench.availability --profile [--old]` prints where the time goes (cProfile) for the largest case, and
+`--stages` the per-slot cost of each stage of the answer, before and today (CPU time, best of 15).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from typing import Any
 from bench.common import median, p95, prepare_environment
 
 WARMUP = 5
-RUNS = int(os.environ.get("BENCH_AVAILABILITY_RUNS", "40"))
+RUNS = int(os.environ.get("BENCH_AVAILABILITY_RUNS", "60"))
+BLOCK = 5
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,21 @@ class Timings:
 
 
 def _time_in_turns(*calls: Callable[[], Any]) -> list[Timings]:
+    """Each call timed RUNS times, in blocks of BLOCK runs that take turns, so drift in the machine's load hits
+    all alike. Blocks, not single runs: the old handler churns through far more memory per request, and
+    alternating run by run would hand the next call its cold caches. The first run of a block is not counted."""
     for call in calls:
         for _ in range(WARMUP):
             call()
     timings = [Timings([], []) for _ in calls]
-    for _ in range(RUNS):
+    for _ in range(RUNS // BLOCK):
         for call, values in zip(calls, timings, strict=True):
-            began, began_cpu = time.perf_counter(), time.process_time()
             call()
-            values.wall.append(time.perf_counter() - began)
-            values.cpu.append(time.process_time() - began_cpu)
+            for _ in range(BLOCK):
+                began, began_cpu = time.perf_counter(), time.process_time()
+                call()
+                values.wall.append(time.perf_counter() - began)
+                values.cpu.append(time.process_time() - began_cpu)
     return timings
 
 
@@ -193,7 +200,60 @@ def profile(case: Case, old: bool = False, runs: int = 5) -> None:
         handlers.close()
 
 
+def stages() -> list[tuple[str, float]]:
+    """(stage, µs per slot): each stage of the 31-day answer alone, outside the handler, best of 15 runs."""
+    prepare_environment()
+    from aws_lambda_powertools.shared.json_encoder import Encoder
+    from pydantic import TypeAdapter
+
+    from bench.slot_generation import full_week_doctor
+    from scheduling.domain.booked import free_of
+    from scheduling.domain.daily_cap import local_day
+    from scheduling.domain.slots import published_slots
+    from scheduling.models import Slot, SlotsPage, slots_page_json
+    from tests.support import old_slots
+
+    doctor = full_week_doctor(5)
+    zone = doctor.zone
+    start, end = datetime(2035, 3, 1, tzinfo=zone), datetime(2035, 4, 1, tzinfo=zone)
+    old = list(old_slots.published_slots(doctor, start, end))
+    new = list(published_slots(doctor, start, end))
+
+    def models() -> list[Slot]:
+        return [
+            Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone), locations=list(slot.locations))
+            for slot in old
+        ]
+
+    page = SlotsPage(items=models())
+    dumped = TypeAdapter(SlotsPage).dump_python(page, mode="json", by_alias=True)
+    work: list[tuple[str, Callable[[], Any]]] = [
+        ("before: generate (old published_slots)", lambda: list(old_slots.published_slots(doctor, start, end))),
+        ("before: free_of, no bookings", lambda: list(old_slots.free_of(old, []))),
+        ("before: local day of each slot (daily cap)", lambda: [local_day(s.start, zone) for s in old]),
+        ("before: a Slot model per slot", models),
+        ("before: powertools: pydantic JSON mode", lambda: TypeAdapter(SlotsPage).dump_python(page, mode="json")),
+        ("before: powertools: json.dumps", lambda: json.dumps(dumped, separators=(",", ":"), cls=Encoder)),
+        ("today: generate (published_slots)", lambda: list(published_slots(doctor, start, end))),
+        ("today: free_of, no bookings", lambda: list(free_of(new, []))),
+        ("today: slots_page_json", lambda: slots_page_json(new)),
+    ]
+    table = []
+    for name, call in work:
+        best = float("inf")
+        for _ in range(15):
+            began = time.process_time()
+            call()
+            best = min(best, time.process_time() - began)
+        table.append((name, best / len(new) * 1e6))
+    return table
+
+
 def main() -> None:
+    if "--stages" in sys.argv:
+        for name, per_slot in stages():
+            print(f"{name:<48}{per_slot:6.2f} µs/slot")
+        return
     if "--profile" in sys.argv:
         profile(CASES[0], old="--old" in sys.argv)
         return
