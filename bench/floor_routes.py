@@ -118,3 +118,20 @@ def floor_app(answers: dict[str, Any], client: Any = None, items: dict[str, Any]
         return Response(201, "application/json", answers["appointment"])
 
     return app
+
+
+def prepared_text_app(body: str, client: Any) -> Any:
+    """The floor for a large slot answer: the slots route's shape and validation, the same two DynamoDB round
+    trips (doctor, bookings), and the answer's JSON text prepared in advance: what any implementation pays."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.get("/doctors/<doctor_id>/slots")
+    def slots(
+        doctor_id: str,
+        from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+        to: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> Response[str]:
+        _round_trips(client, "get query", {})
+        return Response(200, "application/json", body)
+
+    return app

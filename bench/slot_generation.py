@@ -1,18 +1,27 @@
-"""Slot generation cost: a 31-day window of 5-minute slots over a full 24-hour schedule, and how cost grows.
+"""Slot generation cost: windows of a full 24-hour schedule in New York (crossing the spring-forward, so the day
+with a clock change is always in), today's generator and the one before issue 12 (tests/support/old_slots.py)
+taking turns in the same run.
 
-Prints numbers; asserts nothing about time (machines here are noisy).
+Timed in CPU time of this process (the machine's other work moves the wall clock far more than the CPU time);
+medians of REPEATS runs. Prints numbers; asserts nothing about time.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from scheduling.domain.slots import published_slots
 from scheduling.models import WEEKDAYS, DoctorIn
+from tests.support import old_slots
 
 REPEATS = 15
+TARGET_US = 1.5  # per slot (issue 12)
+CASES = [(5, 31), (5, 16), (5, 8), (5, 4), (10, 31), (20, 31), (60, 31)]
 
 
 def full_week_doctor(slot_minutes: int, timezone: str = "America/New_York") -> DoctorIn:
@@ -27,39 +36,56 @@ def full_week_doctor(slot_minutes: int, timezone: str = "America/New_York") -> D
     )
 
 
-def measure(doctor: DoctorIn, days: int) -> tuple[int, list[float]]:
+@dataclass(frozen=True)
+class Row:
+    case: str
+    slots: int
+    today_ms: list[float]
+    before_ms: list[float]
+
+    @property
+    def today_us_per_slot(self) -> float:
+        return statistics.median(self.today_ms) * 1e3 / self.slots
+
+    @property
+    def before_us_per_slot(self) -> float:
+        return statistics.median(self.before_ms) * 1e3 / self.slots
+
+
+def _cpu_ms(generate: Callable[[DoctorIn, datetime, datetime], Iterator[Any]], *args: Any) -> tuple[int, float]:
+    began = time.process_time()
+    count = sum(1 for _ in generate(*args))
+    return count, (time.process_time() - began) * 1e3
+
+
+def measure(doctor: DoctorIn, days: int) -> Row:
     start = datetime(2027, 3, 1, tzinfo=UTC)  # spans the New York spring-forward
     end = start + timedelta(days=days)
-    timings = []
-    count = sum(1 for _ in published_slots(doctor, start, end))  # warm-up: zoneinfo caches, allocator
+    today: list[float] = []
+    before: list[float] = []
+    _cpu_ms(published_slots, doctor, start, end)  # warm-up: zoneinfo caches, allocator
+    _cpu_ms(old_slots.published_slots, doctor, start, end)
     for _ in range(REPEATS):
-        began = time.perf_counter()
-        count = sum(1 for _ in published_slots(doctor, start, end))
-        timings.append(time.perf_counter() - began)
-    return count, timings
+        count, spent = _cpu_ms(published_slots, doctor, start, end)
+        today.append(spent)
+        old_count, spent = _cpu_ms(old_slots.published_slots, doctor, start, end)
+        before.append(spent)
+        assert old_count == count, (old_count, count)
+    return Row(f"{days} days x {doctor.slot_minutes}-min", count, today, before)
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
-
-
-def rows() -> list[tuple[str, int, float, float, float]]:
-    """(case, slots, median ms, p95 ms, µs per slot)."""
-    table = []
-    for slot_minutes, days in [(5, 31), (5, 16), (5, 8), (5, 4), (10, 31), (20, 31), (60, 31)]:
-        count, timings = measure(full_week_doctor(slot_minutes), days)
-        median = statistics.median(timings)
-        table.append(
-            (f"{days} days x {slot_minutes}-min", count, median * 1e3, p95(timings) * 1e3, median / count * 1e6)
-        )
-    return table
+def rows() -> list[Row]:
+    return [measure(full_week_doctor(slot_minutes), days) for slot_minutes, days in CASES]
 
 
 def main() -> None:
-    print(f"Slot generation (America/New_York, 24 h every day, {REPEATS} runs each)")
-    print(f"{'case':<22}{'slots':>8}{'median ms':>12}{'p95 ms':>10}{'µs/slot':>10}")
-    for case, count, median, high, per_slot in rows():
-        print(f"{case:<22}{count:>8}{median:>12.2f}{high:>10.2f}{per_slot:>10.2f}")
+    print(f"Slot generation (America/New_York, 24 h every day, {REPEATS} runs each, CPU time, medians)")
+    print(f"{'case':<22}{'slots':>8}{'today ms':>10}{'µs/slot':>9}{'before ms':>11}{'µs/slot':>9}")
+    for row in rows():
+        print(
+            f"{row.case:<22}{row.slots:>8}{statistics.median(row.today_ms):>10.2f}{row.today_us_per_slot:>9.2f}"
+            f"{statistics.median(row.before_ms):>11.2f}{row.before_us_per_slot:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

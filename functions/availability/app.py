@@ -1,11 +1,13 @@
 """Availability: free, published slots of a doctor, or across the doctors at a location or of a specialty.
-Read-only."""
+Read-only.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: powertools reads the route's type hints again on every request (to
+find its `Depends`), and string annotations would be evaluated each time (about 0.3 ms of a request).
+"""
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from scheduling import service
@@ -19,11 +21,16 @@ from scheduling.http import (
     lambda_handler_for,
     query_instant,
 )
-from scheduling.models import DoctorSlotsPage, SlotsPage
+from scheduling.models import DoctorSlotsPage, SlotsPage, slots_page_json
 from scheduling.store import SchedulingStore, store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
+
+# The answer is written as JSON text (`slots_page_json`: a month of 5-minute slots is 8,928 items, too many to
+# build and validate one model each); `SlotsPage` is its documented schema, and tests hold the two together.
+FREE_SLOTS_ANSWERS = documented(200, "Free slots, ascending", 404)
+FREE_SLOTS_ANSWERS[200]["content"] = {"application/json": {"model": SlotsPage}}
 
 
 def scheduling_store() -> SchedulingStore:
@@ -35,7 +42,7 @@ def scheduling_store() -> SchedulingStore:
     "/doctors/<doctor_id>/slots",
     summary="Free published slots of a doctor",
     tags=["Availability"],
-    responses=documented(200, "Free slots, ascending", 404),
+    responses=FREE_SLOTS_ANSWERS,
 )
 def free_slots(
     doctor_id: str,
@@ -50,8 +57,9 @@ def free_slots(
             description=f"{TIME_BOUND} Default: from + 7 days; at most 31 days after from.",
         ),
     ] = None,
-) -> SlotsPage:
-    return SlotsPage(items=service.free_slots(store, doctor_id, from_, to))
+) -> Response[str]:
+    slots = service.free_slots(store, doctor_id, from_, to)
+    return Response(200, "application/json", slots_page_json(slots))
 
 
 @app.get(

@@ -47,7 +47,7 @@ def serve_every_sample(invoke: Invoke) -> list[str]:
     assert datetime.fromisoformat("2035-06-04T09:30:00-04:00") in [datetime.fromisoformat(s["start"]) for s in slots]
     found = send("slots_search", 200).json()["items"]  # by the sample doctor's location and specialty
     assert {item["doctor_id"] for item in found} == {doctor["id"]}
-    assert [item["start"] for item in found] == [slot["start"] for slot in slots[: len(found)]]
+    assert [item["start"] for item in found][: len(slots)] == [slot["start"] for slot in slots]
 
     # A hold keeps the slot from anyone else until it is released.
     hold = send("holds_create", 201, path_parameters=on_doctor).json()

@@ -16,8 +16,11 @@ NINE = datetime(2035, 6, 4, 9, tzinfo=UTC)
 
 
 def grid(first: datetime, minutes: int, count: int) -> list[PublishedSlot]:
-    length = timedelta(minutes=minutes)
-    return [PublishedSlot(first + index * length, first + (index + 1) * length, ("1 Road",)) for index in range(count)]
+    length, utc = timedelta(minutes=minutes), timedelta(0)
+    return [
+        PublishedSlot(first + index * length, first + (index + 1) * length, ("1 Road",), utc, utc)
+        for index in range(count)
+    ]
 
 
 def booked(start: datetime, minutes: int, appointment_id: str = "a") -> BookedInterval:

@@ -262,8 +262,13 @@ def test_published_slot_at_returns_the_slot_with_its_locations_or_none() -> None
 
     found = published_slot_at(who, datetime.fromisoformat("2027-03-15T13:45:00+00:00"))  # 09:45 in New York
 
+    eastern_daylight = timedelta(hours=-4)
     assert found == PublishedSlot(
-        datetime(2027, 3, 15, 13, 45, tzinfo=UTC), datetime(2027, 3, 15, 14, 15, tzinfo=UTC), ("Annex",)
+        datetime(2027, 3, 15, 13, 45, tzinfo=UTC),
+        datetime(2027, 3, 15, 14, 15, tzinfo=UTC),
+        ("Annex",),
+        eastern_daylight,
+        eastern_daylight,
     )
     assert published_slot_at(who, datetime.fromisoformat("2027-03-15T09:30:00-04:00")) is None  # in the buffer
     assert published_slot_at(who, datetime.fromisoformat("2027-03-16T09:00:00-04:00")) is None  # closed day

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,13 +25,35 @@ class BookedInterval:
 
 def free_of(slots: Iterable[PublishedSlot], booked: list[BookedInterval]) -> Iterator[PublishedSlot]:
     """The slots that overlap no booked interval (not only those with the same start). Slots ascend by start;
-    `booked` may come in any order."""
-    ordered = sorted(booked, key=lambda interval: interval.start)
-    starts = [interval.start for interval in ordered]
-    for slot in slots:
-        # Only bookings that start before the slot ends can overlap it; of those, the ones within the longest
-        # booking's reach of the slot's start are the candidates.
-        last = bisect_left(starts, slot.end)
-        first = bisect_left(starts, slot.start - LONGEST_BOOKING, hi=last)
-        if not any(ordered[index].end > slot.start for index in range(first, last)):
+    `booked` may come in any order.
+
+    One pass: the booked intervals are merged into disjoint taken blocks, and a cursor moves along them as the
+    slots advance, so a slot costs a comparison or two rather than a search."""
+    taken = _taken_blocks(booked)
+    return _outside(slots, taken) if taken else iter(slots)
+
+
+def _outside(slots: Iterable[PublishedSlot], taken: list[tuple[datetime, datetime]]) -> Iterator[PublishedSlot]:
+    remaining = iter(slots)
+    index, count = 0, len(taken)
+    for slot in remaining:
+        while taken[index][1] <= slot.start:  # this block ends before this slot, and so before every later one
+            index += 1
+            if index == count:
+                yield slot
+                yield from remaining
+                return
+        if taken[index][0] >= slot.end:
             yield slot
+
+
+def _taken_blocks(booked: list[BookedInterval]) -> list[tuple[datetime, datetime]]:
+    """The union of the booked intervals as disjoint `[start, end)` blocks, ascending (touching ones joined)."""
+    blocks: list[tuple[datetime, datetime]] = []
+    for interval in sorted(booked, key=lambda interval: interval.start):
+        if blocks and interval.start <= blocks[-1][1]:
+            if interval.end > blocks[-1][1]:
+                blocks[-1] = (blocks[-1][0], interval.end)
+        else:
+            blocks.append((interval.start, interval.end))
+    return blocks

@@ -40,5 +40,5 @@ def free_among(doctor: Doctor, slots: Iterable[PublishedSlot], booked: list[Book
     zone = doctor.zone
     full = full_days(booked, zone, doctor.rules.max_per_day)
     for slot in free_of(slots, booked):
-        if local_day(slot.start, zone) not in full:
+        if not full or local_day(slot.start, zone) not in full:  # the day lookup only when a day is full
             yield slot

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
+from scheduling.domain.slots import on_the_doctors_clock
 from scheduling.errors import DoctorNotFound
 from scheduling.fhir import resources
 from scheduling.fhir.bundles import SearchPage, keyset_page, native_page
@@ -158,7 +159,7 @@ def search_slots(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     keyed: list[tuple[str, Resource]] = []
     try:
         if "free" in statuses:
-            for slot in free_slots(store, doctor_id, bounds.lower, bounds.upper):
+            for slot in map(on_the_doctors_clock, free_slots(store, doctor_id, bounds.lower, bounds.upper)):
                 keyed.append((f"{_stamp(slot.start)}0", resources.free_slot(doctor_id, slot)))
         if "busy" in statuses:
             for booked in _all_appointments(store, doctor_id, bounds.lower, bounds.upper):
@@ -205,7 +206,10 @@ def read_proposed(store: SchedulingStore, key: ProposedId) -> Resource:
     """A proposed appointment is its slot while that is still free at that location (nothing is stored)."""
     start = rfc3339(key.start)
     try:
-        slots = free_slots(store, key.doctor_id, start, rfc3339(key.start + timedelta(seconds=1)))
+        slots = [
+            on_the_doctors_clock(slot)
+            for slot in free_slots(store, key.doctor_id, start, rfc3339(key.start + timedelta(seconds=1)))
+        ]
     except DoctorNotFound:
         raise not_found("The proposed appointment's practitioner is not known.") from None
     for slot in slots:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from scheduling.domain.slots import on_the_doctors_clock
 from scheduling.errors import DoctorNotFound, InvalidInput, problems_from_pydantic
 from scheduling.fhir import resources
 from scheduling.fhir.bundles import SearchPage, keyset_page, native_page
@@ -179,7 +180,7 @@ def _proposals(
             continue
         if specialties and not any(_names(wanted, own) for wanted in specialties for own in doctor.specialties):
             continue
-        for slot in free_slots(store, doctor.id, start, end):
+        for slot in map(on_the_doctors_clock, free_slots(store, doctor.id, start, end)):
             for address in slot.locations:
                 if places is not None and (doctor.id, location_hash(address)) not in places:
                     continue

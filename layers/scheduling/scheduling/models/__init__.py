@@ -30,6 +30,7 @@ from scheduling.models.doctors import (
     Weekday,
 )
 from scheduling.models.holds import DEFAULT_HOLD_SECONDS, Hold, HoldRequest, HoldStatus
+from scheduling.models.slots_json import LocalSlot, slots_page_json
 from scheduling.models.time import (
     END_OF_INSTANTS,
     SUPPORTED_RANGE,
@@ -69,6 +70,7 @@ __all__ = [
     "Instant",
     "Interval",
     "LocalDate",
+    "LocalSlot",
     "Name",
     "Patient",
     "RescheduleRequest",
@@ -80,4 +82,5 @@ __all__ = [
     "parse_local_date",
     "parse_rfc3339",
     "rfc3339",
+    "slots_page_json",
 ]

@@ -21,7 +21,7 @@ from scheduling.domain.slots import PublishedSlot, published_slots
 from scheduling.domain.tags import location_tag, matching_locations, practises, specialty_tag
 from scheduling.domain.windows import DEFAULT_SLOT_WINDOW, MAX_SLOT_WINDOW, slot_window
 from scheduling.errors import FieldProblem, InvalidInput
-from scheduling.models import END_OF_INSTANTS, Doctor, DoctorSlot, Slot, rfc3339
+from scheduling.models import END_OF_INSTANTS, Doctor, DoctorSlot, rfc3339
 from scheduling.service import clock
 from scheduling.service.doctors import get_doctor
 from scheduling.service.slot_cursor import SlotCursor, decode_cursor, encode_cursor
@@ -33,21 +33,20 @@ from scheduling.store import Page, SchedulingStore
 FIRST_ROUND_CANDIDATES_PER_SLOT = 2
 
 
-def free_slots(store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None) -> list[Slot]:
+def free_slots(
+    store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None
+) -> list[PublishedSlot]:
+    """The doctor's free slots in the window (UTC instants, each with the doctor's offset at its start and end)."""
     doctor = get_doctor(store, doctor_id)
-    zone = doctor.zone
     now = clock.now()
-    window = slot_window(from_text, to_text, zone, now)
+    window = slot_window(from_text, to_text, doctor.zone, now)
     bookable = bookable_window(doctor, window.start, window.end, now)
     if bookable is None:
         return []
     start, end = bookable
     first, last = bookings_to_read(doctor, start, end)
     booked = store.booked_intervals(doctor_id, first, last, LONGEST_BOOKING, now)
-    return [
-        Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone), locations=list(slot.locations))
-        for slot in free_among(doctor, published_slots(doctor, start, end), booked)
-    ]
+    return list(free_among(doctor, published_slots(doctor, start, end), booked))
 
 
 @dataclass(frozen=True)
