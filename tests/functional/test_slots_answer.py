@@ -103,7 +103,7 @@ UNBOOKABLE = {"Africa/Monrovia"}
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock(datetime(2035, 1, 1, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service._now", clock)
+    monkeypatch.setattr("scheduling.service.clock.now", clock)
     return clock
 
 
