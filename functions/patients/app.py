@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import TypeAdapter, ValidationError
 
 from scheduling import service
 from scheduling.config import Settings
@@ -13,14 +14,17 @@ from scheduling.errors import FieldProblem, InvalidInput
 from scheduling.http import (
     INSTANT,
     TIME_BOUND_MAX_LENGTH,
+    QueryInt,
     create_resolver,
     documented,
     lambda_handler_for,
     query_instant,
 )
 from scheduling.models import AppointmentsPage, AppointmentStatus
+from scheduling.models.base import PatientId
 from scheduling.store import SchedulingStore, store_for
 
+PATIENT_ID: TypeAdapter[str] = TypeAdapter(PatientId)
 settings = Settings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
 
@@ -42,11 +46,13 @@ def list_patient_appointments(
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
-    if not 1 <= len(patient_id) <= 100:
-        raise InvalidInput([FieldProblem("patient_id", "must be 1 to 100 characters")])
+    try:
+        PATIENT_ID.validate_python(patient_id)
+    except ValidationError as error:
+        raise InvalidInput([FieldProblem("patient_id", error.errors()[0]["msg"])]) from None
     start, end = query_instant("from", from_), query_instant("to", to)
     page = service.list_patient_appointments(store, patient_id, start, end, status, limit, next_token)
     return AppointmentsPage(items=page.items, next_token=page.next_token)

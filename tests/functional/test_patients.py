@@ -258,3 +258,37 @@ def test_the_patients_calendar_lists_appointments_not_holds() -> None:
     assert book(DOCTOR_B, "2035-06-04T10:00:00Z").status == 201
 
     assert [item["start"] for item in calendar()["items"]] == ["2035-06-04T10:00:00Z"]
+
+
+@pytest.mark.usefixtures("doctors")
+@pytest.mark.parametrize("patient", ["sp ace", "a/b", "q?x", "pct%41", "uni-é", "-leading", " ", "p\u0000"])
+def test_a_patient_id_the_calendar_could_not_address_is_refused(patient: str) -> None:
+    """Found by an outside tester: such ids were booked, then `GET /patients/{id}/appointments` could not reach
+    them. Every id must be usable unencoded in that path."""
+    answer = book(DOCTOR_A, "2035-06-04T09:00:00Z", patient=patient)
+
+    assert answer.status == 422, answer
+    assert answer.json()["errors"][0]["path"] == "patient.id"
+    asked = invoke(patients, event_with("patients_appointments", path_parameters={"patient_id": patient}))
+    assert asked.status in {404, 422}, asked  # 404 where the text cannot be one path segment ("a/b", "q?x")
+    assert asked.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.usefixtures("doctors")
+def test_ids_with_the_allowed_punctuation_are_booked_and_listed() -> None:
+    patient = "MRN:12.34_x~y@ward-5"
+    assert book(DOCTOR_A, "2035-06-04T09:00:00Z", patient=patient).status == 201
+
+    assert len(calendar(patient)["items"]) == 1
+
+
+@pytest.mark.usefixtures("doctors")
+def test_replaying_a_conversion_for_another_patient_is_refused_too() -> None:
+    """Found by an outside tester: once converted, the same request naming another patient answered 201."""
+    held = hold_for(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+    assert convert(DOCTOR_A, held["id"]).status == 201
+
+    replay_for_another = convert(DOCTOR_A, held["id"], {"id": "p-2"})
+
+    assert replay_for_another.status == 422, replay_for_another
+    assert convert(DOCTOR_A, held["id"]).status == 201  # the same replay answers the appointment again

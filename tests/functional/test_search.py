@@ -6,6 +6,7 @@ answer paged to the end equals the union of each matching doctor's free slots th
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from datetime import datetime
@@ -201,6 +202,10 @@ def test_booked_and_held_slots_and_full_days_are_not_found() -> None:
         ({"location": "A", "limit": "0"}, "limit"),
         ({"location": "A", "next_token": "bm90IGEgdG9rZW4"}, "next_token"),
         ({"location": ""}, "location"),
+        ({"location": "   "}, "location"),
+        ({"location": "A", "specialty": "\t"}, "specialty"),
+        ({"location": "A", "limit": "1.0"}, "limit"),
+        ({"location": "A", "limit": "+5"}, "limit"),
     ],
 )
 def test_bad_queries_are_problems_that_name_the_parameter(query: dict[str, str], field: str) -> None:
@@ -220,6 +225,49 @@ def test_a_token_is_only_good_for_the_search_that_issued_it() -> None:
 
     assert elsewhere.status == 422, elsewhere  # as a stale token of any other list
     assert "next_token" in json.dumps(elsewhere.json())
+
+
+def edited(token: str, position: int, value: str) -> str:
+    fields = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    fields[position] = value
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode().rstrip("=")
+
+
+def test_an_edited_token_cannot_stretch_the_window_past_31_days() -> None:
+    """Found by the outside tester: the window's end was in the token unchecked, and a search to the year 8999
+    ran past the function's timeout. An edit is refused by the digest; the digest is no secret, so a token with
+    a recomputed digest is still held to a window a first page could have had (at most 31 days)."""
+    create({"name": "D", "locations": ["A"], "schedule": {"monday": [{"start": "09:00", "end": "11:00"}]}})
+    query = {"location": "A", "from": "2035-06-04T00:00:00Z", "to": "2035-06-05T00:00:00Z", "limit": "1"}
+    token = search(**query).json()["next_token"]
+
+    for end in ("8999-12-31T00:00:00Z", "2035-07-06T00:00:00Z"):
+        stretched = edited(token, 1, end)
+        fields = json.loads(base64.urlsafe_b64decode(stretched + "=" * (-len(stretched) % 4)))[:4]
+        resigned = edited(stretched, 4, _digest(query, fields))
+        assert search(**query, next_token=stretched).status == 422
+        assert search(**query, next_token=resigned).status == 422
+
+
+def _digest(query: dict[str, str], fields: list[str]) -> str:
+    from scheduling.service.availability import SlotSearch
+    from scheduling.service.slot_cursor import _digest as digest
+
+    start, end = (datetime.fromisoformat(query[name]) for name in ("from", "to"))
+    return digest(SlotSearch(query["location"], None, start, end, 1, None).key, fields)
+
+
+def test_a_token_survives_another_spelling_of_the_same_location() -> None:
+    for n in range(2):
+        create(
+            {"name": f"D{n}", "locations": ["North Wing"], "schedule": {"monday": [{"start": "09:00", "end": "09:30"}]}}
+        )
+    first = search(location="North Wing", limit="1", **{"from": "2035-06-04T00:00:00Z"}).json()
+
+    rest = search(location="north  WING", limit="1", next_token=first["next_token"], **{"from": "2035-06-04T00:00:00Z"})
+
+    assert rest.status == 200, rest
+    assert [item["doctor_id"] for item in rest.json()["items"]] != [item["doctor_id"] for item in first["items"]]
 
 
 # Specialties, and the search tags kept in step with the profile

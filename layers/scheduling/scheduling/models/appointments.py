@@ -7,13 +7,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from scheduling.models.base import Address, StrictModel
+from scheduling.models.base import Address, PatientId, StrictModel
 from scheduling.models.holds import HoldId
 from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
 
 
 class Patient(StrictModel):
-    id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    id: PatientId | None = Field(
+        None, description="1-100 of letters, digits, `.`, `_`, `~`, `:`, `@`, `-`, starting with a letter or digit."
+    )
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
-from scheduling.models.base import Address, StrictModel
+from scheduling.models.base import Address, PatientId, StrictModel
 from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
 
 DEFAULT_HOLD_SECONDS = 300
@@ -17,7 +17,7 @@ HoldId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 class HoldPatient(StrictModel):
     """Whom a hold is for: only an id (details come with the booking)."""
 
-    id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+    id: PatientId = Field(
         description="With it, the patient's time is taken while the hold lasts: no other booking or hold of the "
         "patient may overlap it."
     )

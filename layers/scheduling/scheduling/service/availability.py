@@ -62,9 +62,13 @@ class SlotSearch:
 
     @property
     def key(self) -> str:
-        """What a `next_token` is bound to."""
+        """What a `next_token` is bound to: the query as the search reads it (tags, not spellings)."""
+        tags = [
+            location_tag(self.location) if self.location else "",
+            specialty_tag(self.specialty) if self.specialty else "",
+        ]
         bounds = [rfc3339(value) if value else "" for value in (self.start, self.end)]
-        return "\n".join([self.location or "", self.specialty or "", *bounds])
+        return "\n".join([*tags, *bounds])
 
 
 class _Candidate(NamedTuple):
@@ -78,7 +82,8 @@ class _Candidate(NamedTuple):
 def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]:
     """Free slots of every doctor the search finds, ascending by start then doctor id."""
     now = clock.now()
-    start, end, after = _window(search, now)
+    window_start, end, after = _window(search, now)
+    start = after[0] if after else window_start  # a later page starts where the last one stopped
     tags = [location_tag(search.location)] if search.location else []
     tags += [specialty_tag(search.specialty)] if search.specialty else []
     # The index is eventually consistent; the profiles, read consistently, are the truth for what matches.
@@ -99,7 +104,7 @@ def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]
     page = found[: search.limit]
     next_token = None
     if len(found) > search.limit:
-        cursor = SlotCursor(page[-1].start, page[-1].doctor_id, end)
+        cursor = SlotCursor(window_start, end, page[-1].start, page[-1].doctor_id)
         next_token = encode_cursor(cursor, search.key)
     return Page([_answer(doctors[candidate.doctor_id], candidate.slot) for candidate in page], next_token)
 
@@ -110,9 +115,16 @@ def _window(search: SlotSearch, now: datetime) -> tuple[datetime, datetime, tupl
             [FieldProblem("location", "or specialty is required (both may be given)")],
             "Say where or what: location, specialty, or both.",
         )
+    blank = [
+        name
+        for name in ("location", "specialty")
+        if getattr(search, name) is not None and not getattr(search, name).strip()
+    ]
+    if blank:
+        raise InvalidInput([FieldProblem(name, "must not be blank") for name in blank])
     if search.next_token is not None:
-        cursor = decode_cursor(search.next_token, search.key)
-        return cursor.after_start, cursor.end, (cursor.after_start, cursor.after_doctor)
+        cursor = decode_cursor(search.next_token, search.key, MAX_SLOT_WINDOW)
+        return cursor.start, cursor.end, (cursor.after_start, cursor.after_doctor)
     start = search.start or now
     end = search.end or min(start + DEFAULT_SLOT_WINDOW, END_OF_INSTANTS)
     if end <= start:

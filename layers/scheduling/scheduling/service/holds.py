@@ -84,13 +84,13 @@ def convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: 
     """The held slot becomes an appointment, once: converting again answers the same appointment."""
     for _ in attempts(BOOKING_ATTEMPTS):
         current = get_hold(store, doctor_id, hold_id)
+        _check_matches_hold(current, request)  # a replay too: another slot or patient is never "the same"
         if current.status == "booked" and current.appointment_id:
             return get_appointment(store, doctor_id, current.appointment_id)
         if current.status == "expired":
             raise HoldExpired(hold_id, "expired")
         if current.status == "released":
             raise HoldReleased(hold_id, "released")
-        _check_matches_hold(current, request)
         now = clock.now()
         if current.start < now:  # a hold keeps its slot until it expires, but a slot that has begun is past
             raise InvalidInput([FieldProblem("hold_id", "holds a slot that has already started")], "Too late to book.")
