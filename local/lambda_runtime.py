@@ -23,6 +23,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -63,6 +64,8 @@ def main(settings_json: str) -> int:
     except BaseException:  # an init error: the runner reports it and does not use this environment
         connection.send(("failed", traceback.format_exc()))
         return 1
+    if os.environ.get("LOCAL_CLOCK_FILE"):
+        _shift_the_service_clock(os.environ["LOCAL_CLOCK_FILE"])
     ready = {"pid": os.getpid(), "sys_path": sys.path, "handler_file": module.__file__, "machine": platform.machine()}
     connection.send(("ready", ready))
     while True:
@@ -82,3 +85,24 @@ def main(settings_json: str) -> int:
             traceback.print_exc()
             reply = ("error", f"{type(error).__name__}: {error}")
         connection.send(reply)
+
+
+def _shift_the_service_clock(path: str) -> None:
+    """Local only: the service's one clock runs as many seconds ahead as the file `path` says, read at every
+    reading, so a test can let time pass for the rules that depend on it (a no-show needs an appointment that has
+    started, and no booking may start in the past). DynamoDB, TTL and the events keep the real time."""
+    try:
+        clock = importlib.import_module("scheduling.service.clock")
+    except ImportError:  # a function without the service (none today): nothing to shift
+        return
+    real_now = clock.now
+
+    def shifted_now() -> Any:
+        try:
+            with open(path, encoding="utf-8") as text:
+                ahead = float(text.read().strip() or 0)
+        except (OSError, ValueError):
+            ahead = 0.0
+        return real_now() + timedelta(seconds=ahead)
+
+    setattr(clock, "now", shifted_now)  # noqa: B010  # a module imported by name, not known to mypy here

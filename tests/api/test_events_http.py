@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, own_runner
 from tests.api.events import PREFIX, Events, short_types
 from tests.api.together import simultaneously
 
@@ -134,6 +135,33 @@ def test_check_in_and_completion_each_give_one_event(api: Api, doctor: tuple[str
     ]
     assert [event["data"]["status"] for event in found[:3]] == ["booked", "checked_in", "completed"]
     assert {event["subject"] for event in found[:3]} == {f"{base}/appointments/{visit['id']}"}
+
+
+def test_a_no_show_gives_one_event_once_the_appointment_has_started(tmp_path: Path) -> None:
+    """A no-show needs an appointment that has started, and none can be booked in the past: a runner of its own
+    whose service clock is moved on (LOCAL_CLOCK_FILE, docs/local-runner.md) lets the hour pass."""
+    clock = tmp_path / "clock"
+    clock.write_text("0")
+    with own_runner(tmp_path, environment={"LOCAL_CLOCK_FILE": str(clock)}) as runner:
+        api = runner.api
+        doctor_id = always_open(api)
+        base = f"/doctors/{doctor_id}"
+        events = Events(api, base)
+        soon = datetime.now(UTC) + timedelta(minutes=60)
+        start = soon.replace(minute=soon.minute - soon.minute % 5, second=0, microsecond=0).isoformat()
+        visit = ok(api.post(f"{base}/appointments", json={"start": start, "location": "North Wing"}))
+        too_early = api.post(f"{base}/appointments/{visit['id']}/no-show")
+        assert too_early.status_code == 409, too_early.text  # it has not started: nothing happens, nothing is told
+
+        clock.write_text(str(2 * 3600))  # two hours on: the appointment has started
+        ok(api.post(f"{base}/appointments/{visit['id']}/no-show"))
+        ok(api.post(f"{base}/appointments/{visit['id']}/no-show"))  # again: changes nothing
+        ok(api.patch(base, json={"name": "After"}, headers={"Content-Type": "application/merge-patch+json"}))
+
+        found = events.until(4)
+        assert short_types(found) == ["doctor.created", "appointment.booked", "appointment.no_show", "doctor.updated"]
+        assert found[2]["subject"] == f"{base}/appointments/{visit['id']}"
+        assert found[2]["data"]["status"] == "no_show"
 
 
 def test_a_hold_left_to_expire_gives_hold_expired_once_ttl_deletes_its_claim(
