@@ -3,6 +3,7 @@ for the same data."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -206,6 +207,32 @@ def test_busy_slots_are_the_booked_appointments(api: Api) -> None:
         ("2035-06-04T10:00:00-04:00", "busy"),
         ("2035-06-04T10:30:00-04:00", "free"),
     ]
+
+
+def test_held_slots_are_busy_tentative_and_say_nothing_of_the_hold(api: Api) -> None:
+    doctor_id = new_doctor(api)
+    hold = api.post(
+        f"/doctors/{doctor_id}/holds",
+        json={"start": "2035-06-04T09:30:00-04:00", "location": "1 North Wing", "patient": {"id": "p-tentative"}},
+    )
+    assert hold.status_code == 201, hold.text
+    api.post(
+        f"/doctors/{doctor_id}/appointments", json={"start": "2035-06-04T10:00:00-04:00", "location": "1 North Wing"}
+    )
+    window = {"schedule": f"Schedule/{doctor_id}", "start": ["ge2035-06-04", "lt2035-06-05"]}
+
+    every = all_pages(api, f"{R4}/Slot", {**window, "status": "free,busy,busy-tentative"})
+    tentative = all_pages(api, f"{R4}/Slot", {**window, "status": "busy-tentative"})
+
+    assert [(slot["start"], slot["status"]) for slot in every] == [
+        ("2035-06-04T09:00:00-04:00", "free"),
+        ("2035-06-04T09:30:00-04:00", "busy-tentative"),
+        ("2035-06-04T10:00:00-04:00", "busy"),
+        ("2035-06-04T10:30:00-04:00", "free"),
+    ]
+    assert [slot["status"] for slot in tentative] == ["busy-tentative"]
+    assert hold.json()["id"] not in json.dumps(tentative)
+    assert "p-tentative" not in json.dumps(tentative)
 
 
 # $find -> $hold -> $book -> read -> cancel

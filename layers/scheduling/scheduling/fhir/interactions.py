@@ -28,6 +28,7 @@ from scheduling.service import (
     get_appointment,
     get_doctor,
     get_hold,
+    held_times,
     list_appointments,
     list_doctors,
     list_patient_appointments,
@@ -141,7 +142,8 @@ def search_schedules(store: SchedulingStore, query: SearchQuery) -> SearchPage:
 
 
 def search_slots(store: SchedulingStore, query: SearchQuery) -> SearchPage:
-    """Free slots as the native slot search finds them for the same window; `status=busy` adds booked ones."""
+    """Free slots as the native slot search finds them for the same window; `status=busy` adds booked ones,
+    `status=busy-tentative` held ones."""
     query.check_known({"schedule", "start", "status"})
     count, state = query.count(), query.page_token()
     schedules = query.reference("schedule", "Schedule")
@@ -165,6 +167,9 @@ def search_slots(store: SchedulingStore, query: SearchQuery) -> SearchPage:
             for booked in _all_appointments(store, doctor_id, bounds.lower, bounds.upper):
                 if booked.status in OCCUPYING:
                     keyed.append((f"{_stamp(booked.start)}1{booked.id}", resources.busy_slot(booked)))
+        if "busy-tentative" in statuses:
+            for start, end in held_times(store, doctor_id, bounds.lower, bounds.upper):
+                keyed.append((f"{_stamp(start)}2", resources.held_slot(doctor_id, start, end)))
     except DoctorNotFound:
         return SearchPage([], None, 0)
     keyed.sort(key=lambda pair: pair[0])

@@ -120,6 +120,18 @@ def busy_slot(appointment: Appointment) -> Resource:
     }
 
 
+def held_slot(doctor_id: str, start: datetime, end: datetime) -> Resource:
+    """A slot an unexpired hold keeps: `busy-tentative` (it frees itself when the hold expires)."""
+    return {
+        "resourceType": "Slot",
+        "id": slot_id(doctor_id, start, busy=True),
+        "schedule": reference("Schedule", doctor_id),
+        "status": "busy-tentative",
+        "start": rfc3339(start),
+        "end": rfc3339(end),
+    }
+
+
 def _participants(doctor_id: str, doctor_name: str | None, address: str, status: str) -> list[dict[str, Any]]:
     return [
         {"actor": reference("Practitioner", doctor_id, doctor_name), "required": "required", "status": status},

@@ -25,7 +25,7 @@ from scheduling.service.doctors import (
     patch_doctor,
     replace_doctor,
 )
-from scheduling.service.holds import get_hold, hold, release_hold
+from scheduling.service.holds import get_hold, held_times, hold, release_hold
 from scheduling.service.lifecycle import check_in, complete, mark_no_show
 from scheduling.service.queries import get_appointment, list_appointments, list_patient_appointments
 
@@ -43,6 +43,7 @@ __all__ = [
     "get_appointment",
     "get_doctor",
     "get_hold",
+    "held_times",
     "hold",
     "list_appointments",
     "list_doctors",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.ids import is_doctor_id, is_hold_id, new_appointment_id, new_hold_id
+from scheduling.domain.windows import slot_window
 from scheduling.errors import (
     ConcurrentUpdate,
     FieldProblem,
@@ -21,7 +22,7 @@ from scheduling.models import Appointment, BookingRequest, Hold, HoldRequest, Pa
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, check_the_patient, count_the_day
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
-from scheduling.service.doctors import doctor_record
+from scheduling.service.doctors import doctor_record, get_doctor
 from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
 
@@ -52,6 +53,20 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
+
+
+def held_times(
+    store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None
+) -> list[tuple[datetime, datetime]]:
+    """When the doctor's unexpired holds keep slots, in the free-slot search's window (same defaults and limits),
+    as (start, end) pairs with the doctor's offset: who holds them and the hold ids (capabilities) stay private."""
+    doctor = get_doctor(store, doctor_id)
+    now = clock.now()
+    window = slot_window(from_text, to_text, doctor.zone, now)
+    booked = store.booked_intervals(doctor_id, window.start, window.end, LONGEST_BOOKING, now)
+    zone = doctor.zone
+    held = sorted((interval.start, interval.end) for interval in booked if interval.held_until is not None)
+    return [(start.astimezone(zone), end.astimezone(zone)) for start, end in held]
 
 
 def get_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold:
