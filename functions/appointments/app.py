@@ -16,7 +16,6 @@ from scheduling.http import (
     TIME_BOUND,
     TIME_BOUND_MAX_LENGTH,
     WITH_A_BODY,
-    QueryInt,
     create_resolver,
     documented,
     lambda_handler_for,
@@ -109,7 +108,7 @@ def list_appointments(
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
-    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 50,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
     page = service.list_appointments(store, doctor_id, from_, to, status, limit, next_token)

@@ -16,7 +16,6 @@ from scheduling.http import (
     INSTANT,
     TIME_BOUND,
     TIME_BOUND_MAX_LENGTH,
-    QueryInt,
     create_resolver,
     documented,
     lambda_handler_for,
@@ -93,7 +92,7 @@ def search_slots(
             description=f"{INSTANT} Default: from + 7 days; at most 31 days after from.",
         ),
     ] = None,
-    limit: Annotated[QueryInt, Query(ge=1, le=200)] = 20,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> DoctorSlotsPage:
     search = service.SlotSearch(

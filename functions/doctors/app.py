@@ -13,7 +13,6 @@ from scheduling.http import (
     ETAG_HEADER,
     LOCATION_HEADER,
     WITH_A_BODY,
-    QueryInt,
     create_resolver,
     documented,
     lambda_handler_for,
@@ -77,7 +76,7 @@ def create_doctor(draft: Annotated[DoctorIn, Body()], store: Store) -> Response[
 @app.get("/doctors", summary="List doctors by name", tags=TAGS, responses=documented(200, "A page of doctors"))
 def list_doctors(
     store: Store,
-    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 50,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> DoctorsPage:
     page = service.list_doctors(store, limit, next_token)

@@ -14,7 +14,6 @@ from scheduling.errors import FieldProblem, InvalidInput
 from scheduling.http import (
     INSTANT,
     TIME_BOUND_MAX_LENGTH,
-    QueryInt,
     create_resolver,
     documented,
     lambda_handler_for,
@@ -46,7 +45,7 @@ def list_patient_appointments(
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
-    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 50,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
     try:

@@ -85,7 +85,7 @@ def serve_every_sample(invoke: Invoke) -> list[str]:
 
     # The FHIR facade over the same doctor: read the capabilities and the slots, then find, hold and book one.
     assert send("fhir_metadata", 200).json()["resourceType"] == "CapabilityStatement"
-    schedule = {"schedule": f"Schedule/{doctor['id']}", "start": "lt2035-06-05", "_count": "10"}
+    schedule = {"schedule": f"Schedule/{doctor['id']}", "start": "ge2035-06-04", "_count": "10"}
     assert send("fhir_slots", 200, query=schedule).json()["resourceType"] == "Bundle"
     proposed = send("fhir_find", 200, query={"practitioner": f"Practitioner/{doctor['id']}", "_count": "1"}).json()
     proposed_id = proposed["entry"][0]["resource"]["id"]

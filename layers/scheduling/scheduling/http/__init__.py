@@ -21,7 +21,7 @@ from scheduling.http.openapi_docs import (
     documented,
 )
 from scheduling.http.problems import PROBLEM_JSON, Problem, problem, scheduling_error_response
-from scheduling.http.query_text import INSTANT, QueryInt, query_instant
+from scheduling.http.query_text import INSTANT, query_instant
 from scheduling.http.resolver import create_resolver
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
     "WITH_A_BODY",
     "LambdaHandler",
     "Problem",
-    "QueryInt",
     "create_resolver",
     "documented",
     "lambda_handler_for",

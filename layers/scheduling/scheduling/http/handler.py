@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from scheduling.http.query_text import reject_loose_integers
 from scheduling.http.raw_body import reject_unreadable_body
 from scheduling.observability import logger, metrics, traced
 
@@ -25,7 +26,7 @@ def lambda_handler_for(app: APIGatewayRestResolver, check_body: BodyCheck = reje
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        rejection = check_body(event)
+        rejection = check_body(event) or reject_loose_integers(event)
         if rejection is not None:
             return _proxy_result(rejection)
         return app.resolve(event, context)

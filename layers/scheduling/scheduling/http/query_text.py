@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BeforeValidator, ValidationError
+from pydantic import ValidationError
 
 from scheduling.errors import FieldProblem, InvalidInput
+from scheduling.http.problems import scheduling_error_response
 from scheduling.models import SUPPORTED_RANGE, parse_rfc3339
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
 
 INSTANT = f"RFC 3339 date-time with an offset, from {SUPPORTED_RANGE}."
 
@@ -25,12 +29,15 @@ def query_instant(name: str, text: str | None) -> datetime | None:
         ) from None
 
 
-def _digits_only(value: object) -> object:
-    """Query integers are written with digits only: `1.0`, `+5`, ` 5` and `5_0` are not 50 or 5 here."""
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-        raise ValueError("must be a whole number written with digits only")
-    return value
+# Query parameters that are integers. Powertools reads them in pydantic's lax mode ("1.0", "+5" and "5_0" would
+# pass), and a validator added to the parameter's annotation breaks its OpenAPI bounds, so they are checked here.
+INTEGER_PARAMETERS = frozenset({"limit"})
 
 
-# A query parameter that is an integer, read strictly (pydantic's lax mode would take "1.0" and "5_0").
-QueryInt = Annotated[int, BeforeValidator(_digits_only)]
+def reject_loose_integers(event: dict[str, Any]) -> Response[str] | None:
+    """A `422` naming the first integer query parameter not written with digits only; None if all are."""
+    for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
+        if name in INTEGER_PARAMETERS and any(not (value.isascii() and value.isdigit()) for value in values or []):
+            problem = FieldProblem(name, "must be a whole number written with digits only")
+            return scheduling_error_response(InvalidInput([problem], f"Query parameter '{name}' is not valid."))
+    return None
