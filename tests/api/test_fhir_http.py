@@ -3,6 +3,7 @@ for the same data."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -589,3 +590,12 @@ def test_other_errors(api: Api) -> None:
     outcome(api.get(f"{R4}/Appointment/$find", params={"start": "2035-06-04", "end": "2035-06-05"}), 400, "too-costly")
     outcome(api.get(f"{R4}/Appointment/$find", params={"specialty": "x"}), 400, "required")
     outcome(api.get(f"{R4}/Practitioner", params={"_page_token": "!!"}), 400, "invalid")
+    # forged states (found by an outside tester: a non-integer offset answered 500)
+    forgeries: list[dict[str, Any]] = [{"o": "x"}, {"t": None, "o": []}, {"t": None, "o": -5}, {"t": None, "o": 10**9}]
+    for forged in [*forgeries, {"a": 1}]:
+        token = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        for path in ("Practitioner", "Location", "Schedule"):
+            outcome(api.get(f"{R4}/{path}", params={"_count": 2, "_page_token": token}), 400, "invalid")
+        window = {"start": "2035-06-04T00:00:00Z", "end": "2035-06-05T00:00:00Z"}
+        find = {"specialty": "x", **window, "_page_token": token}
+        outcome(api.get(f"{R4}/Appointment/$find", params=find), 400, "invalid")

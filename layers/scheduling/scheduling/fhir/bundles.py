@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
+from scheduling.fhir.outcomes import invalid
 from scheduling.fhir.resources import Resource
 from scheduling.fhir.search import PAGE_TOKEN, encode_page_token
 from scheduling.store import Page
 
 T = TypeVar("T")
 MAX_STORE_PAGES = 10  # per FHIR page; a sparse filter answers fewer entries and a `next` link
+MAX_OFFSET = 100 * 20  # into one store page: at most 100 items (`_count`), each up to 20 resources (locations)
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,7 @@ def native_page(
     count: int,
     state: dict[str, Any] | None,
 ) -> SearchPage:
-    token = state.get("t") if state else None
-    offset = int(state.get("o", 0)) if state else 0
-    if token is not None and not isinstance(token, str):
-        token = None
+    token, offset = _native_state(state)
     found: list[Resource] = []
     for _ in range(MAX_STORE_PAGES):
         page = fetch(token, count)
@@ -55,11 +54,33 @@ def native_page(
     return SearchPage(found, {"t": token, "o": 0})
 
 
+def _native_state(state: dict[str, Any] | None) -> tuple[str | None, int]:
+    """The store's token and the offset into its page, from a page token we issued: nothing else is read."""
+    if state is None:
+        return None, 0
+    token, offset = state.get("t"), state.get("o")
+    well_formed = (
+        set(state) == {"t", "o"}
+        and (token is None or isinstance(token, str))
+        and type(offset) is int
+        and 0 <= offset <= MAX_OFFSET
+    )
+    if not well_formed:
+        raise _not_ours()
+    return cast("str | None", token), cast("int", offset)
+
+
+def _not_ours() -> Exception:
+    return invalid("The page token is not one this server issued.", PAGE_TOKEN)
+
+
 def keyset_page(
     keyed: list[tuple[str, Resource]], count: int, state: dict[str, Any] | None, with_total: bool = False
 ) -> SearchPage:
     """`keyed` sorted by key; the page after the state's `after` key."""
-    after = state.get("after") if state else None
+    if state is not None and (set(state) != {"after"} or not isinstance(state["after"], str)):
+        raise _not_ours()
+    after = state["after"] if state else None
     remaining = [(key, resource) for key, resource in keyed if after is None or key > str(after)]
     page = remaining[:count]
     next_state = {"after": page[-1][0]} if len(remaining) > count else None
