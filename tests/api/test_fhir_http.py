@@ -599,3 +599,19 @@ def test_other_errors(api: Api) -> None:
         window = {"start": "2035-06-04T00:00:00Z", "end": "2035-06-05T00:00:00Z"}
         find = {"specialty": "x", **window, "_page_token": token}
         outcome(api.get(f"{R4}/Appointment/$find", params=find), 400, "invalid")
+
+
+def test_another_resource_type_where_an_appointment_belongs_is_400_and_books_nothing(api: Api) -> None:
+    """Found by an outside tester: a Patient given as `appt-resource` was ignored and the slot booked."""
+    doctor_id = new_doctor(api)
+    proposed = entries(find(api, doctor_id))[0]
+
+    answer = operation(
+        api,
+        "$book",
+        ref("appointment-reference", f"Appointment/{proposed['id']}"),
+        {"name": "appt-resource", "resource": {"resourceType": "Patient"}},
+    )
+
+    outcome(answer, 400, "invalid")
+    assert api.get(f"/doctors/{doctor_id}/appointments").json()["items"] == []

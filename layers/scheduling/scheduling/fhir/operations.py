@@ -101,8 +101,13 @@ class OperationInput:
         return query
 
     def resource(self, *names: str) -> dict[str, Any] | None:
+        """The Appointment given under one of `names` (another resource type there is a 400, not ignored)."""
         found = [parameter.get("resource") for parameter in self.named(*names) if parameter.get("resource")]
-        return found[0] if found else None
+        if not found:
+            return None
+        if not isinstance(found[0], dict) or found[0].get("resourceType") != "Appointment":
+            raise invalid(f"Parameter '{names[-1]}' must hold an Appointment resource.", names[-1])
+        return found[0]
 
 
 # $find
