@@ -543,6 +543,17 @@ def test_appointment_search_by_status_and_date_and_paging(api: Api) -> None:
         "2035-06-04T10:30:00-04:00",
         "2035-06-04T11:00:00-04:00",
     ]
+    # each prefix on an instant, at an appointment's own start (an outside tester found eq empty, gt as ge, le as lt)
+    on_doctor = {"practitioner": f"Practitioner/{doctor_id}"}
+    starts = {
+        prefix: [item["start"] for item in all_pages(api, f"{R4}/Appointment", {**on_doctor, "date": prefix + at})]
+        for prefix, at in [(p, "2035-06-04T14:30:00Z") for p in ("eq", "gt", "ge", "lt", "le")]
+    }
+    assert starts["eq"] == ["2035-06-04T10:30:00-04:00"]
+    assert starts["gt"] == ["2035-06-04T11:00:00-04:00"]
+    assert starts["ge"] == ["2035-06-04T10:30:00-04:00", "2035-06-04T11:00:00-04:00"]
+    assert "2035-06-04T10:30:00-04:00" not in starts["lt"]
+    assert starts["le"][-1] == "2035-06-04T10:30:00-04:00"
 
 
 # Errors

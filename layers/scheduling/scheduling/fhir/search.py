@@ -171,7 +171,9 @@ def _bound(name: str, value: str) -> tuple[str | None, str | None]:
             "le": (None, following),
         }[prefix]
     instant = _parse(name, text)
-    just_after = rfc3339(instant + timedelta.resolution)
+    # Starts are whole seconds (whole minutes in practice), and so are the native bounds: the next second is the
+    # first instant after this one that can matter (a microsecond would round back to this very second).
+    just_after = rfc3339(instant + timedelta(seconds=1))
     return {
         "eq": (text, just_after),
         "ge": (text, None),
