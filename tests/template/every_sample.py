@@ -87,7 +87,8 @@ def serve_every_sample(invoke: Invoke) -> list[str]:
     assert send("fhir_metadata", 200).json()["resourceType"] == "CapabilityStatement"
     schedule = {"schedule": f"Schedule/{doctor['id']}", "start": "ge2035-06-04", "_count": "10"}
     assert send("fhir_slots", 200, query=schedule).json()["resourceType"] == "Bundle"
-    proposed = send("fhir_find", 200, query={"practitioner": f"Practitioner/{doctor['id']}", "_count": "1"}).json()
+    window = {"start": "2035-06-04T00:00:00Z", "end": "2035-06-05T00:00:00Z", "_count": "1"}
+    proposed = send("fhir_find", 200, query={"practitioner": f"Practitioner/{doctor['id']}", **window}).json()
     proposed_id = proposed["entry"][0]["resource"]["id"]
     held = send("fhir_hold", 200, body=_fhir_parameters(proposed_id)).json()["entry"][0]["resource"]
     assert held["status"] == "pending"
