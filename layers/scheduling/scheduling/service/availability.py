@@ -115,11 +115,8 @@ def _window(search: SlotSearch, now: datetime) -> tuple[datetime, datetime, tupl
             [FieldProblem("location", "or specialty is required (both may be given)")],
             "Say where or what: location, specialty, or both.",
         )
-    blank = [
-        name
-        for name in ("location", "specialty")
-        if getattr(search, name) is not None and not getattr(search, name).strip()
-    ]
+    given = {"location": search.location, "specialty": search.specialty}
+    blank = [name for name, text in given.items() if text is not None and not text.strip()]
     if blank:
         raise InvalidInput([FieldProblem(name, "must not be blank") for name in blank])
     if search.next_token is not None:
