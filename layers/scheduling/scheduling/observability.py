@@ -10,11 +10,15 @@ API Gateway active tracing still trace every request without it; the SDK adds Dy
 from __future__ import annotations
 
 import os
+import traceback
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from scheduling.errors import DayFull, PatientBusy, SchedulingError, ServiceUnavailable, SlotTaken
 
 # Reads publish no business metric; that is expected, not worth a warning per request.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -37,3 +41,26 @@ def traced(handler: Handler) -> Handler:
 
     tracer = Tracer(patch_modules=["botocore"])
     return cast(Handler, tracer.capture_lambda_handler(handler, capture_response=False))
+
+
+def record_refusal(error: SchedulingError) -> None:
+    """What an operator watches among the refusals every edge answers (native problems and FHIR outcomes
+    alike): the database giving up after retries, and booking conflicts."""
+    if isinstance(error, ServiceUnavailable):
+        logger.warning("database unavailable after retries", extra={"cause": _cause(error)})
+        metrics.add_metric(name="DatabaseUnavailable", unit=MetricUnit.Count, value=1)
+    if isinstance(error, SlotTaken | PatientBusy | DayFull):  # SlotHeld is a SlotTaken
+        metrics.add_metric(name="BookingConflicts", unit=MetricUnit.Count, value=1)
+
+
+def log_unhandled(error: BaseException) -> None:
+    """A bug: log where it happened for us (not its message: it may quote patient data)."""
+    frames = [f"{frame.filename}:{frame.lineno} {frame.name}" for frame in traceback.extract_tb(error.__traceback__)]
+    logger.error("unhandled error", extra={"error_type": type(error).__name__, "where": frames})
+
+
+def _cause(error: BaseException) -> str:
+    """The class of the underlying AWS error (e.g. ProvisionedThroughputExceededException), never its text."""
+    cause = error.__cause__
+    code = (getattr(cause, "response", None) or {}).get("Error", {}).get("Code")
+    return str(code or type(cause).__name__)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import traceback
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.metrics import MetricUnit
 
-from scheduling.errors import DayFull, PatientBusy, SchedulingError, ServiceUnavailable, SlotTaken
+from scheduling.errors import SchedulingError
 from scheduling.fhir.outcomes import (
     body_problem,
     error_response,
@@ -28,7 +26,7 @@ from scheduling.http.raw_body import (
     has_a_number_longer_than,
     nests_deeper_than,
 )
-from scheduling.observability import logger, metrics
+from scheduling.observability import log_unhandled, record_refusal
 
 FHIR_MEDIA_TYPES = frozenset({"application/fhir+json", "application/json", "application/x-www-form-urlencoded"})
 
@@ -40,11 +38,7 @@ def create_fhir_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(SchedulingError)
     def _scheduling_error(error: SchedulingError) -> Response[str]:
-        if isinstance(error, ServiceUnavailable):
-            logger.warning("database unavailable after retries")
-            metrics.add_metric(name="DatabaseUnavailable", unit=MetricUnit.Count, value=1)
-        if isinstance(error, SlotTaken | PatientBusy | DayFull):
-            metrics.add_metric(name="BookingConflicts", unit=MetricUnit.Count, value=1)
+        record_refusal(error)
         event = app.current_event
         operation = (event.path_parameters or {}).get("operation")
         return error_response(error, reading=event.http_method == "GET", holding=operation == "$hold")
@@ -55,14 +49,10 @@ def create_fhir_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[str]:
-        logger.error("unhandled error", extra={"error_type": type(error).__name__, "where": _frames(error)})
+        log_unhandled(error)
         return internal_error()
 
     return app
-
-
-def _frames(error: BaseException) -> list[str]:
-    return [f"{frame.filename}:{frame.lineno} {frame.name}" for frame in traceback.extract_tb(error.__traceback__)]
 
 
 def reject_unreadable_fhir_body(event: dict[str, Any]) -> Response[str] | None:
