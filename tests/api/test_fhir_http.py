@@ -567,6 +567,7 @@ def test_appointment_search_by_status_and_date_and_paging(api: Api) -> None:
         ('{"resourceType": "Parameters", "parameter": [{"name": "x", "valueDateTime": "yesterday"}]}', "invalid"),
         ('{"resourceType": "Parameters", "parameter": [{"name": "x", "valueFoo": 1}]}', "structure"),
         ('{"resourceType": "Parameters"}', "required"),
+        ('{"resourceType": "Parameters", "parameter": [{"name": "x", "valueDecimal": NaN}]}', "invalid"),
     ],
 )
 def test_invalid_bodies_are_400(api: Api, body: str, code: str) -> None:

@@ -23,6 +23,7 @@ from scheduling.http.raw_body import (
     MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
     MAX_NUMBER_DIGITS,
+    has_a_non_json_number,
     has_a_number_longer_than,
     nests_deeper_than,
 )
@@ -87,6 +88,8 @@ def _unreadable_json(body: str) -> Response[str] | None:
         return body_problem(HTTPStatus.BAD_REQUEST, f"The body nests more than {MAX_JSON_DEPTH} levels deep.")
     if has_a_number_longer_than(body, MAX_NUMBER_DIGITS):
         return body_problem(HTTPStatus.BAD_REQUEST, f"The body has a number with more than {MAX_NUMBER_DIGITS} digits.")
+    if has_a_non_json_number(body):
+        return body_problem(HTTPStatus.BAD_REQUEST, "NaN, Infinity and -Infinity are not JSON numbers (RFC 8259).")
     return None
 
 

@@ -67,7 +67,7 @@ def _unreadable_json(body: str) -> Response[str] | None:
         return json_too_deep(MAX_JSON_DEPTH)
     if has_a_number_longer_than(body, MAX_NUMBER_DIGITS):
         return json_number_too_long(MAX_NUMBER_DIGITS)
-    if _has_a_non_json_number(body):
+    if has_a_non_json_number(body):
         return scheduling_error_response(
             BadRequest("The body is not valid JSON: NaN, Infinity and -Infinity are not JSON numbers (RFC 8259).")
         )
@@ -85,7 +85,7 @@ def _refuse_constant(name: str) -> float:
     raise _NonJsonConstant(name)
 
 
-def _has_a_non_json_number(text: str) -> bool:
+def has_a_non_json_number(text: str) -> bool:
     """Python's parser (and so powertools') reads NaN and Infinity, which JSON does not have."""
     if "NaN" not in text and "Infinity" not in text:
         return False
