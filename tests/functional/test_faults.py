@@ -12,6 +12,7 @@ from moto.core.models import botocore_stubber
 
 from functions.appointments.app import lambda_handler
 from functions.doctors.app import lambda_handler as doctors_handler
+from functions.holds.app import lambda_handler as holds_handler
 from scheduling.models import Doctor
 from tests.functional.conftest import invoke, stored_items
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
@@ -205,6 +206,25 @@ def test_a_booking_whose_answer_was_lost_and_retried_is_201_and_stored_once(
     assert fault.attempts == 2  # the SDK did retry the write its first attempt had made
     [item] = booked_items()
     assert (item["appointment_id"]["S"], item["status"]["S"]) == (answer.json()["id"], "booked")
+
+
+def test_a_hold_for_a_patient_whose_answer_was_lost_and_retried_is_201_and_takes_the_patients_time_once(
+    doctor: Doctor, inject: Callable[[Fault], Fault]
+) -> None:
+    """The hold's transaction also bumps the patient's lock and writes the patient's entry: the SDK's retry of it
+    must be read as the success it was, not as the patient being busy."""
+    fault = inject(AppliedButAnswerLost("TransactWriteItems"))
+    body = {**json.loads(sample_event("holds_create")["body"]), "patient": {"id": "p-retried"}}
+
+    answer = invoke(holds_handler, event_with("holds_create", body=body))
+
+    assert answer.status == 201, answer
+    assert fault.attempts == 2
+    kinds = [item.get("kind", {}).get("S") for item in stored_items()]
+    assert (kinds.count("hold"), kinds.count("hold-record"), kinds.count("patient-hold")) == (1, 1, 1)
+    elsewhere = {"start": body["start"], "location": body["location"], "patient": {"id": "p-retried"}}
+    again = invoke(lambda_handler, event_with("appointments_book", body=elsewhere))
+    assert (again.status, again.json()["type"]) == (409, "/problems/patient-busy")  # the held time is the patient's
 
 
 def test_a_reschedule_whose_answer_was_lost_and_retried_is_201_and_moves_once(
