@@ -222,8 +222,8 @@ def test_a_hold_for_a_patient_whose_answer_was_lost_and_retried_is_201_and_takes
     assert fault.attempts == 2
     kinds = [item.get("kind", {}).get("S") for item in stored_items()]
     assert (kinds.count("hold"), kinds.count("hold-record"), kinds.count("patient-hold")) == (1, 1, 1)
-    elsewhere = {"start": body["start"], "location": body["location"], "patient": {"id": "p-retried"}}
-    again = invoke(lambda_handler, event_with("appointments_book", body=elsewhere))
+    same_patient = {"start": body["start"], "location": body["location"], "patient": {"id": "p-retried"}}
+    again = invoke(lambda_handler, event_with("appointments_book", body=same_patient))
     assert (again.status, again.json()["type"]) == (409, "/problems/patient-busy")  # the held time is the patient's
 
 
