@@ -15,6 +15,9 @@ import requests
 
 from tests.api.conftest import Runner, own_runner
 
+# Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
+pytestmark = pytest.mark.serial
+
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 A_MONTH = {"from": "2035-06-01T00:00:00Z", "to": "2035-07-01T00:00:00Z"}  # 8,640 free slots: a slow-ish request
 

@@ -18,10 +18,8 @@ import pytest
 from local.template import api_routes, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
-SAM_CLI = Path(os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam")))
+SAM_CLI = Path(os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam")))
 FORBIDDEN_IN_ACCESS_LOGS = ("$input", "$util", "body", "querystring", "$method.request", "requestOverride")
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
