@@ -56,7 +56,12 @@ def always_open(given_doctor: Callable[..., Doctor], doctor_id: str = SAMPLE_DOC
 
 
 def hold(start: str, patient: str | None = "p-1", doctor_id: str = SAMPLE_DOCTOR_ID) -> Answer:
-    body = {"start": start, "location": "North Wing", "ttl_seconds": 30, **({"patient": {"id": patient}} if patient else {})}
+    body = {
+        "start": start,
+        "location": "North Wing",
+        "ttl_seconds": 30,
+        **({"patient": {"id": patient}} if patient else {}),
+    }
     return invoke(holds, event_with("holds_create", path_parameters={"doctor_id": doctor_id}, body=body))
 
 
@@ -66,7 +71,9 @@ def book(body: dict[str, Any], doctor_id: str = SAMPLE_DOCTOR_ID) -> Answer:
 
 def reschedule(appointment_id: str, start: str) -> Answer:
     parameters = {"doctor_id": SAMPLE_DOCTOR_ID, "appointment_id": appointment_id}
-    return invoke(appointments, event_with("appointments_reschedule", path_parameters=parameters, body={"start": start}))
+    return invoke(
+        appointments, event_with("appointments_reschedule", path_parameters=parameters, body={"start": start})
+    )
 
 
 def patch_doctor(fields: dict[str, Any]) -> Answer:
