@@ -84,7 +84,9 @@ def test_twenty_concurrent_conversions_of_one_hold_all_answer_the_one_appointmen
     )
     assert held.status_code == 201, held.text
     url = f"{api.base_url}/doctors/{doctor_id}/appointments"
-    calls = [partial(requests.post, url, json={"hold_id": held.json()["id"]}, timeout=60) for _ in range(20)]
+    calls: list[Callable[[], requests.Response]] = [
+        partial(requests.post, url, json={"hold_id": held.json()["id"]}, timeout=60) for _ in range(20)
+    ]
 
     answers = simultaneously(calls)
 
@@ -112,7 +114,7 @@ def test_sixteen_concurrent_fhir_books_of_one_pending_appointment_all_answer_the
     patient = f"p-fhir-{uuid.uuid4().hex}"
 
     def operation(name: str, *parameters: dict[str, Any]) -> requests.Response:
-        body = {"resourceType": "Parameters", "parameter": list(parameters)}
+        body: dict[str, Any] = {"resourceType": "Parameters", "parameter": list(parameters)}
         headers = {"Content-Type": "application/fhir+json"}
         return requests.post(f"{api.base_url}{R4}/Appointment/{name}", json=body, headers=headers, timeout=60)
 
@@ -126,7 +128,7 @@ def test_sixteen_concurrent_fhir_books_of_one_pending_appointment_all_answer_the
     )
     assert held.status_code == 200, held.text
     [pending] = entries(held.json())
-    calls = [
+    calls: list[Callable[[], requests.Response]] = [
         partial(
             operation,
             "$book",
