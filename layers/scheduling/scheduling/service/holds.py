@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.hold_expiry import convertible
 from scheduling.domain.ids import is_doctor_id, is_hold_id, new_appointment_id, new_hold_id
 from scheduling.domain.windows import slot_window
 from scheduling.errors import (
@@ -58,8 +59,9 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
 def held_times(
     store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None
 ) -> list[tuple[datetime, datetime]]:
-    """When the doctor's unexpired holds keep slots, in the free-slot search's window (same defaults and limits),
-    as (start, end) pairs with the doctor's offset: who holds them and the hold ids (capabilities) stay private."""
+    """When the doctor's holds keep slots (until a margin after they expired: domain/hold_expiry.py), in the
+    free-slot search's window (same defaults and limits), as (start, end) pairs with the doctor's offset: who
+    holds them and the hold ids (capabilities) stay private."""
     doctor = get_doctor(store, doctor_id)
     now = clock.now()
     window = slot_window(from_text, to_text, doctor.zone, now)
@@ -74,7 +76,7 @@ def get_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold:
     if not is_doctor_id(doctor_id) or not is_hold_id(hold_id):
         raise HoldNotFound(doctor_id, hold_id)
     stored = store.get_hold(doctor_id, hold_id)
-    if stored.status == "held" and stored.expires_at <= clock.now():
+    if stored.status == "held" and not convertible(stored.expires_at, clock.now()):
         return stored.model_copy(update={"status": "expired"})
     return stored
 
@@ -123,6 +125,8 @@ def convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: 
         )
         # the hold's own entry in the patient's time is replaced by the appointment's
         patient_lock = check_the_patient(store, appointment, now, moving=hold_id)
+        # the write's condition `expires_at > now` uses the time read just before it (domain/hold_expiry.py)
+        appointment = appointment.model_copy(update={"created_at": clock.now()})
         try:
             return store.convert_hold(current, appointment, patient_lock).in_own_timezone()
         except StaleRecord:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from scheduling.domain.booked import BookedInterval
+from scheduling.domain.hold_expiry import lapsed_by, still_takes_its_time
 from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
@@ -65,8 +66,9 @@ class AppointmentItems(PatientItems):
     def booked_intervals(
         self, doctor_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime
     ) -> list[BookedInterval]:
-        """Appointments and holds unexpired at `now` that overlap `[start, end)`: one consistent Query (plus
-        pages past 1 MB). Bookings are at most `longest` long, so only starts from `start - longest` reach in."""
+        """Appointments, and holds that still take their time at `now` (`domain/hold_expiry.py`: until a margin
+        after `expires_at`), that overlap `[start, end)`: one consistent Query (plus pages past 1 MB). Bookings
+        are at most `longest` long, so only starts from `start - longest` reach in. Read `now` before calling."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
@@ -83,8 +85,8 @@ class AppointmentItems(PatientItems):
         with translated():
             for item in self._paginate(query):
                 held_until = parse_utc(item["expires_at"]["S"]) if "expires_at" in item else None
-                if held_until is not None and held_until <= now:
-                    continue  # an expired hold takes no time, whatever TTL has not yet cleaned up
+                if held_until is not None and not still_takes_its_time(held_until, now):
+                    continue  # a lapsed hold takes no time, whatever TTL has not yet cleaned up
                 interval = BookedInterval(
                     parse_utc(item["SK"]["S"].removeprefix(SLOT_PREFIX)),
                     parse_utc(item["end"]["S"]),
@@ -314,13 +316,15 @@ class AppointmentItems(PatientItems):
         }
 
     def _slot_put(self, item: dict[str, Any], now: datetime) -> TransactWriteItemTypeDef:
-        """Claim a slot key: free, or held by a hold that has expired (a hold frees itself, no job needed)."""
+        """Claim a slot key: free, or held by a hold that has lapsed for everyone but its conversion, a margin
+        after it expired (a hold frees itself, no job needed)."""
         return {
             "Put": {
                 "TableName": self._table,
                 "Item": item,
-                "ConditionExpression": "attribute_not_exists(PK) OR (kind = :hold AND expires_at <= :now)",
-                "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":now": {"S": utc_key(now)}},
+                # keys have whole seconds: expires_at <= floor(now - margin) exactly when expires_at <= now - margin
+                "ConditionExpression": "attribute_not_exists(PK) OR (kind = :hold AND expires_at <= :lapsed_by)",
+                "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":lapsed_by": {"S": utc_key(lapsed_by(now))}},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
