@@ -105,7 +105,9 @@ def test_tables_are_protected(name: str) -> None:
     assert table["UpdateReplacePolicy"] == "Retain"
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert properties["SSESpecification"]["SSEEnabled"] is True
-    assert properties["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    protection = TEMPLATE["Resources"]["TablesDeletionProtection"]["Properties"]
+    assert {"Ref": name} in protection["TableNames"]  # switched on once the create can no longer roll back
+    assert protection["Enabled"] == {"Ref": "TableDeletionProtection"}
     assert TEMPLATE["Parameters"]["TableDeletionProtection"]["Default"] == "true"
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
 
@@ -115,7 +117,7 @@ def test_every_function_has_a_log_group_with_retention(name: str) -> None:
     groups = [
         group["Properties"]
         for group in resources(TEMPLATE, "AWS::Logs::LogGroup").values()
-        if group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{name}}}"}
+        if group["Properties"].get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{name}}}"}
     ]
     assert len(groups) == 1
     assert groups[0]["RetentionInDays"]
