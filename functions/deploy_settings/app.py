@@ -20,6 +20,7 @@ import logging
 import time
 import urllib.request
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import boto3
@@ -132,7 +133,7 @@ def table_deletion_protection(event: dict[str, Any], deadline: float, clients: A
         described = dynamodb.describe_table(TableName=table)["Table"]
         if described.get("DeletionProtectionEnabled", False) != enabled:
             retried(
-                lambda table=table: dynamodb.update_table(TableName=table, DeletionProtectionEnabled=enabled),
+                partial(dynamodb.update_table, TableName=table, DeletionProtectionEnabled=enabled),
                 propagating=lambda error: error.response["Error"]["Code"] == "ResourceInUseException",
                 deadline=deadline,
             )

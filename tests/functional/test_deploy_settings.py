@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -137,7 +138,7 @@ class NotPropagatedYet:
         self.refusals = refusals
 
     def client(self, name: str) -> Any:
-        real = boto3.client(name)
+        real = boto3.client(name)  # type: ignore[call-overload]  # any service's
         if name != "apigateway":
             return real
         outer = self
@@ -168,7 +169,7 @@ def test_the_role_is_set_once_iam_has_propagated_it(aws: None, monkeypatch: pyte
     monkeypatch.setattr("time.sleep", waits.append)
     role = stack_role()
 
-    app.api_gateway_logging(logging_event("Create", role), app.time.monotonic() + 300, NotPropagatedYet(refusals=3))
+    app.api_gateway_logging(logging_event("Create", role), time.monotonic() + 300, NotPropagatedYet(refusals=3))
 
     assert account_role() == role
     assert waits == [2.0, 4.0, 8.0]
@@ -206,7 +207,7 @@ class StackIn:
 
     def client(self, name: str) -> Any:
         if name != "cloudformation":
-            return boto3.client(name)
+            return boto3.client(name)  # type: ignore[call-overload]  # any service's
         status = self.status
 
         class CloudFormation:

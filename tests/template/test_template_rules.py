@@ -57,8 +57,8 @@ def test_read_only_functions_can_only_read(name: str) -> None:
 
 
 def handler_module(function: dict[str, Any]) -> Path:
-    module = function["Properties"]["Handler"].rsplit(".", 1)[0]
-    return ROOT / function["Properties"]["CodeUri"] / f"{module.replace('.', '/')}.py"
+    module = str(function["Properties"]["Handler"]).rsplit(".", 1)[0]
+    return ROOT / str(function["Properties"]["CodeUri"]) / f"{module.replace('.', '/')}.py"
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
