@@ -73,11 +73,13 @@ def deployed(request: pytest.FixtureRequest) -> dict[str, Any]:
     return transformed_template(samconfig_parameters(request.param))
 
 
-def test_samconfig_sets_no_parameter_the_first_deploy_would_need_by_hand() -> None:
-    every = {name for environment in ENVIRONMENTS for name in samconfig_parameters(environment)}
+def test_samconfig_names_only_template_parameters_and_none_a_first_deploy_must_set_by_hand() -> None:
+    parameters = transformed_template()["Parameters"]
 
-    assert every <= {"Stage", "LogRetentionDays", "AccessLogRetentionDays", "AlarmEmail", "TableDeletionProtection"}
+    for environment in ENVIRONMENTS:
+        assert set(samconfig_parameters(environment)) <= set(parameters), environment
     assert samconfig_parameters("prod")["Stage"] == "prod"
+    assert "CreateApiGatewayLogsRole" not in parameters  # the account's logging role is no longer a parameter
 
 
 def test_exactly_one_stage_the_one_named_by_the_stage_parameter(deployed: dict[str, Any]) -> None:
