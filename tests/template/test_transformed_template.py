@@ -96,26 +96,6 @@ def test_access_logs_record_who_called_what_and_never_bodies_or_query_strings(tr
     assert group["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
-def test_the_stage_waits_for_the_account_logging_role_when_the_stack_creates_it(transformed: dict[str, Any]) -> None:
-    resources = transformed["Resources"]
-    [(api_name, api)] = of_type(transformed, "AWS::ApiGateway::RestApi").items()
-    [stage] = of_type(transformed, "AWS::ApiGateway::Stage").values()
-    [(deployment_name, deployment)] = of_type(transformed, "AWS::ApiGateway::Deployment").items()
-
-    assert resources["ApiGatewayAccount"]["Condition"] == "CreatesApiGatewayLogsRole"
-    assert resources["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"] == {
-        "Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]
-    }
-    assert resources["ApiGatewayLogsRole"]["Condition"] == "CreatesApiGatewayLogsRole"
-    # Stage -> deployment -> API -> the handle that references the account setting when it is created here.
-    assert stage["Properties"]["DeploymentId"] == {"Ref": deployment_name}
-    assert deployment["Properties"]["RestApiId"] == {"Ref": api_name}
-    assert "ApiGatewayAccountSettled" in api["DependsOn"]
-    settled = resources["ApiGatewayAccountSettled"]["Metadata"]["AccountSettings"]
-    assert settled["Fn::If"][:2] == ["CreatesApiGatewayLogsRole", {"Ref": "ApiGatewayAccount"}]
-    assert transformed["Parameters"]["CreateApiGatewayLogsRole"]["Default"] == "false"
-
-
 def test_alarms_publish_to_a_topic_whose_customer_managed_key_cloudwatch_may_use(transformed: dict[str, Any]) -> None:
     resources = transformed["Resources"]
     topic = resources["AlarmTopic"]["Properties"]
@@ -156,8 +136,8 @@ def test_tables_are_retained_except_when_the_first_create_fails(transformed: dic
     for table in tables.values():
         assert table["DeletionPolicy"] == "RetainExceptOnCreate"
         assert table["UpdateReplacePolicy"] == "Retain"
-        # A protected table cannot be deleted by a rollback, so protection is a parameter (on by default).
-        assert table["Properties"]["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+        # Protection is switched on after the create (TablesDeletionProtection): a protected table blocks a rollback.
+        assert "DeletionProtectionEnabled" not in table["Properties"]
     assert transformed["Parameters"]["TableDeletionProtection"]["Default"] == "true"
 
 
