@@ -218,7 +218,7 @@ def test_the_stream_mapping_reports_partial_failures_bisects_and_dead_letters_to
         "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]
     }
     assert "EventsFunctionRole" in as_list(mapping["DependsOn"])
-    assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "EventsDeadLetterKey"}
+    assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "SchedulingDataKey"}
     assert depth_alarm["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventsDeadLetterQueue", "QueueName"]}}
     ]
