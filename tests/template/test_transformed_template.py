@@ -208,7 +208,7 @@ def test_the_stream_mapping_reports_partial_failures_bisects_and_dead_letters_to
     [depth_alarm] = [
         alarm["Properties"]
         for alarm in of_type(transformed, "AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["Namespace"] == "AWS/SQS"
+        if alarm["Properties"].get("Namespace") == "AWS/SQS"
     ]
 
     assert mapping["Properties"]["FunctionName"] == {"Ref": "EventsFunction"}
