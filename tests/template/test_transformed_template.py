@@ -186,7 +186,7 @@ def test_the_stream_mapping_reports_partial_failures_bisects_and_dead_letters_to
     [depth_alarm] = [
         alarm["Properties"]
         for alarm in of_type(transformed, "AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["Namespace"] == "AWS/SQS"
+        if alarm["Properties"].get("Namespace") == "AWS/SQS"
     ]
 
     assert mapping["Properties"]["FunctionName"] == {"Ref": "EventsFunction"}
@@ -196,7 +196,7 @@ def test_the_stream_mapping_reports_partial_failures_bisects_and_dead_letters_to
         "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]
     }
     assert "EventsFunctionRole" in as_list(mapping["DependsOn"])
-    assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "EventsDeadLetterKey"}
+    assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "SchedulingDataKey"}
     assert depth_alarm["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventsDeadLetterQueue", "QueueName"]}}
     ]
