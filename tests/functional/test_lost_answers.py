@@ -145,12 +145,12 @@ def test_a_keyed_hold_whose_worker_died_after_commit_answers_201_with_the_same_h
     body = {**json.loads(sample_event("holds_create")["body"]), "patient": {"id": "p-held"}}
     event = event_with("holds_create", body=body, headers={"Idempotency-Key": "hold-1"})
     lost("hold", lambda: invoke(holds_handler, event))
-    [record] = patient_entries("hold-record")
+    [record] = patient_entries("hold-record")  # its id is the record's "id"
 
     retried = invoke(holds_handler, event)
 
     assert retried.status == 201, retried
-    assert retried.json()["id"] == record["hold_id"]["S"]
+    assert retried.json()["id"] == record["id"]["S"]
     kinds = [item.get("kind", {}).get("S") for item in stored_items()]
     assert (kinds.count("hold"), kinds.count("hold-record"), kinds.count("patient-hold")) == (1, 1, 1)
 
@@ -200,3 +200,30 @@ def test_a_cancel_whose_worker_died_after_commit_answers_200_with_the_stored_can
     assert (retried.json()["status"], retried.json()["cancel_reason"]) == ("cancelled", "ill")
     [item] = booked_items()
     assert item["SK"]["S"].startswith("CANCELLED#")
+
+
+def test_a_keyed_hold_replayed_answers_the_same_hold_and_another_body_with_its_key_is_422(doctor: Doctor) -> None:
+    event = event_with("holds_create", headers={"Idempotency-Key": "hold-2"})
+    first = invoke(holds_handler, event)
+    again = invoke(holds_handler, event)
+    other_body = {**json.loads(event["body"]), "ttl_seconds": 60}
+    other = invoke(holds_handler, event_with("holds_create", body=other_body, headers=event["headers"]))
+
+    assert (first.status, again.status) == (201, 201)
+    assert again.json() == first.json()
+    assert (other.status, other.json()["errors"][0]["path"]) == (422, "Idempotency-Key")
+    assert [item.get("kind", {}).get("S") for item in stored_items()].count("hold-record") == 1
+
+
+def test_a_conversion_whose_worker_died_after_commit_answers_201_with_the_same_appointment_on_retry(
+    doctor: Doctor, lost: Callable[[str, Callable[[], Any]], Any]
+) -> None:
+    held = invoke(holds_handler, sample_event("holds_create")).json()
+    event = event_with("appointments_book", body={"hold_id": held["id"]}, headers={"Idempotency-Key": "convert-1"})
+    lost("convert_hold", lambda: invoke(lambda_handler, event))
+    [first] = [item for item in booked_items() if item.get("kind", {}).get("S") != "hold"]
+
+    retried = invoke(lambda_handler, event)
+
+    assert (retried.status, retried.json()["id"]) == (201, first["appointment_id"]["S"])
+    assert [item["appointment_id"]["S"] for item in booked_items()] == [retried.json()["id"]]

@@ -30,7 +30,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scheduling.config import AppointmentsSettings
+from scheduling.config import IdempotentSettings
 from scheduling.errors import FieldProblem, IdempotencyConflict, InvalidInput, ServiceUnavailable
 from scheduling.store import dynamodb_client
 
@@ -44,7 +44,7 @@ Operation = Callable[..., dict[str, Any]]
 class IdempotentRunner:
     """Runs an operation at most once per (doctor, key); remembers its JSON result for a day."""
 
-    def __init__(self, settings: AppointmentsSettings, operation: Operation, name: str) -> None:
+    def __init__(self, settings: IdempotentSettings, operation: Operation, name: str) -> None:
         self._config = IdempotencyConfig(
             event_key_jmespath="[doctor_id, key]",
             payload_validation_jmespath="body",

@@ -83,7 +83,11 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
 
 
 def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, request: RescheduleRequest) -> Appointment:
+    """Move a booked appointment; asking again for the same move (a retry whose first answer was lost) answers
+    the appointment that move made."""
     old = get_appointment(store, doctor_id, appointment_id)
+    if (done := _same_move(store, old, request)) is not None:
+        return done
     if old.status != "booked":
         raise TransitionNotAllowed(
             f"Appointment '{appointment_id}' is {old.status}; only a booked appointment can be rescheduled.",
@@ -113,3 +117,13 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while rescheduling; retry.")
+
+
+def _same_move(store: SchedulingStore, old: Appointment, request: RescheduleRequest) -> Appointment | None:
+    """The appointment `old` was already moved to, if that move is the one `request` asks for."""
+    if old.status != "cancelled" or old.replaced_by is None:
+        return None
+    new = get_appointment(store, old.doctor_id, old.replaced_by)
+    if new.start != request.start or (request.location is not None and request.location != new.location):
+        return None
+    return new.in_own_timezone()
