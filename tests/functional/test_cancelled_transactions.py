@@ -90,9 +90,9 @@ START = datetime.fromisoformat("2035-06-04T13:30:00+00:00")  # the sample bookin
 
 
 def _booked(body: dict[str, Any] | None = None) -> dict[str, Any]:
-    answer = invoke(appointments_handler, event_with("appointments_book", body=body) if body else sample_event(
-        "appointments_book"
-    ))
+    answer = invoke(
+        appointments_handler, event_with("appointments_book", body=body) if body else sample_event("appointments_book")
+    )
     assert answer.status == 201, answer
     result: dict[str, Any] = answer.json()
     return result

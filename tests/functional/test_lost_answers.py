@@ -8,7 +8,7 @@ with the same appointment, stored exactly once, never `409` about its own write.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -58,13 +58,13 @@ def patient_entries(kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def lost(die_after_commit: Callable[[str], None]) -> Iterator[Callable[[str, Callable[[], Any]], Any]]:
+def lost(die_after_commit: Callable[[str], None]) -> Callable[[str, Callable[[], Any]], Any]:
     def first_attempt(store_method: str, call: Callable[[], Any]) -> Any:
         die_after_commit(store_method)
         answer = call()
         assert answer.status == 500, answer  # the handler's unhandled-error answer: the caller learns nothing
 
-    yield first_attempt
+    return first_attempt
 
 
 def test_a_keyed_booking_whose_worker_died_after_commit_answers_201_with_the_same_appointment_on_retry(

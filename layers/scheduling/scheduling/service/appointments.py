@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from scheduling.domain.booked import LONGEST_BOOKING
-from scheduling.domain.lifecycle import NEXT_STATUSES
 from scheduling.domain.ids import new_appointment_id
+from scheduling.domain.lifecycle import NEXT_STATUSES
 from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
