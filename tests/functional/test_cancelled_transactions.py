@@ -8,8 +8,10 @@ first outcome when the cancellation was a retried write that had already committ
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from functions.doctors.app import etag
 from functions.doctors.app import lambda_handler as doctors_handler
 from functions.holds.app import lambda_handler as holds_handler
 from scheduling.models import Doctor
+from scheduling.observability import logger
 from tests.functional.conftest import invoke, stored_items
 from tests.functional.test_faults import AppliedButAnswerLost, Fault
 from tests.support.clock import Clock
@@ -268,3 +271,28 @@ def test_a_doctor_change_whose_answer_was_lost_and_retried_is_applied_once(
     assert answer.headers["etag"] == f'"{doctor.version + 1}"'  # applied once
     got = invoke(doctors_handler, event_with("doctors_get", path_parameters={"doctor_id": doctor.id}))
     assert (got.json(), got.headers["etag"]) == (answer.json(), answer.headers["etag"])
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """What the powertools logger writes, as in Lambda (as tests/functional/test_observability.py reads it)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(handler)
+    yield buffer
+    logger._logger.removeHandler(handler)
+
+
+def test_a_cancellation_no_retry_cures_is_logged_with_its_reasons_for_the_operators(
+    given_doctor: Callable[..., Doctor], inject: Callable[[Fault], Fault], logs: io.StringIO
+) -> None:
+    given_doctor(SAMPLE_DOCTOR_ID)
+    inject(Cancelled("ItemCollectionSizeLimitExceeded"))
+
+    answer = invoke(appointments_handler, sample_event("appointments_book"))
+
+    assert answer.status == 503, answer
+    logged = [json.loads(line) for line in logs.getvalue().splitlines() if line.startswith("{")]
+    [warning] = [entry for entry in logged if entry.get("message") == "database unavailable after retries"]
+    assert "ItemCollectionSizeLimitExceeded" in warning["cause"]
