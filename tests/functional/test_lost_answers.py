@@ -15,6 +15,7 @@ import pytest
 
 from functions.appointments.app import lambda_handler
 from functions.holds.app import lambda_handler as holds_handler
+from scheduling.errors import AppointmentNotFound
 from scheduling.models import Doctor
 from scheduling.store import SchedulingStore
 from tests.functional.conftest import invoke, stored_items
@@ -227,3 +228,37 @@ def test_a_conversion_whose_worker_died_after_commit_answers_201_with_the_same_a
 
     assert (retried.status, retried.json()["id"]) == (201, first["appointment_id"]["S"])
     assert [item["appointment_id"]["S"] for item in booked_items()] == [retried.json()["id"]]
+
+
+def test_a_retry_that_misses_its_first_attempt_in_the_look_still_counts_it_as_its_own(
+    given_doctor: Callable[..., Doctor], lost: Callable[[str, Callable[[], Any]], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt commits just after the retry's look for it (it was still running when the caller gave
+    up): the retry's own appointment is then no overlap, not the patient's other booking and not another booking
+    of a day capped at one; its slot put finds it and answers it."""
+    given_doctor(SAMPLE_DOCTOR_ID, rules={"max_per_day": 1})
+    event = event_with("appointments_book", headers={"Idempotency-Key": "race-1"})
+    lost("book", lambda: invoke(lambda_handler, event))
+    [first] = booked_items()
+    original = SchedulingStore.get_appointment
+
+    def not_yet_there(self: SchedulingStore, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(SchedulingStore, "get_appointment", original)  # once: the look misses it
+        raise AppointmentNotFound(SAMPLE_DOCTOR_ID, first["appointment_id"]["S"])
+
+    monkeypatch.setattr(SchedulingStore, "get_appointment", not_yet_there)
+
+    retried = invoke(lambda_handler, event)
+
+    assert (retried.status, retried.json()["id"]) == (201, first["appointment_id"]["S"]), retried
+    assert (
+        retried.json()["created_at"]
+        == invoke(
+            lambda_handler,
+            event_with(
+                "appointments_get",
+                path_parameters={"doctor_id": SAMPLE_DOCTOR_ID, "appointment_id": retried.json()["id"]},
+            ),
+        ).json()["created_at"]
+    )  # the stored appointment, not the retry's copy of it
+    assert len(booked_items()) == 1

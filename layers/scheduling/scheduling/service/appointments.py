@@ -47,8 +47,8 @@ def book(
         appointment = new_appointment(
             current.doctor, request.start, request.location, request.patient, now, appointment_id
         )
-        day_lock = count_the_day(store, current.doctor, appointment.start, now)
         # an attempt of this same request may commit meanwhile: its time is not another booking's
+        day_lock = count_the_day(store, current.doctor, appointment.start, now, leaving=appointment.id)
         patient_lock = check_the_patient(store, appointment, now, moving=appointment.id)
         try:
             return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock).in_own_timezone()

@@ -52,8 +52,9 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest, request_k
             created_at=now,
             patient_id=request.patient.id if request.patient else None,
         )
-        day_lock = count_the_day(store, current.doctor, held.start, now)
-        patient_lock = check_the_patient(store, held, now, moving=held.id)  # an earlier attempt's is not busy
+        # an attempt of this same request may commit meanwhile: its time is not another hold's
+        day_lock = count_the_day(store, current.doctor, held.start, now, leaving=held.id)
+        patient_lock = check_the_patient(store, held, now, moving=held.id)
         try:
             return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock))
         except StaleRecord:
