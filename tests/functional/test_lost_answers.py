@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
+from moto.core.models import botocore_stubber
 
 from functions.appointments.app import lambda_handler
 from functions.holds.app import lambda_handler as holds_handler
@@ -19,6 +21,7 @@ from scheduling.errors import AppointmentNotFound
 from scheduling.models import Doctor
 from scheduling.store import SchedulingStore
 from tests.functional.conftest import invoke, stored_items
+from tests.functional.test_faults import AppliedButAnswerLost
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -261,4 +264,38 @@ def test_a_retry_that_misses_its_first_attempt_in_the_look_still_counts_it_as_it
             ),
         ).json()["created_at"]
     )  # the stored appointment, not the retry's copy of it
+    assert len(booked_items()) == 1
+
+
+class AppliedThenEveryAnswerLost(AppliedButAnswerLost):
+    """The first attempt is applied and every answer times out: the function answers 503 without knowing."""
+
+    def respond(self, request: Any) -> tuple[int, dict[str, str], str] | None:
+        if self.attempts:
+            self.attempts += 1
+            raise ReadTimeoutError(endpoint_url=request.url)
+        return super().respond(request)
+
+
+def test_a_keyed_booking_answered_503_though_stored_answers_201_with_it_on_retry(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's second case: `service-unavailable` after every attempt timed out, yet the first was stored."""
+    fault = AppliedThenEveryAnswerLost("TransactWriteItems")
+    process_request = botocore_stubber.process_request
+
+    def process(request: Any) -> Any:
+        if b"TransactWriteItems" in (request.headers.get("X-Amz-Target") or b"") and fault.attempts < 3:
+            return fault.respond(request)
+        return process_request(request)
+
+    monkeypatch.setattr(botocore_stubber, "process_request", process)
+    event = event_with("appointments_book", headers={"Idempotency-Key": "timed-out-1"})
+    first = invoke(lambda_handler, event)
+    assert first.status == 503, first
+    [stored] = booked_items()
+
+    retried = invoke(lambda_handler, event)
+
+    assert (retried.status, retried.json()["id"]) == (201, stored["appointment_id"]["S"]), retried
     assert len(booked_items()) == 1
