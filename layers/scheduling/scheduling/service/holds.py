@@ -28,14 +28,20 @@ from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
 
 
-def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
+def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest, request_key: str | None = None) -> Hold:
+    """Hold a slot. With `request_key` (a digest of the caller's Idempotency-Key and request) the hold id is
+    derived from it, and a hold already stored under that id is this request's own, committed by an attempt whose
+    answer was lost: it is answered as it is now (docs/design.md, "Exactly-once outcomes")."""
+    start = request.start.astimezone(UTC)
+    hold_id = new_hold_id(start, request_key) if request_key is not None else None
     for _ in attempts(BOOKING_ATTEMPTS):
+        if hold_id is not None and (own := _stored(store, doctor_id, hold_id)) is not None:
+            return _in_own_timezone(own)
         current = doctor_record(store, doctor_id)
         now = clock.now()
         check_bookable(current.doctor, request.start, request.location, now)
-        start = request.start.astimezone(UTC)
         held = Hold(
-            id=new_hold_id(start),
+            id=hold_id or new_hold_id(start),
             doctor_id=doctor_id,
             start=start,
             end=start + timedelta(minutes=current.doctor.slot_minutes),
@@ -47,13 +53,21 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
             created_at=now,
             patient_id=request.patient.id if request.patient else None,
         )
-        day_lock = count_the_day(store, current.doctor, held.start, now)
-        patient_lock = check_the_patient(store, held, now)
+        # an attempt of this same request may commit meanwhile: its time is not another hold's
+        day_lock = count_the_day(store, current.doctor, held.start, now, leaving=held.id)
+        patient_lock = check_the_patient(store, held, now, moving=held.id)
         try:
             return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock))
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
+
+
+def _stored(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold | None:
+    try:
+        return get_hold(store, doctor_id, hold_id)
+    except HoldNotFound:
+        return None
 
 
 def held_times(

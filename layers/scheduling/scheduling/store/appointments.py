@@ -133,8 +133,15 @@ class AppointmentItems(PatientItems):
     ) -> Appointment:
         """Book if nothing overlaps and the doctor's fence is still `fence` (and, with a daily cap, the day was
         not booked since it was counted); answers the stored appointment."""
+        # its own id is never an overlap: an earlier attempt of this request (a retried write, or a re-run of a
+        # request whose id derives from its Idempotency-Key) may have stored it; the slot put then answers it
         self._refuse_overlaps(
-            appointment.doctor_id, appointment.start, appointment.end, appointment.created_at, longest, moving=None
+            appointment.doctor_id,
+            appointment.start,
+            appointment.end,
+            appointment.created_at,
+            longest,
+            moving=appointment.id,
         )
         items = [
             self._fence_check(appointment.doctor_id, fence, appointment.created_at),
@@ -149,6 +156,7 @@ class AppointmentItems(PatientItems):
                 self._raise_claim_failure(
                     error, appointment.doctor_id, appointment.start, ("appointment_id", appointment.id)
                 )
+                return to_appointment(failed_item(error, 1) or {})  # our own, as an earlier attempt stored it
         return appointment
 
     def reschedule(

@@ -48,7 +48,8 @@ class HoldItems(AppointmentItems):
         """Claim the slot for `hold` if nothing unexpired overlaps it and the doctor's fence is still `fence`
         (and, for a patient, if no booking or hold of the patient committed since `patient_lock` was read)."""
         now = hold.created_at
-        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=None)
+        # its own id is never an overlap: an earlier attempt of this request may have stored it (see `book`)
+        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=hold.id)
         items: list[TransactWriteItemTypeDef] = [
             self._fence_check(hold.doctor_id, fence, now),
             self._slot_put(hold_lock_item(hold), now),
@@ -67,6 +68,7 @@ class HoldItems(AppointmentItems):
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
                 self._raise_claim_failure(error, hold.doctor_id, hold.start, ("hold_id", hold.id))
+                return self.get_hold(hold.doctor_id, hold.id)  # our own, as an earlier attempt stored it
         return hold
 
     def get_hold(self, doctor_id: str, hold_id: str) -> Hold:
