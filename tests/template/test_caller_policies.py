@@ -21,7 +21,6 @@ from tests.template.test_transformed_template import of_type, transformed
 
 __all__ = ["transformed"]
 
-pytestmark = pytest.mark.slow
 
 ROUTES = api_routes(load_template())
 REGION, ACCOUNT, API_ID, STAGE = "us-east-1", "123456789012", "a1b2c3d4e5", "prod"

@@ -8,13 +8,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.template.test_transformed_template import of_type, transformed
 
 __all__ = ["transformed"]
 
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "HospitalScheduling"

@@ -19,8 +19,6 @@ import pytest
 
 from tests.template.transformed import ROOT, of_type, samconfig_parameters, transformed_template
 
-pytestmark = pytest.mark.slow
-
 ENVIRONMENTS = ("default", "staging", "prod")
 KEPT = {"Retain", "RetainExceptOnCreate", "Snapshot"}
 # What the account-level logging setting and the tables' protection need, created with no parameter to set.

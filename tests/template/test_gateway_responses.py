@@ -55,7 +55,6 @@ def test_a_variable_the_context_lacks_renders_as_nothing() -> None:
     assert render('{"a": "$context.error.validationErrorString-$context.nothing"}', {}) == '{"a": """-"}'
 
 
-@pytest.mark.slow
 def test_every_gateway_response_renders_as_a_json_problem() -> None:
     responses = gateway_responses()
 
