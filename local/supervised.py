@@ -43,6 +43,10 @@ class Health:
             before, self.consecutive_errors = self.consecutive_errors, 0
             return before
 
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+
     def as_dict(self, alive: bool, **counters: Any) -> dict[str, Any]:
         with self._lock:
             state = "stopped" if self.stopped else "retrying" if self.consecutive_errors else "running"
@@ -82,7 +86,7 @@ def run_supervised(
             sys.stderr.write(f"{health.name}: recovered after {failed_before} failed attempts\n")
         if not worked:
             stopping.wait(idle_seconds)
-    health.stopped = True
+    health.stop()
 
 
 def _now() -> str:

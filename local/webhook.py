@@ -66,7 +66,7 @@ class Webhook:
                 self.given_up += 1
                 self.health.failed(error)
                 sys.stderr.write(f"webhook: gave up on event {event.get('id')}: {type(error).__name__}: {error}\n")
-        self.health.stopped = True
+        self.health.stop()
 
     def _deliver(self, event: dict[str, Any]) -> None:
         headers, body = structured(event)

@@ -22,7 +22,7 @@ def test_each_kind_is_counted_with_its_own_remedy() -> None:
 
     assert text == (
         "Doctor 'd' has 1 appointment in progress (complete it after check-in, record a no-show, or cancel it); "
-        "2 future appointments (cancel them); 1 unexpired hold (release them or let them expire); "
+        "2 future appointments (cancel them); 1 unexpired hold (release it or let it expire); "
         "the doctor can be deleted once none is left."
     )
 

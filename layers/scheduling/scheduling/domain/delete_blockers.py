@@ -34,15 +34,20 @@ def refusal(doctor_id: str, blockers: Iterable[DeleteBlocker], now: datetime) ->
             in_progress += 1
     parts = []
     if in_progress:
+        it = _it(in_progress)
         parts.append(
-            f"{_count(in_progress, 'appointment')} in progress (complete it after check-in, record a no-show, "
-            "or cancel it)"
+            f"{_count(in_progress, 'appointment')} in progress (complete {it} after check-in, record a no-show, "
+            f"or cancel {it})"
         )
     if future:
-        parts.append(f"{_count(future, 'future appointment')} (cancel them)")
+        parts.append(f"{_count(future, 'future appointment')} (cancel {_it(future)})")
     if holds:
-        parts.append(f"{_count(holds, 'unexpired hold')} (release them or let them expire)")
+        parts.append(f"{_count(holds, 'unexpired hold')} (release {_it(holds)} or let {_it(holds)} expire)")
     return f"Doctor '{doctor_id}' has {'; '.join(parts)}; the doctor can be deleted once none is left."
+
+
+def _it(number: int) -> str:
+    return "it" if number == 1 else "them"
 
 
 def _count(number: int, noun: str) -> str:
