@@ -19,7 +19,7 @@ from local import docs_pages
 from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
 from local.events import build_event
-from local.problems import problem
+from local.problems import BadQuery, problem
 from local.routing import Router
 from local.workers import Busy, FunctionFailed, FunctionTimedOut, FunctionWorkers, WorkerLost
 
@@ -67,7 +67,10 @@ class Gateway:
             content_type, page = self.pages[wanted]()
             return {"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page}
         if request.method == "GET" and target.path in self.queries:
-            content_type, page = self.queries[target.path](target.query)
+            try:
+                content_type, page = self.queries[target.path](target.query)
+            except BadQuery as error:
+                return problem(HTTPStatus.BAD_REQUEST, str(error))
             return {"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page}
         found = self.router.match(request.method, target.path)
         if found.route is None:

@@ -20,7 +20,7 @@ from scheduling.service.checks import check_bookable, check_cutoff, check_the_pa
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
 from scheduling.service.doctors import doctor_record
 from scheduling.service.holds import convert_hold
-from scheduling.service.lifecycle import check_transition
+from scheduling.service.lifecycle import answered_again, check_transition
 from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
 
@@ -69,7 +69,7 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
     for _ in attempts(BOOKING_ATTEMPTS):
         appointment = get_appointment(store, doctor_id, appointment_id)
         if appointment.status == "cancelled":
-            return appointment
+            return answered_again(store, appointment)
         check_transition(appointment, "cancelled", clock.now())
         check_cutoff(store, appointment, clock.now())
         cancelled = appointment.model_copy(
