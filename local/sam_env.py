@@ -1,4 +1,4 @@
-"""`env.json`, the `sam local --env-vars` file: every function pointed at the local DynamoDB and its tables.
+"""`env.json`, the `sam local --env-vars` file: every function pointed at `make sam-api`'s DynamoDB and tables.
 
 Derived from the template: for each function, the variables that name a resource (`!Ref` a table or the bus,
 given their local names) and the endpoint variables the template declares empty for AWS. The SAM CLI overrides
@@ -17,8 +17,10 @@ from local.paths import ROOT
 from local.template import event_bus_names, function_environment, load_template, resources, table_names
 
 ENV_JSON = ROOT / "env.json"
-DYNAMODB_PORT = 8000  # the embedded DynamoDB's documented port (DYNAMODB_PORT)
-DEFAULT_DYNAMODB_URL = f"http://127.0.0.1:{DYNAMODB_PORT}"
+DYNAMODB_PORT = 8000  # the port of the DynamoDB `make sam-api` starts (DYNAMODB_PORT to change)
+# Where containers on rootful podman's default bridge reach this machine (local/containers.py): the SAM CLI
+# puts its containers there, so 127.0.0.1 would be the container itself.
+DEFAULT_DYNAMODB_URL = f"http://10.88.0.1:{DYNAMODB_PORT}"
 ENDPOINT_SUFFIX = "_ENDPOINT_URL"
 
 
