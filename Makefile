@@ -22,7 +22,7 @@ TOOLS = SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV)) PYTHON313=$(PYTH
 ARM64 = ARM64_ROOT=$(abspath $(ARM64_ROOT)) QEMU_AARCH64=$(QEMU_AARCH64)
 
 .PHONY: run test lint typecheck unit functional api template arm64-check arm64-tools bench build deploy openapi lock clean \
-  python313
+  python313 sam-api sam-invoke sam-tools
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,7 @@ run: $(VENV)/.installed
 
 ## test: lint, type-check, and run every test on CPython 3.13 (unit, functional, API over HTTP, template, checkov,
 ## sam build, the built artifact with its x86_64 twin layer, and the arm64 artifact under qemu: see arm64-check)
-test: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(ARM64_ROOT)/.ready
+test: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(ARM64_ROOT)/.ready | sam-tools
 	$(TEST_PY) -m ruff check .
 	$(TEST_PY) -m ruff format --check .
 	$(TEST_PY) -m mypy
@@ -102,6 +102,30 @@ arm64-tools:
 	else \
 	  echo "error: the arm64 check needs Debian's mmdebstrap and qemu-user-static:" >&2; \
 	  echo "       sudo apt-get install mmdebstrap qemu-user-static (or pass QEMU_AARCH64=/path/to/qemu-aarch64)" >&2; \
+	  exit 1; \
+	fi
+
+## sam-api: the real SAM CLI's `sam local start-api` on http://127.0.0.1:$(PORT), each function in a container
+## (Docker, else podman), against an embedded DynamoDB on DYNAMODB_PORT (8000) with the sample doctors
+sam-api: $(TEST_VENV)/.installed $(SAM_VENV)/.installed | python313 sam-tools
+	$(TOOLS) $(TEST_PY) -m local.sam_local --python313 $(PYTHON313) api --port $(PORT)
+
+## sam-invoke: `sam local invoke` of the function an events/ sample targets, e.g. make sam-invoke EVENT=events/doctors_get.json
+sam-invoke: $(TEST_VENV)/.installed $(SAM_VENV)/.installed | python313 sam-tools
+	@test -n "$(EVENT)" || { echo "usage: make sam-invoke EVENT=events/doctors_get.json" >&2; exit 1; }
+	$(TOOLS) $(TEST_PY) -m local.sam_local --python313 $(PYTHON313) invoke $(EVENT)
+
+# What `sam local` needs where Docker's engine is missing: podman (with runc) and, for the stand-in base image
+# when AWS's cannot be pulled, mmdebstrap. Root (CI, this project's machines) installs them; others are told how.
+sam-tools:
+	@{ docker info >/dev/null 2>&1 || { command -v podman && command -v runc; } >/dev/null; } && command -v mmdebstrap >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's podman, runc and mmdebstrap for sam local"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    podman runc mmdebstrap >/dev/null; \
+	else \
+	  echo "error: sam local needs Docker's engine, or Debian's podman and runc (and mmdebstrap for the base image):" >&2; \
+	  echo "       sudo apt-get install podman runc mmdebstrap" >&2; \
 	  exit 1; \
 	fi
 
@@ -150,4 +174,4 @@ LAYER_PROVIDED = $(addprefix --no-emit-package ,pydantic pydantic-core typing-ex
 
 clean:
 	rm -rf $(VENV) $(TEST_VENV) $(SAM_VENV) $(CHECKOV_VENV) $(UV_VENV) .aws-sam .pytest_cache .mypy_cache \
-	  .ruff_cache .hypothesis .arm64
+	  .ruff_cache .hypothesis .arm64 .sam-image

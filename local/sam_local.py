@@ -37,6 +37,7 @@ from local.seed import seed_sample_doctors
 from local.template import (
     api_routes,
     create_tables,
+    event_bus_names,
     function_environment,
     load_template,
     stream_consumers,
@@ -63,6 +64,13 @@ class SamLocal:
     @property
     def environment(self) -> dict[str, str]:
         return {**os.environ, "SAM_CLI_TELEMETRY": "0", **self.engine.environment}
+
+    def reset(self, seed: bool = True) -> None:
+        """Empty DynamoDB (moto's reset), then the template's tables again, and the sample doctors if `seed`."""
+        import requests
+
+        requests.post(f"{self.dynamodb.url}/moto-api/reset", timeout=30).raise_for_status()
+        self.doctors = prepare_tables(self.dynamodb.url, seed)
 
     def arguments(self) -> list[str]:
         return ["-t", str(self.template), "--env-vars", str(self.env_vars), "--invoke-image", self.image,
@@ -110,12 +118,19 @@ def build(python313: str) -> Path:
     return built
 
 
-def prepare_tables(endpoint: str) -> list[str]:
+def prepare_tables(endpoint: str, seed: bool = True) -> list[str]:
+    """The template's tables and event bus (the same moto serves EventBridge), and the sample doctors' ids."""
     import boto3
 
     template = load_template()
     tables = table_names(template)
     create_tables(boto3.client("dynamodb", endpoint_url=endpoint), template, tables)
+    events = boto3.client("events", endpoint_url=endpoint)
+    for bus in event_bus_names(template).values():
+        if bus not in {found["Name"] for found in events.list_event_buses()["EventBuses"]}:
+            events.create_event_bus(Name=bus)
+    if not seed:
+        return []
     return seed_sample_doctors(endpoint, function_environment(template, "DoctorsFunction", tables)["TABLE_NAME"])
 
 
