@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -162,6 +163,25 @@ def target_function(event: dict[str, Any], template: dict[str, Any] | None = Non
     raise ValueError("not an API Gateway event or a DynamoDB stream record")
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # Ctrl-C and SIGTERM alike: the SAM CLI, DynamoDB and podman's service end too
+
+
+def _run(command: list[str], environment: dict[str, str]) -> int:
+    """The SAM CLI until it ends, or until we are stopped: then it is told to stop (it removes its containers)."""
+    process = subprocess.Popen(command, cwd=ROOT, env=environment)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--python313", default=os.environ.get("PYTHON313") or sys.executable)
@@ -171,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     invoke = commands.add_parser("invoke", help="sam local invoke of one events/ sample")
     invoke.add_argument("event", type=Path)
     args = parser.parse_args(argv)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # also when started in the background (SIGINT ignored)
+        signal.signal(stop_signal, _stop)
     dynamodb_port = int(os.environ.get("DYNAMODB_PORT", str(DYNAMODB_PORT)))
     try:
         with sam_local(args.python313, dynamodb_port) as local:
@@ -181,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 function = target_function(json.loads(args.event.read_text()))
                 command = [SAM_CLI, "local", "invoke", function, "-e", str(args.event), *local.arguments()]
-            code = subprocess.run(command, cwd=ROOT, env=local.environment, check=False).returncode
+            code = _run(command, local.environment)
     except EngineUnavailable as error:
         sys.exit(f"sam local not started: {error}")
     except KeyboardInterrupt:

@@ -15,12 +15,12 @@ def test_an_empty_endpoint_is_no_endpoint(monkeypatch: pytest.MonkeyPatch, value
     monkeypatch.setenv("EVENT_BUS_NAME", "SchedulingEventBus")
     monkeypatch.setenv("EVENTS_ENDPOINT_URL", value)
 
-    assert Settings().dynamodb_endpoint_url is None  # type: ignore[call-arg]
-    assert EventsSettings().events_endpoint_url is None  # type: ignore[call-arg]
+    assert Settings().dynamodb_endpoint_url is None
+    assert EventsSettings().events_endpoint_url is None
 
 
 def test_a_set_endpoint_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TABLE_NAME", "SchedulingTable")
     monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:8000")
 
-    assert Settings().dynamodb_endpoint_url == "http://127.0.0.1:8000"  # type: ignore[call-arg]
+    assert Settings().dynamodb_endpoint_url == "http://127.0.0.1:8000"
