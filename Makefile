@@ -29,7 +29,7 @@ UV_ENV = UV_PYTHON_DOWNLOADS=never UV_TOOL_DIR=$(abspath $(TOOLS_DIR)) UV_TOOL_B
 SYNC = $(UV_ENV) $(UV) sync --frozen --quiet
 
 .PHONY: run check test lint unit functional api template arm64-check arm64-tools bench build deploy openapi lock \
-  clean python313 tools
+  clean python313 tools sam-api sam-invoke sam-tools
 
 $(UV): tools/uv.txt
 	@command -v uv >/dev/null && [ "$$(uv --version | cut -d' ' -f2)" = 0.13.9 ] && mkdir -p $(dir $@) && \
@@ -66,8 +66,9 @@ check: lint $(TEST_VENV)/.installed
 	$(TEST_PY) -m pytest -n $(JOBS) -q tests/unit tests/functional
 
 ## test: the whole suite on CPython 3.13: lint, type-check, unit, functional, API over HTTP, template checks,
-## checkov, sam build, the built artifact with its x86_64 twin layer, and the arm64 artifact under qemu
-test: lint $(TEST_VENV)/.installed tools $(ARM64_ROOT)/.ready
+## checkov, sam build, the built artifact with its x86_64 twin layer, the arm64 artifact under qemu, and every
+## sample through the real SAM CLI (sam local, on Docker or podman)
+test: lint $(TEST_VENV)/.installed tools $(ARM64_ROOT)/.ready | sam-tools
 	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest -n $(JOBS) -m 'not serial'
 	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest -m serial
 
@@ -110,6 +111,30 @@ arm64-tools:
 	  exit 1; \
 	fi
 
+## sam-api: the real SAM CLI's `sam local start-api` on http://127.0.0.1:$(PORT), each function in a container
+## (Docker, else podman), against an embedded DynamoDB on DYNAMODB_PORT (8000) with the sample doctors
+sam-api: $(TEST_VENV)/.installed tools | python313 sam-tools
+	$(TOOLS) $(TEST_PY) -m local.sam_local --python313 $(PYTHON313) api --port $(PORT)
+
+## sam-invoke: `sam local invoke` of the function an events/ sample targets, e.g. make sam-invoke EVENT=events/doctors_get.json
+sam-invoke: $(TEST_VENV)/.installed tools | python313 sam-tools
+	@test -n "$(EVENT)" || { echo "usage: make sam-invoke EVENT=events/doctors_get.json" >&2; exit 1; }
+	$(TOOLS) $(TEST_PY) -m local.sam_local --python313 $(PYTHON313) invoke $(EVENT)
+
+# What `sam local` needs where Docker's engine is missing: podman (with runc) and, for the stand-in base image
+# when AWS's cannot be pulled, mmdebstrap. Root (CI, this project's machines) installs them; others are told how.
+sam-tools:
+	@{ docker info >/dev/null 2>&1 || { command -v podman && command -v runc; } >/dev/null; } && command -v mmdebstrap >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's podman, runc and mmdebstrap for sam local"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    podman runc mmdebstrap >/dev/null; \
+	else \
+	  echo "error: sam local needs Docker's engine, or Debian's podman and runc (and mmdebstrap for the base image):" >&2; \
+	  echo "       sudo apt-get install podman runc mmdebstrap" >&2; \
+	  exit 1; \
+	fi
+
 ## bench: print the benchmark table (the cold start runs the built artifact on CPython 3.13)
 bench: $(TEST_VENV)/.installed tools
 	$(TOOLS) $(TEST_PY) -m bench
@@ -132,6 +157,7 @@ lock: $(UV)
 	$(UV_ENV) $(UV) export $(LAYER_EXPORT) -o layers/scheduling/requirements.txt
 	$(UV_ENV) $(UV) export $(FHIR_EXPORT) -o functions/fhir/requirements.txt
 	$(UV_ENV) $(UV) export $(RUNTIME_EXPORT) -o bench/runtime-sdk.txt
+	$(UV_ENV) $(UV) export $(EXPORT) --only-group sam-image -o local/sam_image/runtime-client.txt
 
 # What the python3.13 Lambda runtime already ships (boto3 and its dependencies): never packed into a layer.
 RUNTIME_PROVIDED = $(addprefix --no-emit-package ,boto3 botocore jmespath s3transfer urllib3 python-dateutil six)
@@ -143,4 +169,5 @@ FHIR_EXPORT = $(EXPORT) --only-group fhir $(LAYER_PROVIDED)
 RUNTIME_EXPORT = $(EXPORT) --only-group runtime
 
 clean:
-	rm -rf $(VENV) $(TEST_VENV) $(TOOLS_DIR) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .arm64
+	rm -rf $(VENV) $(TEST_VENV) $(TOOLS_DIR) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .arm64 \
+	  .sam-image

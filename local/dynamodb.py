@@ -45,9 +45,9 @@ class OperationStats:
 
 
 class EmbeddedDynamoDB:
-    """Moto's DynamoDB over HTTP on 127.0.0.1, in a thread of this process."""
+    """Moto's DynamoDB over HTTP (127.0.0.1 on a free port unless told), in a thread of this process."""
 
-    def __init__(self, wait_seconds: float) -> None:
+    def __init__(self, wait_seconds: float, host: str = "127.0.0.1", port: int = 0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -62,8 +62,8 @@ class EmbeddedDynamoDB:
         self.lock = threading.Lock()
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._wait = wait_seconds
-        self._server = make_server("127.0.0.1", 0, self._one_operation_at_a_time, threaded=True, request_handler=Quiet)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._server = make_server(host, port, self._one_operation_at_a_time, threaded=True, request_handler=Quiet)
+        self.url = f"http://{host}:{self._server.server_port}"
         serve = threading.Thread(target=self._server.serve_forever, args=(0.1,), name="embedded-dynamodb", daemon=True)
         serve.start()
 

@@ -34,7 +34,7 @@ from local.packages import ArtifactIncomplete, artifact_packages, source_package
 from local.routing import Router
 from local.seed import seed_sample_doctors
 from local.settings import InvalidSetting, RunnerSettings
-from local.template import api_routes, create_tables, load_template, table_names
+from local.template import api_routes, create_tables, function_environment, load_template, table_names
 from local.workers import FunctionFailed, FunctionWorkers, InvokeError
 
 # Imported from here before the split; new code imports them from local.events and local.lambda_runtime.
@@ -94,7 +94,8 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
         if embedded is not None:
             events = LocalEvents.start(template, embedded, functions, settings)
             gateway.queries.update(events.pages() if events else {})
-        seeded = seed_sample_doctors(gateway) if seed else []
+        table = function_environment(template, "DoctorsFunction", table_names(template))["TABLE_NAME"]
+        seeded = seed_sample_doctors(endpoint, table) if seed else []
         server = LocalServer((host, port), make_request_handler(gateway, settings.access_log))
     except BaseException:
         if events is not None:

@@ -28,6 +28,11 @@ def test_it_seeds_two_sample_doctors_and_stops_cleanly_on_ctrl_c(tmp_path: Path)
         code = process.wait(timeout=15)
 
     assert sorted(doctor["name"] for doctor in doctors) == ["Gregory House", "Lisa Cuddy"]
+    # The ids the samples in events/ name (local/sample_doctors.json): every run seeds the same doctors.
+    assert {doctor["name"]: doctor["id"] for doctor in doctors} == {
+        "Gregory House": "0f8fad5bd9cb469fa16570867728950e",
+        "Lisa Cuddy": "7c9e6679742540de944be07fc1f90ae7",
+    }
     assert code == 0
     output = log.read_text()
     assert f"Local API running on http://127.0.0.1:{port}" in output

@@ -16,7 +16,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 UV = os.environ.get("UV", str(ROOT / ".tools" / "uv" / "bin" / "uv"))
-EXPORTS = ["layers/scheduling/requirements.txt", "functions/fhir/requirements.txt", "bench/runtime-sdk.txt"]
+EXPORTS = [
+    "layers/scheduling/requirements.txt",
+    "functions/fhir/requirements.txt",
+    "bench/runtime-sdk.txt",
+    "local/sam_image/runtime-client.txt",
+]
 
 
 @pytest.mark.parametrize("export", EXPORTS)

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _empty_is_unset(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# The template declares the endpoint variables empty (AWS's own endpoints); `sam local`'s env.json fills them.
+EndpointUrl = Annotated[str | None, BeforeValidator(_empty_is_unset)]
 
 
 class Settings(BaseSettings):
@@ -12,8 +22,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     table_name: str = Field(min_length=3, max_length=255, description="The scheduling table (TABLE_NAME).")
-    dynamodb_endpoint_url: str | None = Field(
-        None, description="Another DynamoDB endpoint, e.g. DynamoDB Local; unset on AWS."
+    dynamodb_endpoint_url: EndpointUrl = Field(
+        None, description="Another DynamoDB endpoint, e.g. DynamoDB Local; empty on AWS."
     )
 
 
@@ -37,4 +47,4 @@ class EventsSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     event_bus_name: str = Field(min_length=1, max_length=256, description="The scheduling event bus (EVENT_BUS_NAME).")
-    events_endpoint_url: str | None = Field(None, description="Another EventBridge endpoint, e.g. moto; unset on AWS.")
+    events_endpoint_url: EndpointUrl = Field(None, description="Another EventBridge endpoint, e.g. moto; empty on AWS.")

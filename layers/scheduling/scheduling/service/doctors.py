@@ -44,10 +44,11 @@ DELETE_LEASE_MARGIN = timedelta(seconds=10)
 Versions = frozenset[int] | None  # the versions an If-Match accepts; None when the caller set no precondition
 
 
-def create_doctor(store: SchedulingStore, draft: DoctorIn) -> Doctor:
+def create_doctor(store: SchedulingStore, draft: DoctorIn, doctor_id: str | None = None) -> Doctor:
+    """A new doctor; `doctor_id` only for sample data that keeps its ids (local/seed.py), never from a request."""
     check_opening_hours(draft)
     now = clock.now()
-    doctor = Doctor(**draft.model_dump(), id=new_doctor_id(), created_at=now, updated_at=now, version=1)
+    doctor = Doctor(**draft.model_dump(), id=doctor_id or new_doctor_id(), created_at=now, updated_at=now, version=1)
     return store.create_doctor(doctor).doctor
 
 
