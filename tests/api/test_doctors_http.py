@@ -88,6 +88,7 @@ def test_the_runner_serves_the_openapi_document_and_an_offline_swagger_ui(api: A
     assert api.get("/docs", params={"format": "json"}).json() == document.json()  # the link the page shows
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_concurrent_updates_with_the_same_etag_have_exactly_one_winner(api: Api) -> None:
     created = api.post("/doctors", json=HOUSE)
     doctor_id, etag = created.json()["id"], created.headers["ETag"]

@@ -197,6 +197,7 @@ def test_doctor_writes_give_created_updated_deleted_and_an_unchanged_rewrite_giv
     assert {event["subject"] for event in found} == {base}
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_fifty_concurrent_bookings_of_one_slot_give_one_appointment_booked(
     api: Api, doctor: tuple[str, Events]
 ) -> None:
@@ -213,6 +214,7 @@ def test_fifty_concurrent_bookings_of_one_slot_give_one_appointment_booked(
     assert events.seen[1]["data"]["appointment_id"] == winner["id"]
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_thirty_concurrent_holds_of_one_slot_give_one_hold_created(api: Api, doctor: tuple[str, Events]) -> None:
     doctor_id, events = doctor
     url = f"{api.base_url}/doctors/{doctor_id}/holds"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+import pytest
 import requests
 
 from tests.api.conftest import Api
@@ -40,6 +41,7 @@ def calendar(api: Api, patient: str) -> list[dict[str, str]]:
     return list(page["items"])
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_twenty_concurrent_bookings_of_one_patient_with_twenty_doctors_at_one_hour_leave_one(api: Api) -> None:
     for round_number in range(3):
         patient = f"p-concurrent-{round_number}-{datetime.now(UTC).timestamp()}"
@@ -64,6 +66,7 @@ def test_twenty_concurrent_bookings_of_one_patient_with_twenty_doctors_at_one_ho
         assert [item["id"] for item in stored] == [a.json()["id"] for a in answers if a.status_code == 201]
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_concurrent_reschedules_of_two_appointments_into_overlapping_slots_leave_one_moved(api: Api) -> None:
     patient = f"p-moves-{datetime.now(UTC).timestamp()}"
     first_doctor, second_doctor = new_doctor(api, 30), new_doctor(api, 20)
@@ -126,6 +129,7 @@ def test_a_cancelled_appointment_or_released_hold_frees_the_patients_time(api: A
     assert api.post(f"/doctors/{first}/appointments", json={**body, "start": hour(12, 9)}).status_code == 201
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_twenty_concurrent_holds_of_one_patient_with_twenty_doctors_leave_one(api: Api) -> None:
     patient = f"p-holds-{datetime.now(UTC).timestamp()}"
     doctors = [new_doctor(api) for _ in range(20)]

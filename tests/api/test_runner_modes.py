@@ -54,6 +54,7 @@ def create_doctor(base_url: str, number: int) -> int | str:
     return answer.status_code
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_sigterm_during_a_burst_stops_it_and_its_workers_promptly(tmp_path: Path) -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"

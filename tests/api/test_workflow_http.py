@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import pytest
 import requests
 
 from tests.api.conftest import Api
@@ -65,6 +66,7 @@ def test_search_hold_convert_check_in_complete(api: Api) -> None:
     assert api.get(f"/doctors/{doctor_id}/holds/{held.json()['id']}").json()["status"] == "booked"
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_thirty_concurrent_holds_of_one_slot_make_one(api: Api) -> None:
     doctor_id = open_doctor(api)
     start = soon(120)
@@ -84,6 +86,7 @@ def test_thirty_concurrent_holds_of_one_slot_make_one(api: Api) -> None:
     assert appointments(api, doctor_id) == []
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_ten_concurrent_conversions_book_exactly_once(api: Api) -> None:
     doctor_id = open_doctor(api)
     held = api.post(f"/doctors/{doctor_id}/holds", json={"start": soon(180), "location": "North Wing"}).json()
@@ -112,6 +115,7 @@ def test_release_frees_the_slot_at_once(api: Api) -> None:
     assert booked.status_code == 201, booked.text
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_a_booking_racing_a_conversion_and_a_release_leaves_one_outcome(api: Api) -> None:
     for _ in range(10):
         doctor_id = open_doctor(api)
@@ -140,6 +144,7 @@ def test_a_booking_racing_a_conversion_and_a_release_leaves_one_outcome(api: Api
             assert [item["id"] for item in stored] == booked_directly
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_concurrent_cancel_and_check_in_end_in_one_consistent_state(api: Api) -> None:
     for _ in range(10):
         doctor_id = open_doctor(api)
@@ -162,6 +167,7 @@ def test_concurrent_cancel_and_check_in_end_in_one_consistent_state(api: Api) ->
             assert final["checked_in_at"] is None
 
 
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_thirty_concurrent_bookings_on_a_day_capped_at_three_leave_exactly_three(api: Api) -> None:
     doctor_id = open_doctor(api)
     patched = api.patch(f"/doctors/{doctor_id}", json={"rules": {"max_per_day": 3}})

@@ -36,7 +36,6 @@ PYTHON313 = os.environ.get("PYTHON313", sys.executable if sys.version_info[:2] =
 START_TIMEOUT_SECONDS = 300  # the first start builds the functions' images
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(not PYTHON313, reason="needs CPython 3.13 (make test sets PYTHON313)"),
 ]
 
