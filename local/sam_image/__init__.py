@@ -7,8 +7,8 @@ under the emulator: CPython 3.13, the runtime interface client (`awslambdaric`) 
 
 Where `public.ecr.aws/lambda/python:3.13` cannot be pulled, the stand-in is a Debian trixie root (mmdebstrap,
 packages only extracted: no root, no maintainer scripts) with Debian's CPython 3.13, the wheels of
-runtime-client.txt and bench/runtime-sdk.txt (both exported from uv.lock) (the SDK the runtime ships), compiled, and imported
-into the engine once; it is kept there and in `.sam-image/` (gitignored) until `make clean`.
+runtime-client.txt and bench/runtime-sdk.txt (the SDK the runtime ships; both exported from uv.lock), compiled,
+and imported into the engine once; it is kept there and in `.sam-image/` (gitignored) until `make clean`.
 """
 
 from __future__ import annotations

@@ -100,8 +100,9 @@ class AppointmentItems(PatientItems):
 
     def delete_blockers(self, doctor_id: str, now: datetime, longest: timedelta) -> list[DeleteBlocker]:
         """Appointments not yet over (booked or checked in, ending after `now`: future or in progress) and holds
-        still taking their time at `now` (through the expiry margin): what stops a delete. One consistent Query from the earliest start that can still be
-        in progress (`now - longest`); completed and no-show visits are filtered out, wherever they start."""
+        still taking their time at `now` (through the expiry margin): what stops a delete. One consistent Query
+        from the earliest start that can still be in progress (`now - longest`); completed and no-show visits are
+        filtered out, wherever they start."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
