@@ -29,6 +29,7 @@ def start_runner(
     """`python -m local.runner` on `port`, quiet, its output in `log`; returns once it prints that it is ready."""
     settings = {**os.environ, "PORT": str(port), "LOCAL_ACCESS_LOG": "false", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     settings.pop("DYNAMODB_ENDPOINT_URL", None)
+    settings["DYNAMODB_PORT"] = "0"  # not the documented 8000: parallel test runs and `make run` must not clash
     settings.update(environment or {})
     with log.open("w") as output:
         process = subprocess.Popen(
