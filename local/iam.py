@@ -66,7 +66,7 @@ class Authorizer:
         request = json.loads(body or b"{}")
         policies = _role_policies(role)
         for action, resource in _needed(target, request):
-            if not any(_allows(policy, action, resource) for policy in policies):
+            if not _allowed(policies, action, resource):
                 caller = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session_name}"
                 return {
                     "__type": "com.amazon.coral.service#AccessDeniedException",
@@ -126,7 +126,9 @@ def _as_json(document: Any) -> str:
     return str(document)
 
 
-def _allows(policy: Any, action: str, resource: str) -> bool:
+def _allowed(policies: list[Any], action: str, resource: str) -> bool:
+    """IAM's rule: an explicit Deny wins, else some Allow is needed."""
     from moto.iam.access_control import PermissionResult
 
-    return bool(policy.is_action_permitted(action, resource) == PermissionResult.PERMITTED)
+    results = {policy.is_action_permitted(action, resource) for policy in policies}
+    return PermissionResult.DENIED not in results and PermissionResult.PERMITTED in results

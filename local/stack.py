@@ -69,7 +69,9 @@ def deploy(session: Any, endpoint: str, transformed: dict[str, Any], stack_name:
     template, stripped = deployable(transformed)
     cloudformation = session.client("cloudformation", endpoint_url=endpoint)
     cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(template))
-    cloudformation.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 1})
+    status = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+    if status != "CREATE_COMPLETE":  # moto creates a stack before answering; AWS would need the waiter
+        cloudformation.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 1})
     physical = {
         resource["LogicalResourceId"]: resource.get("PhysicalResourceId")
         for resource in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
@@ -83,7 +85,7 @@ def deploy(session: Any, endpoint: str, transformed: dict[str, Any], stack_name:
     roles = {}
     for function, body in transformed["Resources"].items():
         role = body["Properties"].get("Role") if body["Type"] == "AWS::Lambda::Function" else None
-        if isinstance(role, dict) and "Fn::GetAtt" in role:
+        if isinstance(role, dict) and "Fn::GetAtt" in role and role["Fn::GetAtt"][0] in physical:
             roles[function] = iam.get_role(RoleName=physical[role["Fn::GetAtt"][0]])["Role"]["Arn"]
     _apply_time_to_live(session.client("dynamodb", endpoint_url=endpoint), resources, tables)
     return LocalStack(tables, buses, queues, roles, stripped)
