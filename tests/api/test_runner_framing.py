@@ -96,7 +96,10 @@ def test_malformed_framing_is_refused_with_a_problem_and_the_connection_closed(
     with connection:
         assert answer.status == status
         assert answer.getheader("Content-Type") == "application/problem+json"
-        assert body["status"] == status
+        if status == 413:  # API Gateway's REQUEST_TOO_LARGE, rendered from the template's gateway responses
+            assert body["title"] == "REQUEST_TOO_LARGE"
+        else:
+            assert body["status"] == status
         assert body["detail"]
         assert connection.recv(1) == b""  # closed by the runner, not left waiting for the rest
 
