@@ -36,7 +36,7 @@ _TRANSACT_ACTIONS = {
 }
 
 
-def credentials(session: Any, endpoint: str, role_arn: str, session_name: str) -> dict[str, str]:
+def credentials(session: Any, endpoint: str | None, role_arn: str, session_name: str) -> dict[str, str]:
     """Environment variables that make boto3 call as `role_arn` (moto's STS AssumeRole)."""
     answer = session.client("sts", endpoint_url=endpoint).assume_role(RoleArn=role_arn, RoleSessionName=session_name)
     granted = answer["Credentials"]

@@ -64,7 +64,7 @@ def deployable(transformed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
     return template, stripped
 
 
-def deploy(session: Any, endpoint: str, transformed: dict[str, Any], stack_name: str = STACK_NAME) -> LocalStack:
+def deploy(session: Any, endpoint: str | None, transformed: dict[str, Any], stack_name: str = STACK_NAME) -> LocalStack:
     """Create the stack on `endpoint` (moto) and return the names the functions will see."""
     template, stripped = deployable(transformed)
     cloudformation = session.client("cloudformation", endpoint_url=endpoint)

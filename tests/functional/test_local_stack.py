@@ -98,7 +98,7 @@ def authorizer(stack: tuple[LocalStack, Any]) -> tuple[Authorizer, dict[str, str
     checks = Authorizer()
     keys = {}
     for function, role in deployed.roles.items():
-        keys[function] = credentials(session, None, role, function)["AWS_ACCESS_KEY_ID"]  # type: ignore[arg-type]
+        keys[function] = credentials(session, None, role, function)["AWS_ACCESS_KEY_ID"]
         checks.grant(keys[function], role, function)
     return checks, keys
 
