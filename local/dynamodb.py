@@ -11,6 +11,7 @@ scheduling/store/client.py) also means an operation never runs after its caller 
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import threading
@@ -70,9 +71,12 @@ class EmbeddedDynamoDB:
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._wait = wait_seconds
         self.authorizer: Authorizer | None = None
-        self._server = make_server(
-            "127.0.0.1", port, self._one_operation_at_a_time, threaded=True, request_handler=Quiet
-        )
+        try:
+            self._server = make_server(
+                "127.0.0.1", port, self._one_operation_at_a_time, threaded=True, request_handler=Quiet
+            )
+        except SystemExit:  # werkzeug says why ("Address already in use") and exits: the caller decides
+            raise OSError(errno.EADDRINUSE, "address in use") from None
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         serve = threading.Thread(target=self._server.serve_forever, args=(0.1,), name="embedded-dynamodb", daemon=True)
         serve.start()
