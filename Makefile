@@ -55,7 +55,7 @@ $(UV_VENV)/.installed: requirements-uv.lock
 	touch $@
 
 ## run: start the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB and two sample doctors
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(SAM_VENV)/.installed
 	PORT=$(PORT) $(PY) -m local.runner
 
 ## test: lint, type-check, and run every test on CPython 3.13 (unit, functional, API over HTTP, template, checkov,
