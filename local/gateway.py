@@ -58,11 +58,6 @@ class Gateway:
             stats = embedded.stats
             self.pages["/_local/moto-stats"] = lambda: ("application/json", json.dumps(stats.as_dict()))
 
-    @property
-    def methods(self) -> frozenset[str]:
-        """Every method some route has, plus HEAD and OPTIONS (answered 405 with the path's methods)."""
-        return self.router.methods | {"HEAD", "OPTIONS"}
-
     def handle(self, request: HttpRequest) -> dict[str, Any]:
         """The proxy result (statusCode, headers, body) to send back."""
         target = urlsplit(request.target)
