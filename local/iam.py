@@ -52,6 +52,7 @@ class Authorizer:
 
     def __init__(self) -> None:
         self._roles: dict[str, tuple[str, str]] = {}  # access key id -> (role name, session name)
+        self._policies: dict[str, list[Any]] = {}  # role name -> its policies, read once (roles do not change)
 
     def grant(self, access_key_id: str, role_arn: str, session_name: str) -> None:
         self._roles[access_key_id] = (role_arn.rsplit("/", 1)[-1], session_name)
@@ -64,7 +65,9 @@ class Authorizer:
             return None
         role, session_name = self._roles[found.group(1)]
         request = json.loads(body or b"{}")
-        policies = _role_policies(role)
+        policies = self._policies.get(role)
+        if policies is None:
+            policies = self._policies[role] = _role_policies(role)
         for action, resource in _needed(target, request):
             if not _allowed(policies, action, resource):
                 caller = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session_name}"
