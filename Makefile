@@ -1,94 +1,99 @@
-# The few verbs a newcomer needs. Virtualenvs are created on first use from hash-pinned lock files; nothing else
-# must be installed. `make run` uses python3 (3.11 or later); `make test` runs on CPython 3.13, the Lambda
-# runtime's Python, found through pyenv (or set PYTHON313=/path/to/python3.13).
+# The few verbs a newcomer needs. Everything installs itself on first use from one lock (uv.lock, with hashes):
+# `make run` needs only python3 (3.11 or later) and make; `make check` and `make test` run on CPython 3.13, the
+# Lambda runtime's Python, found through pyenv (or set PYTHON313=/path/to/python3.13). uv is bootstrapped from
+# PyPI into .tools/ (hash-pinned in tools/uv.txt); the SAM CLI and checkov are uv tools at pinned versions.
 PYTHON ?= python3
-PYTHON313 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+include tools/python313.mk
 VENV := .venv
 TEST_VENV := .venv-313
-SAM_VENV := .venv-sam
-CHECKOV_VENV := .venv-checkov
-UV_VENV := .venv-uv
 PY := $(VENV)/bin/python
 TEST_PY := $(TEST_VENV)/bin/python
-SAM := $(SAM_VENV)/bin/sam
-CHECKOV := $(CHECKOV_VENV)/bin/checkov
-UV := $(UV_VENV)/bin/uv
+TOOLS_DIR := .tools
+UV := $(TOOLS_DIR)/uv/bin/uv
+SAM_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
+# The SAM CLI and checkov pin their own boto3 and cannot share the project's lock: each is a uv tool at a pinned
+# version, resolved as of this date so that a fresh machine gets the same packages as this one.
+TOOLS_AS_OF := 2026-12-01T00:00:00Z
+SAM := $(TOOLS_DIR)/aws-sam-cli/bin/sam
+CHECKOV := $(TOOLS_DIR)/checkov/bin/checkov
 PORT ?= 3000
 ARM64_ROOT := .arm64/root
 QEMU_AARCH64 ?= $(firstword $(shell command -v qemu-aarch64-static qemu-aarch64 2>/dev/null))
 DEBIAN_MIRROR ?=
-PIP_INSTALL = -m pip install --quiet --require-hashes --no-deps
-TOOLS = SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV)) PYTHON313=$(PYTHON313)
+# pytest workers for the parallel tiers; tests that must run alone are marked `serial` and run after.
+JOBS ?= 2
+TOOLS = SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV)) PYTHON313=$(PYTHON313) UV=$(abspath $(UV))
 ARM64 = ARM64_ROOT=$(abspath $(ARM64_ROOT)) QEMU_AARCH64=$(QEMU_AARCH64)
+UV_ENV = UV_PYTHON_DOWNLOADS=never UV_TOOL_DIR=$(abspath $(TOOLS_DIR)) UV_TOOL_BIN_DIR=$(abspath $(TOOLS_DIR))/bin
+SYNC = $(UV_ENV) $(UV) sync --frozen --quiet
 
-.PHONY: run test lint typecheck unit functional api template arm64-check arm64-tools bench build deploy openapi lock clean \
-  python313
+.PHONY: run check test lint unit functional api template arm64-check arm64-tools bench build deploy openapi lock \
+  clean python313 tools
 
-$(VENV)/.installed: requirements-dev.lock
-	$(PYTHON) -m venv $(VENV)
-	$(PY) $(PIP_INSTALL) -r requirements-dev.lock
+$(UV): tools/uv.txt
+	@command -v uv >/dev/null && [ "$$(uv --version | cut -d' ' -f2)" = 0.13.9 ] && mkdir -p $(dir $@) && \
+	  ln -sf "$$(command -v uv)" $@ && exit 0; \
+	$(PYTHON) -m venv $(TOOLS_DIR)/uv && \
+	$(TOOLS_DIR)/uv/bin/python -m pip install --quiet --require-hashes --no-deps -r tools/uv.txt
+	touch $@
+
+$(VENV)/.installed: uv.lock $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(SYNC) --python $(PYTHON) --no-default-groups --group local
 	touch $@
 
 python313:
-	@test -n "$(PYTHON313)" && "$(PYTHON313)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || { \
-	  echo "error: CPython 3.13 (the Lambda runtime's Python) is needed for this target and was not found." >&2; \
-	  echo "       Install it (pyenv install 3.13) or pass PYTHON313=/path/to/python3.13." >&2; exit 1; }
+	$(check_python313)
 
-$(TEST_VENV)/.installed: requirements-dev.lock | python313
-	$(PYTHON313) -m venv $(TEST_VENV)
-	$(TEST_PY) $(PIP_INSTALL) -r requirements-dev.lock
+$(TEST_VENV)/.installed: uv.lock $(UV) | python313
+	UV_PROJECT_ENVIRONMENT=$(TEST_VENV) $(SYNC) --python $(PYTHON313)
 	touch $@
 
-$(SAM_VENV)/.installed: requirements-sam.lock
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python $(PIP_INSTALL) -r requirements-sam.lock
-	touch $@
+$(SAM): $(UV)
+	$(UV_ENV) $(UV) tool install --quiet --force --python $(PYTHON) --exclude-newer $(TOOLS_AS_OF) aws-sam-cli==$(SAM_VERSION)
 
-$(CHECKOV_VENV)/.installed: requirements-checkov.lock
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) -r requirements-checkov.lock
-	touch $@
+$(CHECKOV): $(UV)
+	$(UV_ENV) $(UV) tool install --quiet --force --python $(PYTHON) --exclude-newer $(TOOLS_AS_OF) checkov==$(CHECKOV_VERSION)
 
-$(UV_VENV)/.installed: requirements-uv.lock
-	$(PYTHON) -m venv $(UV_VENV)
-	$(UV_VENV)/bin/python $(PIP_INSTALL) -r requirements-uv.lock
-	touch $@
+tools: $(SAM) $(CHECKOV)
 
 ## run: start the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB and two sample doctors
-run: $(VENV)/.installed $(SAM_VENV)/.installed
-	PORT=$(PORT) $(PY) -m local.runner
+run: $(VENV)/.installed $(SAM)
+	SAM_CLI=$(abspath $(SAM)) PORT=$(PORT) $(PY) -m local.runner
 
-## test: lint, type-check, and run every test on CPython 3.13 (unit, functional, API over HTTP, template, checkov,
-## sam build, the built artifact with its x86_64 twin layer, and the arm64 artifact under qemu: see arm64-check)
-test: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(ARM64_ROOT)/.ready
-	$(TEST_PY) -m ruff check .
-	$(TEST_PY) -m ruff format --check .
-	$(TEST_PY) -m mypy
-	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest
+## check: the fast loop (ruff, mypy, unit and functional tests in parallel); builds neither the SAM CLI nor checkov
+check: lint $(TEST_VENV)/.installed
+	$(TEST_PY) -m pytest -n $(JOBS) -q tests/unit tests/functional
+
+## test: the whole suite on CPython 3.13: lint, type-check, unit, functional, API over HTTP, template checks,
+## checkov, sam build, the built artifact with its x86_64 twin layer, and the arm64 artifact under qemu
+test: lint $(TEST_VENV)/.installed tools $(ARM64_ROOT)/.ready
+	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest -n $(JOBS) -m 'not serial'
+	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest -m serial
 
 lint: $(TEST_VENV)/.installed
 	$(TEST_PY) -m ruff check .
 	$(TEST_PY) -m ruff format --check .
 	$(TEST_PY) -m mypy
 
-unit functional api template: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
-	$(TOOLS) $(TEST_PY) -m pytest tests/$@
+unit functional api template: $(TEST_VENV)/.installed tools
+	$(TOOLS) $(TEST_PY) -m pytest -n $(JOBS) tests/$@
 
 ## arm64-check: serve every events/ sample through the arm64 build (functions + arm64 layer) on Debian's CPython
 ## 3.13 for arm64 under qemu-aarch64-static; no Docker, no AWS, no root (needs mmdebstrap and qemu-user-static)
-arm64-check: $(TEST_VENV)/.installed $(SAM_VENV)/.installed $(ARM64_ROOT)/.ready
+arm64-check: $(TEST_VENV)/.installed tools $(ARM64_ROOT)/.ready
 	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest tests/template/test_built_artifact_arm64.py
 
 # An arm64 Debian root with CPython 3.13, made once and kept (gitignored): the packages are only extracted (no
 # maintainer scripts, so neither root nor emulation is needed), `lib` points at the arm64 loader, the runtime's
 # boto3 goes where Lambda keeps it, and CPython 3.13 compiles both, as the runtime ships its own bytecode.
-$(ARM64_ROOT)/.ready: bench/requirements-runtime.lock | python313 arm64-tools $(TEST_VENV)/.installed
+$(ARM64_ROOT)/.ready: bench/runtime-sdk.txt | python313 arm64-tools
 	rm -rf $(ARM64_ROOT) && mkdir -p $(dir $(ARM64_ROOT))
 	mmdebstrap --quiet --mode=chrootless --variant=extract --arch=arm64 \
 	  --include=python3.13-minimal,libpython3.13-stdlib trixie $(ARM64_ROOT) $(DEBIAN_MIRROR)
 	ln -s usr/lib $(ARM64_ROOT)/lib
-	$(TEST_PY) $(PIP_INSTALL) --no-compile --target $(ARM64_ROOT)/var/lang/lib/python3.13/site-packages \
-	  -r bench/requirements-runtime.lock
+	$(PYTHON) -m pip install --quiet --require-hashes --no-deps --no-compile \
+	  --target $(ARM64_ROOT)/var/lang/lib/python3.13/site-packages -r bench/runtime-sdk.txt
 	$(PYTHON313) -m compileall -q -j 0 $(ARM64_ROOT)/usr/lib/python3.13 $(ARM64_ROOT)/var/lang/lib/python3.13
 	touch $@
 
@@ -106,48 +111,36 @@ arm64-tools:
 	fi
 
 ## bench: print the benchmark table (the cold start runs the built artifact on CPython 3.13)
-bench: $(VENV)/.installed $(SAM_VENV)/.installed | python313
-	$(TOOLS) $(PY) -m bench
+bench: $(TEST_VENV)/.installed tools
+	$(TOOLS) $(TEST_PY) -m bench
 
 ## openapi: regenerate docs/openapi.json and the event schemas docs/events/*.schema.json from the code (tests
 ## fail when they are stale)
 openapi: $(VENV)/.installed
-	$(PY) -m local.openapi
-	$(PY) -m local.event_schemas
+	$(PY) -m tools.openapi
+	$(PY) -m tools.event_schemas
 
-build: $(SAM_VENV)/.installed
+build: tools
 	$(SAM) build
 
 deploy: build
 	$(SAM) deploy --guided
 
-## lock: re-resolve every requirements*.txt into its hash-pinned .lock (edit the .txt pins, then run this)
-lock: $(UV_VENV)/.installed
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --universal --python-version 3.11 requirements-dev.txt -o requirements-dev.lock
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --universal --python-version 3.11 requirements-sam.txt -o requirements-sam.lock
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --universal --python-version 3.11 requirements-checkov.txt -o requirements-checkov.lock
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --universal --python-version 3.11 requirements-uv.txt -o requirements-uv.lock
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --python-version 3.13 bench/requirements-runtime.txt -o bench/requirements-runtime.lock
-	# The layers: resolved for the Lambda runtime, without what the runtime already provides.
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) \
-	  layers/scheduling/requirements.txt -o layers/scheduling/requirements.lock
-	# The FHIR function's own packages, without what the runtime or the layer already provides.
-	$(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" \
-	  --python-platform aarch64-manylinux2014 --python-version 3.13 $(RUNTIME_PROVIDED) $(LAYER_PROVIDED) \
-	  functions/fhir/requirements.txt -o functions/fhir/requirements.lock
+## lock: re-resolve uv.lock after editing pyproject.toml's pins, and export what the Lambda packages install from it
+lock: $(UV)
+	$(UV_ENV) $(UV) lock
+	$(UV_ENV) $(UV) export $(LAYER_EXPORT) -o layers/scheduling/requirements.txt
+	$(UV_ENV) $(UV) export $(FHIR_EXPORT) -o functions/fhir/requirements.txt
+	$(UV_ENV) $(UV) export $(RUNTIME_EXPORT) -o bench/runtime-sdk.txt
 
 # What the python3.13 Lambda runtime already ships (boto3 and its dependencies): never packed into a layer.
 RUNTIME_PROVIDED = $(addprefix --no-emit-package ,boto3 botocore jmespath s3transfer urllib3 python-dateutil six)
-
 # What the scheduling layer already ships (pydantic and its dependencies): never packed again into a function.
 LAYER_PROVIDED = $(addprefix --no-emit-package ,pydantic pydantic-core typing-extensions annotated-types typing-inspection)
+EXPORT = --frozen --quiet --no-emit-project
+LAYER_EXPORT = $(EXPORT) --no-default-groups $(RUNTIME_PROVIDED)
+FHIR_EXPORT = $(EXPORT) --only-group fhir $(LAYER_PROVIDED)
+RUNTIME_EXPORT = $(EXPORT) --only-group runtime
 
 clean:
-	rm -rf $(VENV) $(TEST_VENV) $(SAM_VENV) $(CHECKOV_VENV) $(UV_VENV) .aws-sam .pytest_cache .mypy_cache \
-	  .ruff_cache .hypothesis .arm64
+	rm -rf $(VENV) $(TEST_VENV) $(TOOLS_DIR) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .arm64

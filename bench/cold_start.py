@@ -5,7 +5,7 @@
   load here; everything else is the same build.
 - `sys.path` is Lambda's order: the function (/var/task), the layer (/opt/python/lib/python3.13/site-packages,
   /opt/python), then the runtime's boto3 (/var/lang/lib/python3.13/site-packages), installed from
-  bench/requirements-runtime.lock and compiled like the runtime's own; then the standard library.
+  bench/runtime-sdk.txt and compiled like the runtime's own; then the standard library.
 - Nothing can write bytecode: the copies have no write permission and the interpreter runs with `-B`
   (PYTHONDONTWRITEBYTECODE); the file count is checked after every run. Root ignores permissions, so `-B` is
   what really holds, and the check proves it.
@@ -40,7 +40,7 @@ FUNCTIONS = ("DoctorsFunction", "AvailabilityFunction", "AppointmentsFunction")
 FLOOR = "floor: bare resolver + boto3 client"
 OUR_CLIENT = "from scheduling.store import dynamodb_client; dynamodb_client(None)"
 WORK = ROOT / ".aws-sam" / "bench"
-SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
+SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam"))
 PROBE = """
 import sys, time
 began, began_cpu = time.perf_counter(), time.process_time()
@@ -95,7 +95,7 @@ def install_runtime_sdk() -> Path:
             [
                 *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--no-compile"),
                 *("--python-version", "3.13", "--only-binary=:all:", "--target", str(runtime)),
-                *("-r", str(ROOT / "bench" / "requirements-runtime.lock")),
+                *("-r", str(ROOT / "bench" / "runtime-sdk.txt")),
             ],
             check=True,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from local.openapi import OPENAPI_PATH
+from local.paths import OPENAPI_PATH
 
 Page = tuple[str, str]  # content type, text
 

@@ -1,6 +1,7 @@
 """The domain events locally: the embedded table's stream feeds the events function (local/streams.py), which
 publishes through boto3 to the embedded EventBridge (moto); what the bus carried is logged in order
 (local/event_log.py), served at /_local/events and, with LOCAL_WEBHOOK_URL, POSTed on (local/webhook.py).
+Every thread of that chain retries what fails and reports its state at /_local/events/health.
 Expired items are deleted as DynamoDB's TTL would (local/ttl.py), so an expired hold gives `hold.expired`.
 """
 
@@ -72,7 +73,11 @@ class LocalEvents:
         return started
 
     def pages(self) -> dict[str, Callable[[str], Page]]:
-        return {"/_local/events": self.log.page, "/_local/events/dead-letters": self._dead_letters}
+        return {
+            "/_local/events": self.log.page,
+            "/_local/events/dead-letters": self._dead_letters,
+            "/_local/events/health": self._health,
+        }
 
     def describe(self, base_url: str) -> str:
         where = f"; each also POSTed to {self.webhook.url}" if self.webhook else ""
@@ -84,6 +89,14 @@ class LocalEvents:
 
     def parts(self) -> list[Part]:
         return [self.log, *self.pumps, self.ttl, *([self.webhook] if self.webhook else [])]
+
+    def _health(self, query: str) -> Page:
+        """Each thread that carries events: alive or not, running or retrying, its errors and counters."""
+        threads = [self.log.describe(), *(pump.describe() for pump in self.pumps)]
+        if self.webhook is not None:
+            threads.append(self.webhook.describe())
+        healthy = all(thread["alive"] and thread["state"] == "running" for thread in threads)
+        return "application/json", json.dumps({"healthy": healthy, "threads": threads})
 
     def _dead_letters(self, query: str) -> Page:
         records = [record for pump in self.pumps for record in pump.dead_letters]

@@ -2,23 +2,64 @@
 order into a log served at `GET /_local/events?subject_prefix=&after=`, and handed on to a webhook if set.
 
 Answer: `{"items": [<CloudEvent>, ...], "next": "<cursor>"}` in publication order; pass `next` as `after` to
-read only what came since. A cursor is the position of the last event looked at, so it stays valid.
+read only what came since. A cursor is the position of the last event looked at, so it stays valid. A page
+holds up to 1000 matching events, looking as far through the log as it takes to fill it: an empty page means
+"nothing more now", never "keep paging". `after` must be a cursor this runner gave (digits, not past the end);
+anything else is a `400` problem rather than a silent restart from the beginning.
+
+The reading thread survives whatever the embedded services answer (throttling, errors): each failure is
+retried with backoff and reported at /_local/events/health (local/supervised.py). A message is deleted from
+the queue only after its event is logged; an event delivered twice (its delete failed and the queue gave it
+again) is logged once, by its CloudEvent `id`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 import boto3
 
+from local.problems import BadQuery
+from local.supervised import Health, run_supervised
+
 PAGE_LIMIT = 1000
 POLL_SECONDS = 0.1  # between empty reads of the queue (no long polling: it would hold the embedded moto)
 QUEUE_NAME = "local-events-log"
+_CURSOR = re.compile(r"[0-9]{1,18}")
+
+
+def select(
+    events: list[dict[str, Any]], prefix: str, start: int, limit: int = PAGE_LIMIT
+) -> tuple[list[dict[str, Any]], int]:
+    """Up to `limit` events from position `start` whose subject starts with `prefix`, and the cursor after the
+    last event looked at: past the last one taken when the page is full, else the end of the log."""
+    items: list[dict[str, Any]] = []
+    for position in range(start, len(events)):
+        if str(events[position].get("subject", "")).startswith(prefix):
+            items.append(events[position])
+            if len(items) == limit:
+                return items, position + 1
+    return items, max(start, len(events))
+
+
+def cursor(after: str, end: int) -> int:
+    """The position `after` names: empty is the start; a cursor must be digits and not past the log's end."""
+    if after == "":
+        return 0
+    if not _CURSOR.fullmatch(after):
+        raise BadQuery(f"'after' must be a cursor from a previous page's 'next' (digits), not {after[:40]!r}.")
+    position = int(after)
+    if position > end:
+        raise BadQuery(
+            f"'after' is {position}, past the end of the log ({end} events): it comes from another run of the "
+            "runner (the log starts empty at each start); read from the beginning (no 'after')."
+        )
+    return position
 
 
 class EventLog:
@@ -38,7 +79,10 @@ class EventLog:
         events.put_targets(Rule="local-events-log", EventBusName=bus, Targets=[{"Id": "log", "Arn": queue_arn}])
         self._lock = threading.Lock()
         self._events: list[dict[str, Any]] = []
+        self._seen: set[str] = set()
+        self._to_delete: dict[str, str] = {}  # message id -> receipt handle, of messages already logged
         self._on_event = on_event
+        self.health = Health("events-log")
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="events-log", daemon=True)
 
@@ -49,32 +93,56 @@ class EventLog:
         self._stopping.set()
 
     def page(self, query: str) -> tuple[str, str]:
-        """The `/_local/events` answer for a query string (content type, body)."""
-        parameters = {name: values[-1] for name, values in parse_qs(query).items()}
+        """The `/_local/events` answer for a query string (content type, body); `BadQuery` for a bad cursor."""
+        parameters = {name: values[-1] for name, values in parse_qs(query, keep_blank_values=True).items()}
         prefix = parameters.get("subject_prefix", "")
-        after = parameters.get("after", "")
-        start = int(after) if after.isdigit() else 0
         with self._lock:
-            window = self._events[start : start + PAGE_LIMIT]
-        items = [event for event in window if str(event.get("subject", "")).startswith(prefix)]
-        return "application/json", json.dumps({"items": items, "next": str(start + len(window))})
+            start = cursor(parameters.get("after", ""), len(self._events))
+            items, after = select(self._events, prefix, start)
+        return "application/json", json.dumps({"items": items, "next": str(after)})
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            logged, undeleted = len(self._events), len(self._to_delete)
+        return self.health.as_dict(self._thread.is_alive(), events_logged=logged, messages_to_delete=undeleted)
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                messages = self._sqs.receive_message(QueueUrl=self._queue, MaxNumberOfMessages=10).get("Messages", [])
-            except Exception:  # throttled by the embedded moto: read again shortly
-                messages = []
-            if not messages:
-                time.sleep(POLL_SECONDS)
-                continue
-            for message in messages:
-                event = json.loads(message["Body"])["detail"]
-                with self._lock:
+        run_supervised(self.health, self._step, self._stopping, POLL_SECONDS, POLL_SECONDS)
+
+    def _step(self) -> bool:
+        """Delete what was logged (first: a delete that failed is retried before reading more), then read and
+        log a batch. Answers whether there was anything to do."""
+        if self._to_delete:
+            self._delete_logged()
+            return True
+        messages = self._sqs.receive_message(QueueUrl=self._queue, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return False
+        for message in messages:
+            event = json.loads(message["Body"])["detail"]
+            ident = str(event.get("id", message["MessageId"]))
+            with self._lock:
+                fresh = ident not in self._seen
+                if fresh:
+                    self._seen.add(ident)
                     self._events.append(event)
-                if self._on_event is not None:
-                    self._on_event(event)
-            self._sqs.delete_message_batch(
-                QueueUrl=self._queue,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
+                self._to_delete[message["MessageId"]] = message["ReceiptHandle"]
+            if fresh and self._on_event is not None:
+                self._on_event(event)
+        self._delete_logged()
+        return True
+
+    def _delete_logged(self) -> None:
+        with self._lock:
+            pending = list(self._to_delete.items())[:10]
+        answer = self._sqs.delete_message_batch(
+            QueueUrl=self._queue, Entries=[{"Id": str(i), "ReceiptHandle": h} for i, (_, h) in enumerate(pending)]
+        )
+        failed = {entry["Id"]: entry for entry in answer.get("Failed", []) if not entry.get("SenderFault")}
+        with self._lock:
+            for index, (message_id, _) in enumerate(pending):
+                if str(index) not in failed:
+                    self._to_delete.pop(message_id, None)
+        if failed:  # kept for the next attempt, after the backoff
+            codes = sorted({str(entry.get("Code")) for entry in failed.values()})
+            raise RuntimeError(f"{len(failed)} of {len(pending)} deletes failed ({', '.join(codes)})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -22,7 +23,7 @@ from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
 from local.events import build_event
 from local.gateway_responses import render
-from local.problems import problem
+from local.problems import BadQuery, problem
 from local.routing import Router
 from local.workers import Busy, FunctionFailed, FunctionTimedOut, FunctionWorkers, WorkerLost
 
@@ -67,7 +68,10 @@ class Gateway:
             content_type, page = self.pages[wanted]()
             return {"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page}
         if request.method == "GET" and target.path in self.queries:
-            content_type, page = self.queries[target.path](target.query)
+            try:
+                content_type, page = self.queries[target.path](target.query)
+            except BadQuery as error:
+                return problem(HTTPStatus.BAD_REQUEST, str(error))
             return {"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page}
         found = self.router.match(request.method, target.path)
         if found.route is None:
@@ -110,7 +114,7 @@ class Gateway:
         headers = {"Content-Type": "application/json"}
         for name, value in declared.get("ResponseParameters", {}).get("Headers", {}).items():
             headers[name] = str(value).strip("'")  # a static value is quoted in the template
-        context = {"error.message": message, "error.responseType": response_type}
+        context = {"error.message": message, "error.responseType": response_type, "requestId": str(uuid.uuid4())}
         return {
             "statusCode": int(declared.get("StatusCode", status)),
             "headers": headers,

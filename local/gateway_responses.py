@@ -1,29 +1,31 @@
-"""API Gateway's own answers (GatewayResponses in template.yaml), rendered as API Gateway renders them.
+"""Renders a gateway response's body template the way API Gateway does (used by the template tests and the runner).
 
-A response template is Velocity with `$context` variables: `$context.error.messageString` is the message as an
-already-quoted JSON string, every other variable is substituted raw, and a reference to a variable that is not
-set stays as written (Velocity's rule), which is how a template using one that API Gateway does not have shows up.
+A gateway response template is not VTL: API Gateway substitutes `$context.*` variables and nothing else. Two of
+them are JSON strings already, quotes included: `$context.error.messageString` (the message) and
+`$context.error.validationErrorString`; every other variable is its raw text (`$context.error.message`,
+`$context.error.responseType`, `$context.requestId`), so a template quotes those itself. A variable the context
+does not carry renders as nothing.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
-_REFERENCE = re.compile(r"\$(!?)(?:\{context\.([\w.]*\w)\}|context\.([\w.]*\w))")
+_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+# Variables API Gateway substitutes as a JSON string literal (quoted and escaped), from the raw variable named.
+_QUOTED_FROM = {"error.messageString": "error.message", "error.validationErrorString": "error.validationErrors"}
 
 
-def render(template_body: str, context: dict[str, str]) -> str:
-    """`context`: variable -> raw value, without `$context.` (e.g. {"error.message": "Missing Authentication
-    Token", "error.responseType": "MISSING_AUTHENTICATION_TOKEN"}); `error.messageString` is derived."""
-    variables = dict(context)
-    if "error.message" in variables:
-        variables.setdefault("error.messageString", json.dumps(variables["error.message"]))
+def render(template_body: str, context: Mapping[str, str]) -> str:
+    """`template_body` with each `$context.<name>` replaced; `context` maps names (`error.message`,
+    `error.responseType`, `requestId`, ...) to their raw text."""
 
-    def substitute(found: re.Match[str]) -> str:
-        quiet, name = found.group(1), found.group(2) or found.group(3)
-        if name in variables:
-            return variables[name]
-        return "" if quiet else found.group(0)
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _QUOTED_FROM:
+            return json.dumps(context.get(_QUOTED_FROM[name], ""))
+        return context.get(name, "")
 
-    return _REFERENCE.sub(substitute, template_body)
+    return _VARIABLE.sub(value, template_body)

@@ -66,6 +66,8 @@ def main(settings_json: str) -> int:
         return 1
     if os.environ.get("LOCAL_CLOCK_FILE"):
         _shift_the_service_clock(os.environ["LOCAL_CLOCK_FILE"])
+    if os.environ.get("LOCAL_DIE_AFTER_COMMIT_FILE"):
+        _die_after_a_commit(os.environ["LOCAL_DIE_AFTER_COMMIT_FILE"])
     ready = {"pid": os.getpid(), "sys_path": sys.path, "handler_file": module.__file__, "machine": platform.machine()}
     connection.send(("ready", ready))
     while True:
@@ -106,3 +108,28 @@ def _shift_the_service_clock(path: str) -> None:
         return real_now() + timedelta(seconds=ahead)
 
     clock.now = shifted_now
+
+
+def _die_after_a_commit(path: str) -> None:
+    """Local only: while the file `path` exists, the next DynamoDB transaction that commits in any worker kills
+    that worker (SIGKILL) right after the commit, before its function can answer: the request whose write is
+    stored but whose answer is lost, as when a Lambda times out or crashes after committing. The worker that
+    removes the file is the one that dies, so one file kills exactly one worker."""
+    try:
+        boto3: Any = importlib.import_module("boto3")
+    except ImportError:  # a function without boto3 (none today): it writes nothing to die after
+        return
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+
+    def die_if_armed(http_response: Any, **_: Any) -> None:
+        if getattr(http_response, "status_code", None) != 200:  # cancelled or failed: nothing was written
+            return
+        try:
+            os.unlink(path)
+        except OSError:  # not armed, or another worker took it
+            return
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    # on the session every client of this environment is created from (the store's is created lazily, later)
+    boto3.DEFAULT_SESSION.events.register("after-call.dynamodb.TransactWriteItems", die_if_armed)

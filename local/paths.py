@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+OPENAPI_PATH = ROOT / "docs" / "openapi.json"  # written by `make openapi` (tools/openapi.py), served at /openapi.json
 SOURCE_LAYER = ROOT / "layers" / "scheduling"
 
 

@@ -20,3 +20,7 @@ def problem(status: HTTPStatus, detail: str, headers: dict[str, str] | None = No
         "headers": {"Content-Type": PROBLEM_JSON, **(headers or {})},
         "body": json.dumps(body),
     }
+
+
+class BadQuery(ValueError):
+    """A runner page's query string is not one it can answer (a `400` problem, naming what is wrong)."""

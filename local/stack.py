@@ -15,6 +15,7 @@ id (CloudFormation would invent `<stack>-<id>-<random>`), so that tools and test
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,9 @@ def deployable(transformed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
             resource["DependsOn"] = [other for other in depends if other in kept]
         if resource["Type"] == "AWS::DynamoDB::Table":
             resource["Properties"].setdefault("TableName", name)
+    # A kept resource may name a stripped one (a role's grant on a log group): that part is inert here.
+    gone = {other for names in stripped.values() for other in names}
+    kept = {name: _without_references(resource, gone) for name, resource in kept.items()}
     template = {key: value for key, value in transformed.items() if key not in {"Resources", "Outputs"}}
     template["Resources"] = kept
     return template, stripped
@@ -89,6 +93,37 @@ def deploy(session: Any, endpoint: str | None, transformed: dict[str, Any], stac
             roles[function] = iam.get_role(RoleName=physical[role["Fn::GetAtt"][0]])["Role"]["Arn"]
     _apply_time_to_live(session.client("dynamodb", endpoint_url=endpoint), resources, tables)
     return LocalStack(tables, buses, queues, roles, stripped)
+
+
+def _placeholder(name: str, attribute: str = "") -> str:
+    return f"arn:aws:local:us-east-1:123456789012:not-deployed/{name}" + (f"/{attribute}" if attribute else "")
+
+
+def _without_references(value: Any, stripped: set[str]) -> Any:
+    """`value` with every Ref, GetAtt and Sub reference to a stripped resource replaced by a placeholder ARN."""
+    if isinstance(value, list):
+        return [_without_references(item, stripped) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and value["Ref"] in stripped:
+        return _placeholder(value["Ref"])
+    if set(value) == {"Fn::GetAtt"}:
+        target = value["Fn::GetAtt"]
+        target = target.split(".", 1) if isinstance(target, str) else target
+        if target[0] in stripped:
+            return _placeholder(target[0], str(target[1]))
+    if set(value) == {"Fn::Sub"}:
+        body = value["Fn::Sub"]
+        text, variables = (body[0], body[1]) if isinstance(body, list) else (body, {})
+
+        def replace(found: re.Match[str]) -> str:
+            name, _, attribute = found.group(1).partition(".")
+            return _placeholder(name, attribute) if name in stripped and name not in variables else found.group(0)
+
+        text = re.sub(r"\$\{([^}!]+)\}", replace, text)
+        variables = _without_references(variables, stripped)
+        return {"Fn::Sub": [text, variables] if isinstance(body, list) else text}
+    return {key: _without_references(item, stripped) for key, item in value.items()}
 
 
 def _of_type(resources: dict[str, Any], resource_type: str) -> list[str]:

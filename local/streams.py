@@ -5,18 +5,20 @@ reports failures, the next batch starts at the first failed record; a batch that
 `MaximumRetryAttempts` times, then its first record is set aside as dead-lettered (listed at
 /_local/events/dead-letters) and reading goes on after it. A function that raises or times out is retried the
 same way. Records are read from the start of the stream (TRIM_HORIZON), so nothing written before it is missed.
+A read that fails (throttling by the embedded DynamoDB, anything else) or a function call that raises is
+retried from the same position with backoff, never ends the thread, and shows at /_local/events/health.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-import time
 from datetime import datetime
 from typing import Any
 
 import boto3
 
+from local.supervised import Health, run_supervised
 from local.workers import FunctionWorkers, InvokeError
 
 IDLE_SECONDS = 0.1  # between empty reads (each read holds the embedded DynamoDB for a moment)
@@ -50,6 +52,10 @@ class StreamPump:
         self._max_retries = max_retries
         self.dead_letters: list[dict[str, Any]] = []
         self.invocations = 0
+        self._shard: str | None = None
+        self._position: dict[str, Any] = {"ShardIteratorType": "TRIM_HORIZON"}
+        self._failures = 0  # failed invocations of the current batch in a row
+        self.health = Health(f"stream-pump {consumer.package.function}")
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stream-pump", daemon=True)
 
@@ -59,37 +65,42 @@ class StreamPump:
     def stop(self) -> None:
         self._stopping.set()
 
+    def describe(self) -> dict[str, Any]:
+        return self.health.as_dict(
+            self._thread.is_alive(), invocations=self.invocations, dead_letters=len(self.dead_letters)
+        )
+
     def _run(self) -> None:
-        [shard] = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
-        position: dict[str, Any] = {"ShardIteratorType": "TRIM_HORIZON"}
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                iterator = self._streams.get_shard_iterator(
-                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], **position
-                )["ShardIterator"]
-                records = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)["Records"]
-            except Exception:  # throttled by the embedded DynamoDB: read again shortly
-                time.sleep(RETRY_SECONDS)
-                continue
-            if not records:
-                time.sleep(IDLE_SECONDS)
-                continue
-            failed = self._invoke([lambda_record(record) for record in records])
-            if failed is None:
-                position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": _last(records)}
-                failures = 0
-                continue
-            failures += 1
-            if failures > self._max_retries:
-                dead = next(record for record in records if record["dynamodb"]["SequenceNumber"] == failed)
-                self.dead_letters.append(lambda_record(dead))
-                sys.stderr.write(f"stream record {failed} dead-lettered after {self._max_retries} retries\n")
-                position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": failed}
-                failures = 0
-                continue
-            position = {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": failed}
-            time.sleep(RETRY_SECONDS * failures)
+        run_supervised(self.health, self._step, self._stopping, IDLE_SECONDS, RETRY_SECONDS)
+
+    def _step(self) -> bool:
+        """Read one batch from the current position and hand it on; answers whether there was a batch. A failed
+        read raises (retried with backoff by the loop, from the same position: nothing is skipped)."""
+        if self._shard is None:
+            [shard] = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
+            self._shard = str(shard["ShardId"])
+        iterator = self._streams.get_shard_iterator(StreamArn=self._stream_arn, ShardId=self._shard, **self._position)[
+            "ShardIterator"
+        ]
+        records = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)["Records"]
+        if not records:
+            return False
+        failed = self._invoke([lambda_record(record) for record in records])
+        if failed is None:
+            self._position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": _last(records)}
+            self._failures = 0
+            return True
+        self._failures += 1
+        if self._failures > self._max_retries:
+            dead = next(record for record in records if record["dynamodb"]["SequenceNumber"] == failed)
+            self.dead_letters.append(lambda_record(dead))
+            sys.stderr.write(f"stream record {failed} dead-lettered after {self._max_retries} retries\n")
+            self._position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": failed}
+            self._failures = 0
+            return True
+        self._position = {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": failed}
+        self._stopping.wait(RETRY_SECONDS * self._failures)
+        return True
 
     def _invoke(self, records: list[dict[str, Any]]) -> str | None:
         """The first failed sequence number of the batch, or None when it all went through."""

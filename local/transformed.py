@@ -1,6 +1,7 @@
 """The template as CloudFormation receives it: `template.yaml` after the SAM transform, cached by content.
 
-The transform runs in the SAM CLI's interpreter (`.venv-sam`, or SAM_PYTHON=/path/to/python), with the same
+The transform runs in the SAM CLI's interpreter (the uv tool `make` installs, SAM_CLI=/path/to/sam, or
+SAM_PYTHON=/path/to/python), with the same
 script the template tests use (tests/template/sam_transform.py): its `samtranslator` is the one `sam deploy` pairs
 with, and its pins clash with the dev environment's. The result is kept in `.aws-sam/local/` under a hash of the
 template and of the script, so only the first `make run` after a template change pays the second it takes.
@@ -27,7 +28,13 @@ class TransformUnavailable(RuntimeError):
 
 
 def sam_python() -> Path:
-    return Path(os.environ.get("SAM_PYTHON") or ROOT / ".venv-sam" / "bin" / "python")
+    """SAM_PYTHON, else the interpreter beside SAM_CLI or beside the SAM CLI `make` installs (.tools), else an
+    older `.venv-sam`."""
+    if os.environ.get("SAM_PYTHON"):
+        return Path(os.environ["SAM_PYTHON"])
+    sam = Path(os.environ.get("SAM_CLI") or ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam")
+    beside = sam.parent / "python"
+    return beside if beside.exists() else ROOT / ".venv-sam" / "bin" / "python"
 
 
 def transformed_template(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
@@ -40,8 +47,7 @@ def transformed_template(template: Path = ROOT / "template.yaml") -> dict[str, A
     python = sam_python()
     if not python.exists():
         raise TransformUnavailable(
-            f"the SAM transform needs the SAM CLI's interpreter ({python}): run `make .venv-sam/.installed` "
-            "or set SAM_PYTHON"
+            f"the SAM transform needs the SAM CLI's interpreter ({python}): run `make tools` or set SAM_CLI"
         )
     done = subprocess.run(  # our own script, our own interpreter
         [str(python), str(TRANSFORM_SCRIPT)],

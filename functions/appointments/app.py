@@ -47,9 +47,9 @@ def scheduling_store() -> SchedulingStore:
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
 
 
-def _book(request: dict[str, Any], store: SchedulingStore) -> dict[str, Any]:
+def _book(request: dict[str, Any], request_key: str, store: SchedulingStore) -> dict[str, Any]:
     booking = BookingRequest.model_validate(request["body"])
-    return service.book(store, request["doctor_id"], booking).model_dump(mode="json")
+    return service.book(store, request["doctor_id"], booking, request_key).model_dump(mode="json")
 
 
 @cache

@@ -43,7 +43,7 @@ def _ok(resource: Resource) -> Response[str]:
 
 def _query(params: dict[str, list[str]] | None = None) -> SearchQuery:
     event = app.current_event
-    return SearchQuery(params or event.multi_value_query_string_parameters, event.headers)
+    return SearchQuery(params or event.multi_value_query_string_parameters, event.headers, base_url(event.raw_event))
 
 
 def _bundle(path: str, query: SearchQuery, page: SearchPage) -> Response[str]:
@@ -114,18 +114,18 @@ def appointment_operation(operation: str, store: Store) -> Response[str]:
     if operation == "_search":
         query = _query(_form(body))
         return _bundle("Appointment", query, interactions.search_appointments(store, query))
+    base = base_url(app.current_event.raw_event)
     if operation == "$find":
-        request = operations.OperationInput(body)
+        request = operations.OperationInput(body, base)
         query = _query(request.as_query(operations.FIND_PARAMETERS))
         return _bundle("Appointment/$find", query, operations.find(store, query))
-    base = base_url(app.current_event.raw_event)
     if operation == "$hold":
-        pending = operations.hold(store, operations.OperationInput(body))
+        pending = operations.hold(store, operations.OperationInput(body, base))
         metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
         logger.info("slot held through FHIR")
         return _ok(single(base, pending))
     if operation == "$book":
-        booked = operations.book_appointment(store, operations.OperationInput(body))
+        booked = operations.book_appointment(store, operations.OperationInput(body, base))
         metrics.add_metric(name="FhirBookings", unit=MetricUnit.Count, value=1)
         logger.info("FHIR $book", extra={"status": booked["status"]})
         return _ok(single(base, booked))

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling import service
-from scheduling.config import Settings
+from scheduling.config import HoldsSettings
 from scheduling.http import LOCATION_HEADER, WITH_A_BODY, create_resolver, documented, lambda_handler_for
 from scheduling.models import Hold, HoldRequest
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
 
-settings = Settings()  # read from the environment, fails at cold start if incomplete
+if TYPE_CHECKING:
+    from scheduling.idempotency import IdempotentRunner
+
+settings = HoldsSettings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
 TAGS = ["Holds"]
 
@@ -28,14 +32,39 @@ def scheduling_store() -> SchedulingStore:
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
 
 
+def _hold(request: dict[str, Any], request_key: str, store: SchedulingStore) -> dict[str, Any]:
+    hold = HoldRequest.model_validate(request["body"])
+    return service.hold(store, request["doctor_id"], hold, request_key).model_dump(mode="json")
+
+
+@cache
+def hold_once() -> IdempotentRunner:
+    """Built on the first keyed hold: the idempotency utility is not needed at cold start otherwise."""
+    from scheduling.idempotency import IdempotentRunner
+
+    return IdempotentRunner(settings, _hold, name="hold-slot")
+
+
 @app.post(
     "/doctors/<doctor_id>/holds",
     summary="Hold a free published slot for a few minutes",
     tags=TAGS,
     responses=documented(201, "The hold", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
 )
-def hold_slot(doctor_id: str, request: Annotated[HoldRequest, Body()], store: Store) -> Response[Hold]:
-    held = service.hold(store, doctor_id, request)
+def hold_slot(
+    doctor_id: str,
+    request: Annotated[HoldRequest, Body()],
+    store: Store,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="idempotency-key", min_length=1, max_length=255, description="Retry-safe hold key."),
+    ] = None,
+) -> Response[Hold]:
+    if idempotency_key is None:
+        held = service.hold(store, doctor_id, request)
+    else:
+        body = request.model_dump(mode="json")
+        held = Hold.model_validate(hold_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store))
     metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
     logger.info("slot held", extra={"doctor_id": doctor_id, "expires_at": held.expires_at.isoformat()})
     return Response(

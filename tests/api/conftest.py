@@ -117,7 +117,7 @@ def check_every_event_published(api: Api) -> None:
 
     from jsonschema import Draft202012Validator
 
-    from local.event_schemas import SCHEMAS_DIR
+    from tools.event_schemas import SCHEMAS_DIR
 
     validators: dict[str, Any] = {}
     after, events = "", []

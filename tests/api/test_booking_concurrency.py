@@ -14,6 +14,9 @@ import requests
 from tests.api.conftest import Api
 from tests.api.together import simultaneously
 
+# Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
+pytestmark = pytest.mark.serial
+
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIRST_SLOT = datetime.fromisoformat("2035-06-04T09:00:00+00:00")
 

@@ -240,3 +240,22 @@ def test_an_integrator_reads_on_from_a_cursor_and_filters_by_subject(api: Api, d
     assert f"{PREFIX}appointment.booked" in [event["type"] for event in since["items"]]
     assert all(int(since["next"]) >= int(everything["next"]) for _ in [0])
     assert other["items"] == []
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", "1.5", "999999999"])
+def test_a_bad_cursor_is_a_400_problem_not_the_start_of_the_log(api: Api, after: str) -> None:
+    answer = api.get("/_local/events", params={"after": after})
+
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "'after'" in answer.json()["detail"]
+
+
+def test_the_event_threads_report_their_state(api: Api, doctor: tuple[str, Events]) -> None:
+    health = api.get("/_local/events/health").json()
+
+    names = [thread["name"] for thread in health["threads"]]
+    assert "events-log" in names
+    assert any(name.startswith("stream-pump") for name in names)
+    assert all(thread["alive"] for thread in health["threads"])
+    assert next(t for t in health["threads"] if t["name"] == "events-log")["events_logged"] >= 1

@@ -44,6 +44,10 @@ IDS = [
     "Patient/p-1",
     "Appointment/$find",
     "",
+    "http://other-ehr.example/Patient/mrn-77",  # references to another server: 400, never a local id
+    f"https://evil.example/fhir/R4/Appointment/{DOCTOR}-20350604T133000Z-0123456789ab",
+    "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+    "//evil.example/Patient/p-1",
 ]
 texts = st.one_of(
     st.sampled_from(IDS),
@@ -55,6 +59,7 @@ values = st.one_of(
     st.builds(lambda text: {"valueUri": text}, texts),
     st.builds(lambda text: {"valueDateTime": text}, texts),
     st.builds(lambda text: {"valueReference": {"reference": text}}, texts),
+    st.builds(lambda text: {"valueReference": {"identifier": {"system": "urn:oid:1.2.3", "value": text}}}, texts),
     st.builds(lambda number: {"valueInteger": number}, st.integers(-(2**40), 2**40)),
     st.builds(
         lambda status, start: {

@@ -627,3 +627,39 @@ def test_another_resource_type_where_an_appointment_belongs_is_400_and_books_not
 
     outcome(answer, 400, "invalid")
     assert api.get(f"/doctors/{doctor_id}/appointments").json()["items"] == []
+
+
+# References are ours or refused (issue #18, item 6)
+
+
+def test_another_servers_references_are_refused_and_ours_are_taken_as_the_runner_reached(api: Api) -> None:
+    doctor_id = new_doctor(api)
+    proposal = entries(find(api, doctor_id))[0]["id"]
+    ours = f"{api.base_url}{R4}"  # the base the runner answers with (Host header), as a bundle's fullUrl says
+
+    foreign_slot = operation(
+        api, "$book", ref("appointment-reference", f"http://evil.example/fhir/Appointment/{proposal}")
+    )
+    foreign_patient = operation(
+        api,
+        "$book",
+        ref("appointment-reference", f"Appointment/{proposal}"),
+        ref("patient-reference", "http://other-ehr.example/Patient/mrn-77"),
+    )
+    nothing_yet = api.stored_items(doctor_id)
+    own = operation(
+        api,
+        "$book",
+        ref("appointment-reference", f"{ours}/Appointment/{proposal}"),
+        ref("patient-reference", f"{ours}/Patient/p-own-base"),
+    )
+
+    outcome(foreign_slot, 400, "invalid")
+    outcome(foreign_patient, 400, "invalid")
+    assert not any(item["SK"]["S"].startswith("SLOT#") for item in nothing_yet)
+    [appointment] = entries(fhir(own, 200, "Bundle"))
+    assert appointment["status"] == "booked"
+    patients = [
+        p["actor"]["reference"] for p in appointment["participant"] if "Patient/" in p["actor"].get("reference", "")
+    ]
+    assert patients == ["Patient/p-own-base"]

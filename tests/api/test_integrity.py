@@ -16,6 +16,9 @@ import requests
 from tests.api.conftest import Api
 from tests.api.together import overlapping_pairs, simultaneously
 
+# Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
+pytestmark = pytest.mark.serial
+
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY = datetime(2035, 6, 4, tzinfo=UTC)  # a Monday
 BOOKED = DAY.replace(hour=9)  # 09:00-10:00 UTC, booked before each change

@@ -20,6 +20,9 @@ from botocore.exceptions import ClientError
 from local.dynamodb import EmbeddedDynamoDB
 from tests.api.conftest import Api, own_runner
 
+# Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
+pytestmark = pytest.mark.serial
+
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIRST_SLOT = datetime.fromisoformat("2035-06-04T09:00:00+00:00")
 ANSWER_SECONDS = 10  # a request not answered by then counts as hung (requests raises Timeout)

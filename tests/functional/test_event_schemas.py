@@ -8,10 +8,10 @@ import json
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from local.event_schemas import SCHEMAS_DIR, build_schemas, render
 from scheduling.events.changes import change_of
 from scheduling.events.mapping import events_of
 from tests.unit.test_event_mapping import TABLE
+from tools.event_schemas import SCHEMAS_DIR, build_schemas, render
 
 
 def test_docs_events_schemas_are_up_to_date() -> None:
@@ -19,9 +19,9 @@ def test_docs_events_schemas_are_up_to_date() -> None:
 
     on_disk = {path.name for path in SCHEMAS_DIR.glob("*.schema.json")}
 
-    assert on_disk == set(expected), "run: .venv/bin/python -m local.event_schemas"
+    assert on_disk == set(expected), "run: make openapi"
     for name, schema in expected.items():
-        assert (SCHEMAS_DIR / name).read_text() == render(schema), "run: .venv/bin/python -m local.event_schemas"
+        assert (SCHEMAS_DIR / name).read_text() == render(schema), "run: make openapi"
 
 
 @pytest.mark.parametrize(

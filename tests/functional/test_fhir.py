@@ -11,7 +11,7 @@ import pytest
 
 from functions.fhir.app import lambda_handler as fhir_handler
 from scheduling.models import Doctor
-from tests.functional.conftest import CallLog, invoke
+from tests.functional.conftest import CallLog, invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.fhir import parsed
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with, sample_event
@@ -97,3 +97,94 @@ def test_reads_are_one_keyed_read(doctor: Doctor, dynamodb_calls: CallLog) -> No
 
     assert resource(proposed)["status"] == "proposed"
     assert dynamodb_calls.on() == ["GetItem", "Query"]  # the doctor, then that slot's bookings
+
+
+# References are ours or refused (issue #18, item 6)
+
+OUR_BASE = "http://localhost/fhir/R4"  # the sample events carry no Host header: the base as the caller reached it
+
+
+def book_with(*parameters: dict[str, Any]) -> Answer:
+    return invoke(
+        fhir_handler, event_with("fhir_book", body={"resourceType": "Parameters", "parameter": [*parameters]})
+    )
+
+
+def reference(name: str, text: str) -> dict[str, Any]:
+    return {"name": name, "valueReference": {"reference": text}}
+
+
+def stored_appointments() -> list[dict[str, Any]]:
+    return [item for item in stored_items() if item.get("kind", {}).get("S") == "appointment"]
+
+
+@pytest.mark.parametrize(
+    "server", ["http://evil.example/fhir", "https://evil.example/fhir/R4", "//evil.example/fhir/R4", "urn:uuid:x"]
+)
+def test_an_appointment_reference_to_another_server_is_refused(doctor: Doctor, clock: Clock, server: str) -> None:
+    pending = only_entry(invoke(fhir_handler, sample_event("fhir_hold")))
+    before = stored_items()
+
+    answer = book_with(reference("appointment-reference", f"{server}/Appointment/{pending['id']}"))
+
+    issue = resource(answer, 400)["issue"][0]
+    assert (issue["code"], issue["expression"]) == ("invalid", ["appointment-reference"])
+    assert "another server" in issue["diagnostics"]
+    assert stored_items() == before
+
+
+@pytest.mark.parametrize(
+    "patient",
+    [
+        reference("patient-reference", "http://other-ehr.example/Patient/mrn-77"),
+        reference("patient-reference", "http://other-ehr.example/fhir/R4/Patient/mrn-77"),
+        {"name": "patient-id", "valueUri": "https://other-ehr.example/Patient/mrn-77"},
+        reference("patient-reference", "other/Patient/mrn-77"),
+    ],
+)
+def test_a_patient_of_another_server_is_refused_not_taken_for_a_local_one(
+    doctor: Doctor, clock: Clock, patient: dict[str, Any]
+) -> None:
+    pending = only_entry(invoke(fhir_handler, sample_event("fhir_hold")))
+    before = stored_items()
+
+    answer = book_with(reference("appointment-reference", f"Appointment/{pending['id']}"), patient)
+
+    assert resource(answer, 400)["issue"][0]["code"] == "invalid"
+    assert stored_items() == before
+    assert not any(item["PK"]["S"] == "PATIENT#mrn-77" for item in stored_items())
+
+
+def test_a_patient_named_by_another_systems_identifier_is_refused(doctor: Doctor, clock: Clock) -> None:
+    pending = only_entry(invoke(fhir_handler, sample_event("fhir_hold")))
+    before = stored_items()
+    by_identifier = {
+        "name": "patient-reference",
+        "valueReference": {"identifier": {"system": "urn:oid:1.2.3.4", "value": "mrn-77"}},
+    }
+
+    answer = book_with(reference("appointment-reference", f"Appointment/{pending['id']}"), by_identifier)
+
+    assert resource(answer, 400)["issue"][0]["code"] == "not-supported"
+    assert stored_items() == before
+
+
+def test_absolute_references_to_this_server_are_ours(doctor: Doctor, clock: Clock) -> None:
+    pending = only_entry(invoke(fhir_handler, sample_event("fhir_hold")))
+
+    answer = book_with(
+        reference("appointment-reference", f"{OUR_BASE}/Appointment/{pending['id']}"),
+        reference("patient-reference", f"{OUR_BASE}/Patient/p-9"),
+    )
+
+    assert only_entry(answer)["status"] == "booked"
+    [stored] = stored_appointments()
+    assert stored["patient"]["M"]["id"]["S"] == "p-9"
+
+
+def test_a_search_by_a_schedule_of_another_server_is_refused(doctor: Doctor) -> None:
+    query = {"schedule": f"http://evil.example/fhir/R4/Schedule/{SAMPLE_DOCTOR_ID}"}
+
+    answer = invoke(fhir_handler, event_with("fhir_slots", query=query))
+
+    assert resource(answer, 400)["issue"][0]["code"] == "invalid"

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from functions.appointments.app import lambda_handler as appointments
+from functions.doctors.app import lambda_handler as doctors
 from scheduling.models import Doctor
+from scheduling.service import appointments as appointments_service
+from scheduling.service import lifecycle
 from tests.functional.conftest import CallLog, invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
@@ -161,7 +165,7 @@ def test_a_checked_in_appointment_cannot_be_rescheduled(appointment_id: str, clo
     assert (answer.status, answer.json()["current_status"]) == (409, "checked_in")
 
 
-def test_each_transition_is_one_read_and_one_conditional_update(
+def test_each_transition_is_one_read_and_one_transaction(
     appointment_id: str, clock: Clock, dynamodb_calls: CallLog
 ) -> None:
     clock.set(START - timedelta(minutes=5))
@@ -169,4 +173,126 @@ def test_each_transition_is_one_read_and_one_conditional_update(
 
     change("check-in", appointment_id)
 
-    assert dynamodb_calls.on() == ["Query", "UpdateItem"]
+    assert dynamodb_calls.on() == ["Query", "TransactWriteItems"]
+
+
+# A doctor's delete and the visits in progress (issue #18, item 5)
+
+
+def delete_doctor() -> Answer:
+    return invoke(doctors, event_with("doctors_delete", path_parameters={"doctor_id": SAMPLE_DOCTOR_ID}))
+
+
+def slot_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item for item in items if item["SK"]["S"].startswith("SLOT#")]
+
+
+def doctor_status() -> int:
+    return invoke(doctors, event_with("doctors_get", path_parameters={"doctor_id": SAMPLE_DOCTOR_ID})).status
+
+
+@pytest.mark.parametrize("steps", [[], ["check-in"]], ids=["booked", "checked-in"])
+@pytest.mark.parametrize("into_the_visit", [timedelta(seconds=1), timedelta(minutes=29, seconds=59)])
+def test_a_doctor_cannot_be_deleted_during_a_visit(
+    appointment_id: str, clock: Clock, steps: list[str], into_the_visit: timedelta
+) -> None:
+    clock.set(START - timedelta(minutes=5))
+    for step in steps:
+        assert change(step, appointment_id).status == 200
+    clock.set(START + into_the_visit)
+    before = stored_items()
+
+    refused = delete_doctor()
+
+    assert refused.status == 409, refused
+    assert refused.json()["type"] == "/problems/doctor-has-bookings"
+    assert "in progress" in refused.json()["detail"]
+    assert "release" not in refused.json()["detail"]  # there is no hold to release
+    assert doctor_status() == 200
+    assert slot_items(stored_items()) == slot_items(before)  # only the fence moved (closed, then reopened)
+
+
+def test_a_visit_that_ended_unmarked_does_not_block_the_delete(appointment_id: str, clock: Clock) -> None:
+    clock.set(START + timedelta(minutes=30))
+
+    assert delete_doctor().status == 204
+
+
+@pytest.mark.parametrize("steps", [["check-in", "complete"], ["no-show"]], ids=["completed", "no-show"])
+def test_a_completed_or_no_show_visit_never_blocks_the_delete(
+    appointment_id: str, clock: Clock, steps: list[str]
+) -> None:
+    clock.set(START - timedelta(minutes=30) if steps[0] == "check-in" else START + timedelta(seconds=1))
+    for step in steps:
+        assert change(step, appointment_id).status == 200  # completed early: before its start
+
+    deleted = delete_doctor()
+
+    assert deleted.status == 204, deleted
+    assert doctor_status() == 404
+
+
+def test_the_refusal_names_what_the_caller_can_do_about_each_kind(appointment_id: str, clock: Clock) -> None:
+    clock.set(START - timedelta(hours=1))
+
+    refused = delete_doctor()
+
+    assert refused.status == 409
+    detail = refused.json()["detail"]
+    assert "1 future appointment" in detail
+    assert "cancel" in detail
+    assert "in progress" not in detail
+    assert "hold" not in detail
+
+
+@pytest.mark.parametrize(
+    ("steps", "after_delete"),
+    [([], "no-show"), ([], "cancel"), (["check-in"], "complete"), (["check-in"], "cancel")],
+)
+def test_a_deleted_doctors_appointments_answer_404_to_every_change_and_stay_readable(
+    appointment_id: str, clock: Clock, steps: list[str], after_delete: str
+) -> None:
+    clock.set(START - timedelta(minutes=5))
+    for step in steps:
+        assert change(step, appointment_id).status == 200
+    clock.set(START + timedelta(hours=1))  # the visit ended without being marked: it does not block
+    assert delete_doctor().status == 204
+    before = stored_items()
+
+    answer = change(after_delete, appointment_id)
+
+    assert answer.status == 404, answer
+    assert answer.json()["type"] == "/problems/doctor-not-found"
+    assert stored_items() == before
+    path = {"doctor_id": SAMPLE_DOCTOR_ID, "appointment_id": appointment_id}
+    read = invoke(appointments, event_with("appointments_get", path_parameters=path))
+    assert (read.status, read.json()["status"]) == (200, "checked_in" if steps else "booked")
+
+
+@pytest.mark.parametrize("name", ["no-show", "cancel"])
+def test_a_change_racing_the_delete_is_refused_by_the_database(
+    appointment_id: str, clock: Clock, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The change reads the appointment while the doctor exists; the delete commits before the change writes."""
+    clock.set(START + timedelta(hours=1))
+    checked = lifecycle.check_transition
+
+    def delete_first(*args: Any) -> None:
+        checked(*args)
+        assert delete_doctor().status == 204
+
+    monkeypatch.setattr(lifecycle, "check_transition", delete_first)
+    monkeypatch.setattr(appointments_service, "check_transition", delete_first)
+
+    answer = change(name, appointment_id)
+
+    assert answer.status == 404, answer
+    assert stored_status(appointment_id) == "booked"
+
+
+def test_repeating_a_change_after_the_delete_is_404_too(appointment_id: str, clock: Clock) -> None:
+    clock.set(START + timedelta(minutes=1))
+    assert change("no-show", appointment_id).status == 200
+    assert delete_doctor().status == 204
+
+    assert change("no-show", appointment_id).status == 404

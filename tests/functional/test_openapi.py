@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from local.openapi import OPENAPI_PATH, build_openapi, is_native, render
 from local.template import api_routes, load_template
+from tools.openapi import OPENAPI_PATH, build_openapi, is_native, render
 
 
 def test_docs_openapi_json_is_up_to_date() -> None:
-    assert OPENAPI_PATH.read_text() == render(build_openapi()), "run: .venv/bin/python -m local.openapi"
+    assert OPENAPI_PATH.read_text() == render(build_openapi()), "run: make openapi"
 
 
 def test_every_template_route_is_documented_with_problem_responses() -> None:

@@ -19,7 +19,7 @@ from local.template import function_environment, load_template, table_names
 from local.workers import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
-SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
+SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam"))
 ARM64 = "manylinux2014_aarch64"
 # The arm64 extension modules cannot load on x86_64: there the layer is built as its twin (same lock, Makefile).
 TWIN = ARM64 if platform.machine() in {"aarch64", "arm64"} else "manylinux2014_x86_64"
@@ -43,11 +43,11 @@ def sam_build(root: Path, layer_platform: str) -> Path:
 
 
 def install_runtime_sdk(target: Path) -> Path:
-    """boto3 and its dependencies as the python3.13 runtime ships them (bench/requirements-runtime.lock)."""
+    """boto3 and its dependencies as the python3.13 runtime ships them (bench/runtime-sdk.txt)."""
     runtime = subprocess.run(
         [
             *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--no-compile"),
-            *("--target", str(target), "-r", str(ROOT / "bench" / "requirements-runtime.lock")),
+            *("--target", str(target), "-r", str(ROOT / "bench" / "runtime-sdk.txt")),
         ],
         capture_output=True,
         text=True,

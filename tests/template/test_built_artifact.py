@@ -28,7 +28,6 @@ from tests.template.every_sample import SAMPLES, serve_every_sample
 PYTHON313 = os.environ.get("PYTHON313", sys.executable if sys.version_info[:2] == (3, 13) else "")
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(not PYTHON313, reason="needs CPython 3.13 (make test sets PYTHON313)"),
 ]
 

@@ -24,7 +24,6 @@ START_TIMEOUT_SECONDS = 600
 INVOKE_TIMEOUT_SECONDS = 120
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(not ARM64_ROOT, reason="`make arm64-check` runs it (an arm64 Debian root and qemu)"),
 ]
 

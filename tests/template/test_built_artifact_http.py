@@ -21,7 +21,6 @@ WEEK |= {day: [{"start": "00:00", "end": "24:00"}] for day in ("friday", "saturd
 DOCTOR = {"name": "Built Artifact", "locations": ["1 Road"], "timezone": "UTC", "slot_minutes": 30, "schedule": WEEK}
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(sys.version_info[:2] != (3, 13), reason="the built layer holds CPython 3.13 wheels"),
 ]
 

@@ -14,13 +14,11 @@ from local.template import load_template, resources
 from tests.template.artifacts import PYC_MAGIC_313, UNCHECKED_HASH_FLAGS, compiled, pyc_header, sources
 
 ROOT = Path(__file__).resolve().parents[2]
-SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".venv-sam" / "bin" / "sam"))
-CHECKOV = os.environ.get("CHECKOV", str(ROOT / ".venv-checkov" / "bin" / "checkov"))
+SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam"))
+CHECKOV = os.environ.get("CHECKOV", str(ROOT / ".tools" / "checkov" / "bin" / "checkov"))
 # What the python3.13 runtime provides: a layer copy would shadow the runtime's SDK with another version.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six.py", "jmespath")
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
-
-pytestmark = pytest.mark.slow
 
 
 def run(command: list[str]) -> subprocess.CompletedProcess[str]:

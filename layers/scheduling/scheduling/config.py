@@ -17,8 +17,18 @@ class Settings(BaseSettings):
     )
 
 
-class AppointmentsSettings(Settings):
+class IdempotentSettings(Settings):
+    """A function whose writes take an `Idempotency-Key` (bookings, holds): where the results are remembered."""
+
     idempotency_table_name: str = Field(min_length=3, max_length=255)
+
+
+class AppointmentsSettings(IdempotentSettings):
+    pass
+
+
+class HoldsSettings(IdempotentSettings):
+    pass
 
 
 class EventsSettings(BaseSettings):

@@ -1,11 +1,19 @@
-"""`Idempotency-Key` support for bookings, on the powertools idempotency utility (its own table, with TTL).
+"""`Idempotency-Key` support for bookings and holds, on the powertools idempotency utility (its own table, TTL).
 
 A retry with the same key and the same body answers the first result and books nothing new; the same key with
 another body is a 422. The key is scoped to the doctor. Requests without the header skip all of this.
+
+The utility remembers a result only once the operation has answered. When the write committed but the answer
+was lost with its worker (killed, timed out, crashed), the record stays "in progress" until the invocation's
+deadline and the retry then runs the operation again. So the operation also gets `request_key(request)`, a
+digest of the key and the request, from which it derives the ids it writes: the re-run finds its own write and
+answers it (docs/design.md, "Exactly-once outcomes").
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,20 +30,21 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scheduling.config import AppointmentsSettings
+from scheduling.config import IdempotentSettings
 from scheduling.errors import FieldProblem, IdempotencyConflict, InvalidInput, ServiceUnavailable
 from scheduling.store import dynamodb_client
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 HEADER = "Idempotency-Key"
 
-Operation = Callable[..., dict[str, Any]]  # (request, **dependencies); only `request` is the key
+# (request, request_key, **dependencies); only `request` is the idempotency key, `request_key` its digest
+Operation = Callable[..., dict[str, Any]]
 
 
 class IdempotentRunner:
     """Runs an operation at most once per (doctor, key); remembers its JSON result for a day."""
 
-    def __init__(self, settings: AppointmentsSettings, operation: Operation, name: str) -> None:
+    def __init__(self, settings: IdempotentSettings, operation: Operation, name: str) -> None:
         self._config = IdempotencyConfig(
             event_key_jmespath="[doctor_id, key]",
             payload_validation_jmespath="body",
@@ -46,6 +55,7 @@ class IdempotentRunner:
             table_name=settings.idempotency_table_name,
             boto3_client=dynamodb_client(settings.dynamodb_endpoint_url),
         )
+        self._name = name
         self._run = idempotent_function(
             operation,
             data_keyword_argument="request",
@@ -60,11 +70,19 @@ class IdempotentRunner:
     ) -> dict[str, Any]:
         if context is not None:
             self._config.register_lambda_context(context)  # in-progress records expire with the invocation
+        request = {"doctor_id": doctor_id, "key": key, "body": body}
         with _translated():
             result: dict[str, Any] = self._run(
-                request={"doctor_id": doctor_id, "key": key, "body": body}, **dependencies
+                request=request, request_key=request_key(self._name, request), **dependencies
             )
         return result
+
+
+def request_key(name: str, request: dict[str, Any]) -> str:
+    """A digest of the operation, the doctor, the caller's key and the body: the same request always gives the
+    same value, another body or another operation never does (ids derived from it are not the key's text)."""
+    canonical = json.dumps([name, request["doctor_id"], request["key"], request["body"]], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @contextmanager

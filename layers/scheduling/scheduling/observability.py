@@ -60,7 +60,10 @@ def log_unhandled(error: BaseException) -> None:
 
 
 def _cause(error: BaseException) -> str:
-    """The class of the underlying AWS error (e.g. ProvisionedThroughputExceededException), never its text."""
+    """The class of the underlying AWS error (e.g. ProvisionedThroughputExceededException), never its text; a
+    cancelled transaction adds its per-item reason codes (e.g. `[None, ItemCollectionSizeLimitExceeded]`)."""
     cause = error.__cause__
-    code = (getattr(cause, "response", None) or {}).get("Error", {}).get("Code")
-    return str(code or type(cause).__name__)
+    response = getattr(cause, "response", None) or {}
+    code = str(response.get("Error", {}).get("Code") or type(cause).__name__)
+    reasons = [str(reason.get("Code")) for reason in response.get("CancellationReasons", [])]
+    return f"{code} [{', '.join(reasons)}]" if reasons else code

@@ -58,7 +58,8 @@ REFERENCE_PARAMETERS = {"practitioner", "location", "location-reference", "patie
 class OperationInput:
     """A `Parameters` body, checked against FHIR R4B by `fhir.resources`, read by parameter name."""
 
-    def __init__(self, body: str | None) -> None:
+    def __init__(self, body: str | None, base: str | None = None) -> None:
+        self.base = base  # this server's base URL as the caller reached it: absolute references to it are ours
         if not body:
             raise invalid("Send a Parameters resource as the body.", "Parameters", code="required")
         try:
@@ -286,7 +287,7 @@ def _target(request: OperationInput) -> AppointmentKey:
             "appointment-reference",
             code="required",
         )
-    idents = {reference_id(text, "Appointment", "appointment-reference") for text in texts}
+    idents = {reference_id(text, "Appointment", "appointment-reference", request.base) for text in texts}
     if len(idents) > 1:
         raise invalid("The parameters name different appointments.", "appointment-reference")
     [ident] = idents
@@ -307,7 +308,7 @@ def _replaced(request: OperationInput) -> BookedId | None:
     texts = [text for parameter in request.named("cancelled-appt-id") if (text := request.text(parameter))]
     if not texts:
         return None
-    key = parse_appointment_id(reference_id(texts[0], "Appointment", "cancelled-appt-id"))
+    key = parse_appointment_id(reference_id(texts[0], "Appointment", "cancelled-appt-id", request.base))
     if not isinstance(key, BookedId):
         raise not_found("cancelled-appt-id names no booked appointment of this server.")
     return key
@@ -318,18 +319,32 @@ def _patient(request: OperationInput, given: dict[str, Any] | None) -> Patient |
     candidates: list[tuple[str | None, str | None]] = []
     for parameter in request.named("patient-id", "patient-reference"):
         value = parameter.get("valueReference")
+        _refuse_identifier(value, "patient-reference")
         display = value.get("display") if isinstance(value, dict) else None
         candidates.append((request.text(parameter), display))
     for participant in (given or {}).get("participant") or []:
         actor = participant.get("actor") or {}
+        if actor.get("type") == "Patient":
+            _refuse_identifier(actor, "appt-resource.participant.actor")
         ref = actor.get("reference")
         if (isinstance(ref, str) and "Patient/" in ref) or (not ref and isinstance(actor.get("display"), str)):
             candidates.append((ref, actor.get("display")))
     if not candidates:
         return None
     ref, display = candidates[0]
-    patient_id = reference_id(ref, "Patient", "patient-id") if ref else None
+    patient_id = reference_id(ref, "Patient", "patient-id", request.base) if ref else None
     return _model(Patient, id=patient_id, name=display)
+
+
+def _refuse_identifier(reference: Any, where: str) -> None:
+    """A patient named by another system's identifier (system + value) is refused, not mapped: nothing here
+    links another record system's numbering to our patient ids (docs/fhir.md, "References")."""
+    if isinstance(reference, dict) and reference.get("identifier") is not None and not reference.get("reference"):
+        raise not_supported(
+            "A Patient named by identifier (system and value) is not supported: this server keeps no mapping "
+            "from other systems' identifiers; reference the patient as 'Patient/[id]' with this server's id.",
+            where,
+        )
 
 
 def _comment(request: OperationInput, given: dict[str, Any] | None) -> str | None:

@@ -25,6 +25,7 @@ ALWAYS_ACCEPTED = frozenset({"_count", PAGE_TOKEN, "_format", "_pretty"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PREFIX = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$")
 _STRICT = re.compile(r"(^|[;,\s])handling\s*=\s*strict($|[;,\s])")
+_ABSOLUTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|urn:)", re.IGNORECASE)  # a URL or a URN
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,11 @@ class Bounds:
 class SearchQuery:
     """The query of one search: repeated parameters kept, each parameter read at most once by name."""
 
-    def __init__(self, params: dict[str, list[str]] | None, headers: dict[str, str] | None) -> None:
+    def __init__(
+        self, params: dict[str, list[str]] | None, headers: dict[str, str] | None, base: str | None = None
+    ) -> None:
         self.params = {name: list(values) for name, values in (params or {}).items()}
+        self.base = base  # this server's base URL as the caller reached it: absolute references to it are ours
         prefer = next((value for name, value in (headers or {}).items() if name.lower() == "prefer"), "")
         self.strict = bool(_STRICT.search(prefer.lower()))
         self.used: dict[str, list[str]] = {}
@@ -96,11 +100,11 @@ class SearchQuery:
         return Bounds(lower, upper)
 
     def reference(self, name: str, resource_type: str) -> list[str]:
-        """Ids from `Type/id`, a bare `id`, or an absolute URL ending in `Type/id` (comma means OR)."""
+        """Ids from `Type/id`, a bare `id`, or our own base URL and `Type/id` (comma means OR)."""
         ids = []
         for value in self.values(name):
             for part in value.split(","):
-                ids.append(reference_id(part, resource_type, name))
+                ids.append(reference_id(part, resource_type, name, self.base))
         return ids
 
     def string(self, name: str) -> tuple[str, str] | None:
@@ -122,13 +126,35 @@ def instant(name: str, text: str) -> datetime:
     return _parse(name, text)
 
 
-def reference_id(text: str, resource_type: str, name: str) -> str:
-    parts = text.rstrip("/").split("/")
+def reference_id(text: str, resource_type: str, name: str, base: str | None = None) -> str:
+    """The id a reference names on this server: a bare `id`, `Type/id`, or `{our base}/Type/id`. An absolute
+    reference to any other server (or a `urn:`) is refused, never read as a local id: another system's
+    `Patient/mrn-77` is not our patient `mrn-77` (docs/fhir.md, "References")."""
+    relative = _relative(text.strip(), base)
+    if relative is None:
+        raise invalid(
+            f"Parameter '{name}' references another server; only references to this server are accepted: "
+            f"'{resource_type}/[id]'{f' or {base}/{resource_type}/[id]' if base else ''}.",
+            name,
+        )
+    parts = relative.rstrip("/").split("/")
     if len(parts) == 1 and parts[0]:
         return parts[0]
-    if len(parts) >= 2 and parts[-2] == resource_type and parts[-1]:
-        return parts[-1]
+    if len(parts) == 2 and parts[0] == resource_type and parts[1]:
+        return parts[1]
     raise invalid(f"Parameter '{name}' must reference a {resource_type} ('{resource_type}/[id]').", name)
+
+
+def _relative(text: str, base: str | None) -> str | None:
+    """`text` relative to our base, or None when it is absolute and not ours (schemes aside: behind API Gateway
+    the caller may name our base as https while a proxy forwarded http)."""
+    if not (_ABSOLUTE.match(text) or text.startswith("//")):
+        return text
+    if base is None:
+        return None
+    ours = base.split("://", 1)[-1].rstrip("/") + "/"
+    theirs = text.split("://", 1)[-1] if "://" in text else text.removeprefix("//")
+    return theirs[len(ours) :] if theirs.lower().startswith(ours.lower()) else None
 
 
 def matches(how: str, wanted: str, text: str) -> bool:

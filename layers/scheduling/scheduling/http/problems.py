@@ -59,7 +59,7 @@ PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
     DayFull: (HTTPStatus.CONFLICT, "day-full", "The doctor's day is fully booked"),
     TooLateToChange: (HTTPStatus.CONFLICT, "too-late", "Too late to cancel or reschedule"),
     TransitionNotAllowed: (HTTPStatus.CONFLICT, "invalid-transition", "The appointment cannot change that way"),
-    DoctorHasBookings: (HTTPStatus.CONFLICT, "doctor-has-bookings", "The doctor has future appointments"),
+    DoctorHasBookings: (HTTPStatus.CONFLICT, "doctor-has-bookings", "Appointments or holds not yet over"),
     AppointmentNotActive: (HTTPStatus.CONFLICT, "appointment-not-active", "The appointment is not booked"),
     ConcurrentUpdate: (HTTPStatus.CONFLICT, "concurrent-update", "Other changes kept winning the race"),
     IdempotencyConflict: (HTTPStatus.CONFLICT, "request-in-progress", "A request with this key is in progress"),

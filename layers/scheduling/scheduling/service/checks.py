@@ -78,11 +78,16 @@ def check_bookable(doctor: Doctor, start: datetime, location: str, now: datetime
 
 
 def new_appointment(
-    doctor: Doctor, start: datetime, location: str, patient: Patient | None, now: datetime
+    doctor: Doctor,
+    start: datetime,
+    location: str,
+    patient: Patient | None,
+    now: datetime,
+    appointment_id: str | None = None,
 ) -> Appointment:
     start_utc = start.astimezone(UTC)
     return Appointment(
-        id=new_appointment_id(start_utc),
+        id=appointment_id or new_appointment_id(start_utc),
         doctor_id=doctor.id,
         location=location,
         start=start_utc,

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.delete_blockers import refusal
 from scheduling.domain.ids import is_doctor_id, new_doctor_id
 from scheduling.domain.merge_patch import apply_merge_patch
 from scheduling.domain.rules import check_opening_hours
@@ -88,13 +90,12 @@ def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) ->
         until = clock.now() + DELETE_LEASE
         try:
             closed = store.close_doctor(current, until)
-            if store.has_booking_from(doctor_id, clock.now()):
+            now = clock.now()
+            blockers = store.delete_blockers(doctor_id, now, LONGEST_BOOKING)
+            if blockers:
                 with suppress(StaleRecord):
                     store.reopen_doctor(closed)
-                raise DoctorHasBookings(
-                    f"Doctor '{doctor_id}' has future appointments or unexpired holds; cancel or release them "
-                    "(or let the holds expire) before deleting the doctor."
-                )
+                raise DoctorHasBookings(refusal(doctor_id, blockers, now))
             with suppress(DoctorNotFound):  # gone by the time we wrote: ours retried by the SDK, or a racing delete
                 store.delete_doctor(closed, until, not_after=clock.now() + DELETE_LEASE_MARGIN)
             return

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.hold_expiry import convertible
 from scheduling.domain.ids import is_doctor_id, is_hold_id, new_appointment_id, new_hold_id
 from scheduling.domain.windows import slot_window
 from scheduling.errors import (
@@ -27,14 +28,20 @@ from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
 
 
-def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
+def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest, request_key: str | None = None) -> Hold:
+    """Hold a slot. With `request_key` (a digest of the caller's Idempotency-Key and request) the hold id is
+    derived from it, and a hold already stored under that id is this request's own, committed by an attempt whose
+    answer was lost: it is answered as it is now (docs/design.md, "Exactly-once outcomes")."""
+    start = request.start.astimezone(UTC)
+    hold_id = new_hold_id(start, request_key) if request_key is not None else None
     for _ in attempts(BOOKING_ATTEMPTS):
+        if hold_id is not None and (own := _stored(store, doctor_id, hold_id)) is not None:
+            return _in_own_timezone(own)
         current = doctor_record(store, doctor_id)
         now = clock.now()
         check_bookable(current.doctor, request.start, request.location, now)
-        start = request.start.astimezone(UTC)
         held = Hold(
-            id=new_hold_id(start),
+            id=hold_id or new_hold_id(start),
             doctor_id=doctor_id,
             start=start,
             end=start + timedelta(minutes=current.doctor.slot_minutes),
@@ -46,8 +53,9 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
             created_at=now,
             patient_id=request.patient.id if request.patient else None,
         )
-        day_lock = count_the_day(store, current.doctor, held.start, now)
-        patient_lock = check_the_patient(store, held, now)
+        # an attempt of this same request may commit meanwhile: its time is not another hold's
+        day_lock = count_the_day(store, current.doctor, held.start, now, leaving=held.id)
+        patient_lock = check_the_patient(store, held, now, moving=held.id)
         try:
             return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock))
         except StaleRecord:
@@ -55,11 +63,19 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest) -> Hold:
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
 
 
+def _stored(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold | None:
+    try:
+        return get_hold(store, doctor_id, hold_id)
+    except HoldNotFound:
+        return None
+
+
 def held_times(
     store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None
 ) -> list[tuple[datetime, datetime]]:
-    """When the doctor's unexpired holds keep slots, in the free-slot search's window (same defaults and limits),
-    as (start, end) pairs with the doctor's offset: who holds them and the hold ids (capabilities) stay private."""
+    """When the doctor's holds keep slots (until a margin after they expired: domain/hold_expiry.py), in the
+    free-slot search's window (same defaults and limits), as (start, end) pairs with the doctor's offset: who
+    holds them and the hold ids (capabilities) stay private."""
     doctor = get_doctor(store, doctor_id)
     now = clock.now()
     window = slot_window(from_text, to_text, doctor.zone, now)
@@ -74,7 +90,7 @@ def get_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold:
     if not is_doctor_id(doctor_id) or not is_hold_id(hold_id):
         raise HoldNotFound(doctor_id, hold_id)
     stored = store.get_hold(doctor_id, hold_id)
-    if stored.status == "held" and stored.expires_at <= clock.now():
+    if stored.status == "held" and not convertible(stored.expires_at, clock.now()):
         return stored.model_copy(update={"status": "expired"})
     return stored
 
@@ -123,6 +139,8 @@ def convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: 
         )
         # the hold's own entry in the patient's time is replaced by the appointment's
         patient_lock = check_the_patient(store, appointment, now, moving=hold_id)
+        # the write's condition `expires_at > now` uses the time read just before it (domain/hold_expiry.py)
+        appointment = appointment.model_copy(update={"created_at": clock.now()})
         try:
             return store.convert_hold(current, appointment, patient_lock).in_own_timezone()
         except StaleRecord:

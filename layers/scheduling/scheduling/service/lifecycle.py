@@ -30,7 +30,7 @@ def _change_status(store: SchedulingStore, doctor_id: str, appointment_id: str, 
     for _ in attempts(BOOKING_ATTEMPTS):
         appointment = get_appointment(store, doctor_id, appointment_id)
         if appointment.status == to:
-            return appointment
+            return answered_again(store, appointment)
         now = clock.now()
         check_transition(appointment, to, now)
         try:
@@ -38,6 +38,13 @@ def _change_status(store: SchedulingStore, doctor_id: str, appointment_id: str, 
         except AppointmentNotActive:
             continue  # another change came first: decide again on what is stored
     raise ConcurrentUpdate(f"Appointment '{appointment_id}' kept changing; retry.")
+
+
+def answered_again(store: SchedulingStore, appointment: Appointment) -> Appointment:
+    """A repeated change answers the stored appointment, while its doctor exists: a deleted doctor's
+    appointments answer every change 404, the first and the repeated alike."""
+    store.get_doctor(appointment.doctor_id)
+    return appointment
 
 
 def check_transition(appointment: Appointment, to: AppointmentStatus, now: datetime) -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from scheduling.domain.booked import BookedInterval
+from scheduling.domain.delete_blockers import OPEN_STATUSES, DeleteBlocker
+from scheduling.domain.hold_expiry import lapsed_by, still_takes_its_time
 from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
@@ -65,8 +67,9 @@ class AppointmentItems(PatientItems):
     def booked_intervals(
         self, doctor_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime
     ) -> list[BookedInterval]:
-        """Appointments and holds unexpired at `now` that overlap `[start, end)`: one consistent Query (plus
-        pages past 1 MB). Bookings are at most `longest` long, so only starts from `start - longest` reach in."""
+        """Appointments, and holds that still take their time at `now` (`domain/hold_expiry.py`: until a margin
+        after `expires_at`), that overlap `[start, end)`: one consistent Query (plus pages past 1 MB). Bookings
+        are at most `longest` long, so only starts from `start - longest` reach in. Read `now` before calling."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
@@ -83,8 +86,8 @@ class AppointmentItems(PatientItems):
         with translated():
             for item in self._paginate(query):
                 held_until = parse_utc(item["expires_at"]["S"]) if "expires_at" in item else None
-                if held_until is not None and held_until <= now:
-                    continue  # an expired hold takes no time, whatever TTL has not yet cleaned up
+                if held_until is not None and not still_takes_its_time(held_until, now):
+                    continue  # a lapsed hold takes no time, whatever TTL has not yet cleaned up
                 interval = BookedInterval(
                     parse_utc(item["SK"]["S"].removeprefix(SLOT_PREFIX)),
                     parse_utc(item["end"]["S"]),
@@ -95,23 +98,37 @@ class AppointmentItems(PatientItems):
                     booked.append(interval)
         return booked
 
-    def has_booking_from(self, doctor_id: str, start: datetime) -> bool:
-        """Whether an appointment or an unexpired hold starts at or after `start`."""
+    def delete_blockers(self, doctor_id: str, now: datetime, longest: timedelta) -> list[DeleteBlocker]:
+        """Appointments not yet over (booked or checked in, ending after `now`: future or in progress) and holds
+        still taking their time at `now` (through the expiry margin): what stops a delete. One consistent Query from the earliest start that can still be
+        in progress (`now - longest`); completed and no-show visits are filtered out, wherever they start."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
-            "FilterExpression": "attribute_not_exists(expires_at) OR expires_at > :start",
+            "FilterExpression": "(attribute_exists(expires_at) AND expires_at > :lapsed)"
+            " OR (attribute_not_exists(expires_at) AND #status IN (:booked, :checked_in) AND #end > :now)",
+            "ExpressionAttributeNames": {"#status": "status", "#end": "end"},
             "ExpressionAttributeValues": {
                 ":pk": {"S": doctor_pk(doctor_id)},
-                ":first": {"S": slot_sk(start)},
+                ":first": {"S": slot_sk(now - longest + ONE_SECOND)},
                 ":last": {"S": f"{SLOT_PREFIX}~"},
-                ":start": {"S": utc_key(start)},
+                ":now": {"S": utc_key(now)},
+                ":lapsed": {"S": utc_key(lapsed_by(now))},  # a hold blocks through its margin, as for every writer
+                ":booked": {"S": OPEN_STATUSES[0]},
+                ":checked_in": {"S": OPEN_STATUSES[1]},
             },
-            "ProjectionExpression": "SK",
+            "ProjectionExpression": "SK, #end, #status, expires_at",
             "ConsistentRead": True,
         }
         with translated():
-            return any(True for _ in self._paginate(query))
+            return [
+                DeleteBlocker(
+                    parse_utc(item["SK"]["S"].removeprefix(SLOT_PREFIX)),
+                    parse_utc(item["end"]["S"]),
+                    None if "expires_at" in item else item["status"]["S"],
+                )
+                for item in self._paginate(query)
+            ]
 
     def day_version(self, doctor_id: str, day: date) -> int:
         """The version of a local day's lock (0 before its first capped booking)."""
@@ -131,8 +148,15 @@ class AppointmentItems(PatientItems):
     ) -> Appointment:
         """Book if nothing overlaps and the doctor's fence is still `fence` (and, with a daily cap, the day was
         not booked since it was counted); answers the stored appointment."""
+        # its own id is never an overlap: an earlier attempt of this request (a retried write, or a re-run of a
+        # request whose id derives from its Idempotency-Key) may have stored it; the slot put then answers it
         self._refuse_overlaps(
-            appointment.doctor_id, appointment.start, appointment.end, appointment.created_at, longest, moving=None
+            appointment.doctor_id,
+            appointment.start,
+            appointment.end,
+            appointment.created_at,
+            longest,
+            moving=appointment.id,
         )
         items = [
             self._fence_check(appointment.doctor_id, fence, appointment.created_at),
@@ -147,6 +171,7 @@ class AppointmentItems(PatientItems):
                 self._raise_claim_failure(
                     error, appointment.doctor_id, appointment.start, ("appointment_id", appointment.id)
                 )
+                return to_appointment(failed_item(error, 1) or {})  # our own, as an earlier attempt stored it
         return appointment
 
     def reschedule(
@@ -181,12 +206,14 @@ class AppointmentItems(PatientItems):
         (`read_status`: a check-in in between would otherwise be lost from the record). Answers the stored
         cancelled record: ours, or the one an earlier attempt of ours (a retried write) or a concurrent cancel
         stored; `AppointmentNotActive` if it changed otherwise."""
+        items = self._cancel_items(cancelled, from_statuses=(read_status,))
+        items.append(self._doctor_exists(cancelled.doctor_id))  # last: the indexes below stay those of the cancel
         with translated():
             try:
-                self._client.transact_write_items(
-                    TransactItems=self._cancel_items(cancelled, from_statuses=(read_status,))
-                )
+                self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
+                if condition_failed(error, len(items) - 1):
+                    raise DoctorNotFound(cancelled.doctor_id) from error
                 stored_cancel = failed_item(error, 1)
                 if stored_cancel:
                     return to_appointment(stored_cancel)
@@ -198,34 +225,11 @@ class AppointmentItems(PatientItems):
     def transition(
         self, appointment: Appointment, to_status: str, stamp: str, at: datetime, from_statuses: tuple[str, ...]
     ) -> Appointment:
-        """Move a booked appointment to `to_status` if it is still in one of `from_statuses`, stamping `at`.
-        Raises `AppointmentNotActive` (with nothing written) when another change came first."""
+        """Move a booked appointment to `to_status` if it is still in one of `from_statuses`, stamping `at`, and
+        only while its doctor exists (a deleted doctor's appointments are read-only). Raises
+        `AppointmentNotActive` (with nothing written) when another change came first, `DoctorNotFound` when the
+        doctor is gone. One transaction: the update, the doctor's fence check, and the patient's copy if any."""
         statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
-        if has_patient(appointment):
-            return self._transition_with_patient_copy(appointment, to_status, stamp, at, statuses)
-        with translated():
-            try:
-                response = self._client.update_item(
-                    TableName=self._table,
-                    Key=key(doctor_pk(appointment.doctor_id), slot_sk(appointment.start)),
-                    UpdateExpression="SET #status = :to, #stamp = :at",
-                    ConditionExpression=f"appointment_id = :id AND #status IN ({', '.join(statuses)})",
-                    ExpressionAttributeNames={"#status": "status", "#stamp": stamp},
-                    ExpressionAttributeValues={
-                        ":id": {"S": appointment.id},
-                        ":to": {"S": to_status},
-                        ":at": {"S": rfc3339(at)},
-                        **statuses,
-                    },
-                    ReturnValues="ALL_NEW",
-                )
-            except self._client.exceptions.ConditionalCheckFailedException as error:
-                raise AppointmentNotActive(f"Appointment '{appointment.id}' changed meanwhile.") from error
-        return to_appointment(response["Attributes"])
-
-    def _transition_with_patient_copy(
-        self, appointment: Appointment, to_status: str, stamp: str, at: datetime, statuses: dict[str, Any]
-    ) -> Appointment:
         changed = appointment.model_copy(update={"status": to_status, stamp: at})
         update: TransactWriteItemTypeDef = {
             "Update": {
@@ -242,10 +246,17 @@ class AppointmentItems(PatientItems):
                 },
             }
         }
+        items = [
+            update,
+            self._doctor_exists(appointment.doctor_id),
+            *([self._patient_copy(changed)] if has_patient(appointment) else []),
+        ]
         with translated():
             try:
-                self._client.transact_write_items(TransactItems=[update, self._patient_copy(changed)])
+                self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
+                if condition_failed(error, 1):
+                    raise DoctorNotFound(appointment.doctor_id) from error
                 if condition_failed(error, 0):
                     raise AppointmentNotActive(f"Appointment '{appointment.id}' changed meanwhile.") from error
                 raise
@@ -313,14 +324,27 @@ class AppointmentItems(PatientItems):
             }
         }
 
+    def _doctor_exists(self, doctor_id: str) -> TransactWriteItemTypeDef:
+        """The doctor was not deleted: its fence exists (open, or closed by a delete's lease that may yet fail).
+        A delete removes the fence in the transaction that removes the profile, so no change commits after it."""
+        return {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": fence_key(doctor_id),
+                "ConditionExpression": "attribute_exists(PK)",
+            }
+        }
+
     def _slot_put(self, item: dict[str, Any], now: datetime) -> TransactWriteItemTypeDef:
-        """Claim a slot key: free, or held by a hold that has expired (a hold frees itself, no job needed)."""
+        """Claim a slot key: free, or held by a hold that has lapsed for everyone but its conversion, a margin
+        after it expired (a hold frees itself, no job needed)."""
         return {
             "Put": {
                 "TableName": self._table,
                 "Item": item,
-                "ConditionExpression": "attribute_not_exists(PK) OR (kind = :hold AND expires_at <= :now)",
-                "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":now": {"S": utc_key(now)}},
+                # keys have whole seconds: expires_at <= floor(now - margin) exactly when expires_at <= now - margin
+                "ConditionExpression": "attribute_not_exists(PK) OR (kind = :hold AND expires_at <= :lapsed_by)",
+                "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":lapsed_by": {"S": utc_key(lapsed_by(now))}},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }

@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from scheduling.errors import ServiceUnavailable
+from scheduling.errors import ConcurrentUpdate, ServiceUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -55,14 +55,22 @@ def dynamodb_client(endpoint_url: str | None = None) -> DynamoDBClient:
 
 @contextmanager
 def translated() -> Iterator[None]:
-    """Throttling, timeouts and server faults that outlast botocore's retries become `ServiceUnavailable`."""
+    """Throttling, timeouts and server faults that outlast botocore's retries become `ServiceUnavailable`.
+
+    A cancelled transaction that reaches here was not explained by the write itself (each write first reads the
+    reasons it expects: its own earlier attempt, a taken slot, a moved fence): with a failed condition it is
+    `ConcurrentUpdate` (something changed meanwhile: 409, retry), otherwise (`TransactionConflict`, throttling,
+    `ItemCollectionSizeLimitExceeded`, `ValidationError`, no reason) `ServiceUnavailable` (503, retry); never a
+    500 (docs/design.md, "Exactly-once outcomes")."""
     try:
         yield
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code in UNAVAILABLE_CODES:
             raise ServiceUnavailable("The database is busy; retry later.") from error
-        if code == "TransactionCanceledException" and "ConditionalCheckFailed" not in cancellation_codes(error):
+        if code == "TransactionCanceledException":
+            if "ConditionalCheckFailed" in cancellation_codes(error):
+                raise ConcurrentUpdate("The data changed while it was being written; retry.") from error
             raise ServiceUnavailable("The database is busy; retry later.") from error
         raise
     except (BotoConnectionError, HTTPClientError) as error:  # connect/read timeouts, endpoint unreachable

@@ -46,6 +46,7 @@ class DoctorItems:
                     "TableName": self._table,
                     "Item": doctor_item(doctor, 1),
                     "ConditionExpression": "attribute_not_exists(PK)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
             {
@@ -57,12 +58,7 @@ class DoctorItems:
             },
             *self._tag_puts(doctor.id, doctor_tags(doctor)),
         ]
-        with translated():
-            try:
-                self._client.transact_write_items(TransactItems=items)
-            except self._client.exceptions.TransactionCanceledException as error:
-                # Ids are random 128-bit values: a collision means a bug, not a user error.
-                raise RuntimeError(f"doctor id {doctor.id} already exists") from error
+        self._write_with_fence(items, doctor.id, written=record)
         return record
 
     def get_doctor(self, doctor_id: str) -> DoctorRecord:
@@ -92,14 +88,15 @@ class DoctorItems:
                     self._client.put_item(**put["Put"])
                 except self._client.exceptions.ConditionalCheckFailedException as error:
                     stored: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
-                    raise _missing_or_stale(doctor.id, stored) from error
+                    if not _is_written(stored, DoctorRecord(doctor, fence)):
+                        raise _missing_or_stale(doctor.id, stored) from error
             return DoctorRecord(doctor, fence)
         fence_move = [_fence_move(self._table, doctor.id, current.fence, fence)] if move_fence else []
         retagging = [
             *self._tag_deletes(doctor.id, old_tags - new_tags),
             *self._tag_puts(doctor.id, new_tags - old_tags),
         ]
-        self._write_with_fence([put, *fence_move, *retagging], doctor.id)
+        self._write_with_fence([put, *fence_move, *retagging], doctor.id, written=DoctorRecord(doctor, fence))
         return DoctorRecord(doctor, fence)
 
     def close_doctor(self, current: DoctorRecord, until: datetime) -> DoctorRecord:
@@ -195,12 +192,18 @@ class DoctorItems:
             encode_token(response.get("LastEvaluatedKey")),
         )
 
-    def _write_with_fence(self, items: list[TransactWriteItemTypeDef], doctor_id: str) -> None:
-        """Item 0 is the profile; a failed condition there means the doctor is gone or changed."""
+    def _write_with_fence(
+        self, items: list[TransactWriteItemTypeDef], doctor_id: str, written: DoctorRecord | None = None
+    ) -> None:
+        """Item 0 is the profile; a failed condition there means the doctor is gone or changed, unless the stored
+        profile is `written`, the one this very write puts: then an earlier attempt of it (the SDK's retry after
+        a lost answer) committed, and the write is done."""
         with translated():
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
+                if written is not None and _is_written(failed_item(error, 0), written):
+                    return
                 raise _transaction_failure(doctor_id, error) from error
 
 
@@ -227,6 +230,11 @@ def _transaction_failure(doctor_id: str, error: ClientError) -> Exception:
     if only_conflicts(error) or condition_failed(error, 1):
         return StaleRecord(f"Doctor '{doctor_id}' is being changed by another request.")
     return ServiceUnavailable("The database is busy; retry later.")
+
+
+def _is_written(stored: dict[str, Any] | None, written: DoctorRecord) -> bool:
+    """Whether the stored profile is exactly the one a write puts (same version and `updated_at` stamp too)."""
+    return bool(stored) and to_doctor_record(stored or {}) == written
 
 
 def _missing_or_stale(doctor_id: str, stored: dict[str, Any] | None) -> Exception:

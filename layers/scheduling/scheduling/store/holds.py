@@ -1,8 +1,9 @@
 """Hold items: a hold's claim on its slot (fenced like a booking) and its record; conversion and release.
 
-A hold's slot claim has the same key as a booking, so the slot key decides between holds and bookings; an
-expired claim is simply overwritten by the next claim (`expires_at <= now` in the put's condition), so
-expiry needs no job. TTL (`ttl`) only cleans up afterwards.
+A hold's slot claim has the same key as a booking, so the slot key decides between holds and bookings; a
+lapsed claim is simply overwritten by the next claim (`expires_at <= now - margin` in the put's condition), so
+expiry needs no job. TTL (`ttl`) only cleans up afterwards. Its own conversion commits only before
+`expires_at` (`domain/hold_expiry.py`; docs/design.md says why the margin between the two is safe).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class HoldItems(AppointmentItems):
         """Claim the slot for `hold` if nothing unexpired overlaps it and the doctor's fence is still `fence`
         (and, for a patient, if no booking or hold of the patient committed since `patient_lock` was read)."""
         now = hold.created_at
-        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=None)
+        # its own id is never an overlap: an earlier attempt of this request may have stored it (see `book`)
+        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=hold.id)
         items: list[TransactWriteItemTypeDef] = [
             self._fence_check(hold.doctor_id, fence, now),
             self._slot_put(hold_lock_item(hold), now),
@@ -66,6 +68,7 @@ class HoldItems(AppointmentItems):
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
                 self._raise_claim_failure(error, hold.doctor_id, hold.start, ("hold_id", hold.id))
+                return self.get_hold(hold.doctor_id, hold.id)  # our own, as an earlier attempt stored it
         return hold
 
     def get_hold(self, doctor_id: str, hold_id: str) -> Hold:
@@ -81,7 +84,8 @@ class HoldItems(AppointmentItems):
         self, hold: Hold, appointment: Appointment, patient_lock: PatientLock | None = None
     ) -> Appointment:
         """The hold's slot becomes `appointment` and the hold's record says so, atomically, if the hold is still
-        unexpired and unused and no delete holds the doctor. Raises `StaleRecord` otherwise (re-read the hold)."""
+        unexpired at `appointment.created_at` (read just before this call) and unused, and no delete holds the
+        doctor. Raises `StaleRecord` otherwise (re-read the hold)."""
         now = appointment.created_at
         items: list[TransactWriteItemTypeDef] = [
             self._fence_check(hold.doctor_id, None, now),
@@ -89,6 +93,7 @@ class HoldItems(AppointmentItems):
                 "Put": {
                     "TableName": self._table,
                     "Item": booked_item(appointment),
+                    # domain/hold_expiry.py `convertible`: keys have whole seconds, so E > floor(now) iff E > now
                     "ConditionExpression": "kind = :hold AND hold_id = :hold_id AND expires_at > :now",
                     "ExpressionAttributeValues": {
                         ":hold": {"S": "hold"},

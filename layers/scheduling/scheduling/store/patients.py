@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from scheduling.domain.hold_expiry import still_takes_its_time
 from scheduling.models import Appointment, AppointmentStatus, Hold
 from scheduling.store.client import translated
 from scheduling.store.items import (
@@ -57,8 +58,9 @@ class PatientItems:
     def patient_busy(
         self, patient_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime, ignoring: str | None
     ) -> tuple[datetime, datetime] | None:
-        """The first of the patient's active appointments or unexpired holds that overlaps `[start, end)`, as
-        (start, end); `ignoring` names an appointment or hold that does not count (the one being moved)."""
+        """The first of the patient's active appointments or holds that still take their time at `now` (until a
+        margin after `expires_at`) that overlaps `[start, end)`, as (start, end); `ignoring` names an appointment
+        or hold that does not count (the one being moved), nor does an appointment that hold became."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
@@ -78,7 +80,7 @@ class PatientItems:
                     other = (parse_utc(item["start"]["S"]), parse_utc(item["end"]["S"]))
                     if (
                         _takes_the_patient(item, now)
-                        and _id_of(item) != ignoring
+                        and ignoring not in _ids_of(item)
                         and other[0] < end
                         and start < other[1]
                     ):
@@ -124,12 +126,14 @@ class PatientItems:
 
 def _takes_the_patient(item: dict[str, Any], now: datetime) -> bool:
     if item.get("kind", {}).get("S") == PATIENT_HOLD:
-        return parse_utc(item["expires_at"]["S"]) > now
+        return still_takes_its_time(parse_utc(item["expires_at"]["S"]), now)
     return item["status"]["S"] in TAKES_THE_PATIENT
 
 
-def _id_of(item: dict[str, Any]) -> str:
-    return str((item.get("appointment_id") or item["hold_id"])["S"])
+def _ids_of(item: dict[str, Any]) -> set[str]:
+    """The appointment's or hold's id, and for an appointment made from a hold that hold's id too: a conversion
+    that lost the race to another conversion of its hold must not find the winner's appointment in its way."""
+    return {item[name]["S"] for name in ("appointment_id", "hold_id") if name in item}
 
 
 def has_patient(appointment: Appointment) -> bool:

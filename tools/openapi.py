@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the whole API, merged from the resolvers of every function in the template.
 
-`python -m local.openapi` writes `docs/openapi.json`; a test fails when the committed file is stale.
+`python -m tools.openapi` (`make openapi`) writes `docs/openapi.json`; a test fails when the committed file is stale.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import os
 from typing import Any
 
 from local.environment import OFFLINE_AWS, export_functions_environment
-from local.paths import ROOT, use_source_tree
+from local.paths import OPENAPI_PATH, ROOT, use_source_tree
 
-OPENAPI_PATH = ROOT / "docs" / "openapi.json"
 DESCRIPTION = """Scheduling API of the hospital: doctors, their published slots, holds, and appointments.
 
 Every request is signed with AWS SigV4 (service `execute-api`); errors are RFC 9457 problem documents

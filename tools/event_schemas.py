@@ -1,6 +1,6 @@
 """JSON Schema (2020-12) of every domain event, from the pydantic models the events function publishes with.
 
-`python -m local.event_schemas` (`make event-schemas`) writes `docs/events/<type>.schema.json`, one per
+`python -m tools.event_schemas` (`make openapi`) writes `docs/events/<type>.schema.json`, one per
 CloudEvents type; a test fails when a committed file is stale or missing.
 """
 
