@@ -58,8 +58,8 @@ $(CHECKOV): $(UV)
 tools: $(SAM) $(CHECKOV)
 
 ## run: start the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB and two sample doctors
-run: $(VENV)/.installed
-	PORT=$(PORT) $(PY) -m local.runner
+run: $(VENV)/.installed $(SAM)
+	SAM_CLI=$(abspath $(SAM)) PORT=$(PORT) $(PY) -m local.runner
 
 ## check: the fast loop (ruff, mypy, unit and functional tests in parallel); builds neither the SAM CLI nor checkov
 check: lint $(TEST_VENV)/.installed

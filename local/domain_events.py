@@ -42,13 +42,16 @@ class LocalEvents:
         embedded: EmbeddedDynamoDB,
         functions: dict[str, FunctionWorkers],
         settings: RunnerSettings,
+        tables: dict[str, str] | None = None,
+        bus_names: dict[str, str] | None = None,
     ) -> LocalEvents | None:
-        buses = list(event_bus_names(template).values())
+        """`tables` and `bus_names` (logical id -> name) are the deployed ones (local/stack.py)."""
+        buses = list((bus_names if bus_names is not None else event_bus_names(template)).values())
         if not buses:
             return None
         webhook = Webhook(settings.webhook_url) if settings.webhook_url else None
         log = EventLog(embedded.url, buses[0], webhook.send if webhook else None)
-        tables = table_names(template)
+        tables = tables if tables is not None else table_names(template)
         mappings = {
             body["Properties"]["FunctionName"]["Ref"]: body["Properties"]
             for body in resources(template, "AWS::Lambda::EventSourceMapping").values()

@@ -1,4 +1,6 @@
-"""The embedded DynamoDB: moto's server on a free local port, one operation at a time, shedding when saturated.
+"""The embedded DynamoDB: moto's server on 127.0.0.1:8000 (DYNAMODB_PORT; 0 for any free port), one operation at a
+time, shedding when saturated. The same moto serves the stack's other services (CloudFormation, IAM, STS,
+EventBridge, SQS), and checks each function's calls against its role (local/iam.py) once `authorizer` is set.
 
 Moto is not safe for overlapping operations (it applies a TransactWriteItems step by step), so each *operation*
 holds a lock while moto produces its whole answer; requests never do. An operation that cannot take the lock
@@ -9,11 +11,17 @@ scheduling/store/client.py) also means an operation never runs after its caller 
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from local.iam import Authorizer
+
+DEFAULT_PORT = 8000
 
 THROTTLED = {
     "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
@@ -62,12 +70,26 @@ class EmbeddedDynamoDB:
         self.lock = threading.Lock()
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._wait = wait_seconds
-        self._server = make_server(host, port, self._one_operation_at_a_time, threaded=True, request_handler=Quiet)
+        self.authorizer: Authorizer | None = None
+        try:
+            self._server = make_server(host, port, self._one_operation_at_a_time, threaded=True, request_handler=Quiet)
+        except SystemExit:  # werkzeug says why ("Address already in use") and exits: the caller decides
+            raise OSError(errno.EADDRINUSE, "address in use") from None
         self.url = f"http://{host}:{self._server.server_port}"
         serve = threading.Thread(target=self._server.serve_forever, args=(0.1,), name="embedded-dynamodb", daemon=True)
         serve.start()
 
     def _one_operation_at_a_time(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.authorizer is not None:
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            headers = {
+                "Authorization": environ.get("HTTP_AUTHORIZATION", ""),
+                "X-Amz-Target": environ.get("HTTP_X_AMZ_TARGET", ""),
+            }
+            denial = self.authorizer.denial(headers, body)
+            if denial is not None:
+                return _answer(start_response, denial)
         if not self.lock.acquire(timeout=self._wait):
             self.stats.refused()
             return _throttled(environ, start_response)
@@ -85,7 +107,12 @@ class EmbeddedDynamoDB:
 
 def _throttled(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))  # the connection stays usable
-    body = json.dumps(THROTTLED).encode()
+    return _answer(start_response, THROTTLED)
+
+
+def _answer(start_response: Callable[..., Any], error: dict[str, str]) -> list[bytes]:
+    """A DynamoDB (JSON protocol) error: botocore reads the code from `__type`."""
+    body = json.dumps(error).encode()
     start_response(
         "400 Bad Request",
         [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))],

@@ -44,7 +44,14 @@ def export_functions_environment(template: dict[str, Any] | None = None) -> None
         os.environ.setdefault(name, value)
 
 
-def worker_environment(template: dict[str, Any], function: str) -> dict[str, str]:
-    """What one function's execution environment sees: its own variables from the template, then the runner's
-    environment on top (so `POWERTOOLS_LOG_LEVEL=DEBUG make run` works), as Lambda gives each function its own."""
-    return {**function_environment(template, function, table_names(template)), **os.environ}
+def worker_environment(
+    template: dict[str, Any],
+    function: str,
+    references: dict[str, str] | None = None,
+    credentials: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """What one function's execution environment sees: its own variables from the template (`!Ref` resolved to
+    `references`, the deployed names), then the runner's environment on top (so `POWERTOOLS_LOG_LEVEL=DEBUG make
+    run` works), then its role's credentials (local/iam.py), as Lambda gives each function its own."""
+    resolved = references if references is not None else table_names(template)
+    return {**function_environment(template, function, resolved), **os.environ, **(credentials or {})}

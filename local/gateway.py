@@ -1,14 +1,17 @@
 """The stand-in for API Gateway: a request is routed to its function's workers, or answered by the runner.
 
-The runner answers, as problem+json: 404 (no route; API Gateway says 403), 405 (the path has other methods),
-503 + Retry-After (every worker busy past the queue bound, or the worker ended mid-request), 502 (the function
-raised or failed to start), 504 (it outlived its timeout). It also serves a few pages of its own.
+API Gateway's own errors are the template's GatewayResponses rendered as API Gateway renders them
+(local/gateway_responses.py): an unknown route or method is 403 MISSING_AUTHENTICATION_TOKEN (an IAM-auth API
+says so rather than 404/405), a function that outlives its timeout 504 INTEGRATION_TIMEOUT. The runner's own
+answers stay problem+json: 503 + Retry-After (every worker busy past the queue bound, or the worker ended
+mid-request), 502 (the function raised or failed to start). It also serves a few pages of its own.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -19,6 +22,7 @@ from local import docs_pages
 from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
 from local.events import build_event
+from local.gateway_responses import render
 from local.problems import BadQuery, problem
 from local.routing import Router
 from local.workers import Busy, FunctionFailed, FunctionTimedOut, FunctionWorkers, WorkerLost
@@ -40,8 +44,10 @@ class Gateway:
         functions: dict[str, FunctionWorkers],
         embedded: EmbeddedDynamoDB | None = None,
         queries: dict[str, Callable[[str], Page]] | None = None,
+        template: dict[str, Any] | None = None,
     ) -> None:
         self.router = router
+        self.gateway_responses = _gateway_responses(template or {})
         self.queries = queries or {}  # pages that read the query string, e.g. /_local/events
         self.functions = functions
         self.pages: dict[str, Callable[[], Page]] = {
@@ -52,11 +58,6 @@ class Gateway:
         if embedded is not None:
             stats = embedded.stats
             self.pages["/_local/moto-stats"] = lambda: ("application/json", json.dumps(stats.as_dict()))
-
-    @property
-    def methods(self) -> frozenset[str]:
-        """Every method some route has, plus HEAD and OPTIONS (answered 405 with the path's methods)."""
-        return self.router.methods | {"HEAD", "OPTIONS"}
 
     def handle(self, request: HttpRequest) -> dict[str, Any]:
         """The proxy result (statusCode, headers, body) to send back."""
@@ -74,10 +75,7 @@ class Gateway:
             return {"statusCode": 200, "headers": {"Content-Type": content_type}, "body": page}
         found = self.router.match(request.method, target.path)
         if found.route is None:
-            if found.allowed or request.method not in self.methods:
-                detail = f"{request.method} is not allowed on {target.path}."
-                return problem(HTTPStatus.METHOD_NOT_ALLOWED, detail, {"Allow": ", ".join(found.allowed)})
-            return problem(HTTPStatus.NOT_FOUND, f"No route for {target.path}.")
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
         route = found.route
         event = build_event(
             route,
@@ -100,10 +98,28 @@ class Gateway:
             return problem(HTTPStatus.SERVICE_UNAVAILABLE, "The function's environment ended; retry.")
         except FunctionTimedOut as error:
             _report(function, error)
-            return problem(HTTPStatus.GATEWAY_TIMEOUT, "The function did not answer within its timeout.")
+            return self.gateway_response("INTEGRATION_TIMEOUT", "Endpoint request timed out")
         except FunctionFailed as error:  # what API Gateway answers when a function crashes
             _report(function, error)
             return problem(HTTPStatus.BAD_GATEWAY, "The function failed.")
+
+    def gateway_response(self, response_type: str, message: str) -> dict[str, Any]:
+        """What API Gateway answers for `response_type`: the template's response for it, else its DEFAULT_4XX or
+        DEFAULT_5XX, else API Gateway's own `{"message": ...}`."""
+        status = GATEWAY_STATUS[response_type]
+        default = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
+        declared = self.gateway_responses.get(response_type) or self.gateway_responses.get(default) or {}
+        templates = declared.get("ResponseTemplates", {})
+        body_template = templates.get("application/json", '{"message":$context.error.messageString}')
+        headers = {"Content-Type": "application/json"}
+        for name, value in declared.get("ResponseParameters", {}).get("Headers", {}).items():
+            headers[name] = str(value).strip("'")  # a static value is quoted in the template
+        context = {"error.message": message, "error.responseType": response_type, "requestId": str(uuid.uuid4())}
+        return {
+            "statusCode": int(declared.get("StatusCode", status)),
+            "headers": headers,
+            "body": render(body_template, context),
+        }
 
     def stop(self) -> None:
         """End every function's workers at once, then wait for them."""
@@ -114,6 +130,24 @@ class Gateway:
     def _workers_page(self) -> Page:
         described = {name: workers.describe() for name, workers in self.functions.items()}
         return "application/json", json.dumps(described)
+
+
+# API Gateway's status for each of its own response types the runner produces.
+GATEWAY_STATUS = {
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "REQUEST_TOO_LARGE": 413,
+    "THROTTLED": 429,
+    "INTEGRATION_TIMEOUT": 504,
+}
+
+
+def _gateway_responses(template: dict[str, Any]) -> dict[str, Any]:
+    """The API's GatewayResponses as the template declares them (the one AWS::Serverless::Api)."""
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::Serverless::Api":
+            found: dict[str, Any] = resource.get("Properties", {}).get("GatewayResponses", {})
+            return found
+    return {}
 
 
 def _report(function: str, error: Exception) -> None:

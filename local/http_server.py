@@ -270,7 +270,12 @@ def make_request_handler(
             self.close_connection = True
             try:
                 self.connection.settimeout(DRAIN_SECONDS)
-                self._send(problem(status, detail, {"Connection": "close"}))
+                if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:  # API Gateway's own answer: its gateway response
+                    answer = gateway.gateway_response("REQUEST_TOO_LARGE", "Request Too Long")
+                    answer["headers"]["Connection"] = "close"
+                else:
+                    answer = problem(status, detail, {"Connection": "close"})
+                self._send(answer)
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_WR)
             except OSError:

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from local.environment import functions_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 READY = "Local API running"
 
@@ -29,6 +31,10 @@ def start_runner(
     """`python -m local.runner` on `port`, quiet, its output in `log`; returns once it prints that it is ready."""
     settings = {**os.environ, "PORT": str(port), "LOCAL_ACCESS_LOG": "false", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     settings.pop("DYNAMODB_ENDPOINT_URL", None)
+    for name in functions_environment():  # the in-process tests' resource names (logical ids) are not the stack's
+        if not name.startswith("POWERTOOLS_"):
+            settings.pop(name, None)
+    settings["DYNAMODB_PORT"] = "0"  # not the documented 8000: parallel test runs and `make run` must not clash
     settings.update(environment or {})
     with log.open("w") as output:
         process = subprocess.Popen(

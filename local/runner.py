@@ -4,7 +4,9 @@ Run: `python -m local.runner [--port 3000] [--host 127.0.0.1] [--no-seed] [--art
 (the Makefile's `make run`). This module only wires the parts together and handles start and stop:
 
   local/settings.py     LOCAL_* settings (concurrency, queue and DynamoDB bounds)
-  local/dynamodb.py     the embedded DynamoDB (moto's server), one operation at a time
+  local/dynamodb.py     the embedded DynamoDB (moto's server, 127.0.0.1:8000 or DYNAMODB_PORT), one operation at a time
+  local/stack.py        the transformed template (local/transformed.py) deployed into the embedded moto
+  local/iam.py          each function's role credentials, and its policies enforced on every call
   local/packages.py     what each function's workers load: the source tree or a `sam build` artifact
   local/workers.py      worker processes per function (local/lambda_runtime.py inside each)
   local/gateway.py      routing a request to its function, or answering it (404, 405, 503, ...)
@@ -29,12 +31,23 @@ from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS, worker_environment
 from local.events import build_event
 from local.gateway import Gateway
 from local.http_server import LocalServer, make_request_handler
+from local.iam import Authorizer, credentials
 from local.lambda_runtime import LambdaContext
 from local.packages import ArtifactIncomplete, artifact_packages, source_packages
 from local.routing import Router
 from local.seed import seed_sample_doctors
 from local.settings import InvalidSetting, RunnerSettings
-from local.template import api_routes, create_tables, function_environment, load_template, table_names
+from local.stack import LocalStack, deploy
+from local.template import (
+    TEMPLATE_PATH,
+    api_routes,
+    create_tables,
+    event_bus_names,
+    function_environment,
+    load_template,
+    table_names,
+)
+from local.transformed import TransformUnavailable, transformed_template
 from local.workers import FunctionFailed, FunctionWorkers, InvokeError
 
 # Imported from here before the split; new code imports them from local.events and local.lambda_runtime.
@@ -51,6 +64,7 @@ class Runtime:
     embedded: EmbeddedDynamoDB | None
     endpoint: str
     events: LocalEvents | None = None
+    stack: LocalStack | None = None
 
     def stop(self) -> None:
         """Stop listening, end the open connections and every worker, then the embedded DynamoDB."""
@@ -64,37 +78,61 @@ class Runtime:
 
 
 def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path | None = None) -> Runtime:
-    """Prepare DynamoDB and the functions, and bind the server (not yet serving)."""
+    """Deploy the template's resources, prepare the functions, and bind the server (not yet serving)."""
     settings = RunnerSettings.from_environment()
     for name, value in {**OFFLINE_AWS, **QUIET_POWERTOOLS}.items():
         os.environ.setdefault(name, value)
     template = load_template()
     packages = artifact_packages(template, artifact) if artifact else source_packages(template)
+    transformed = None
     embedded = None
     if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
-        embedded = EmbeddedDynamoDB(settings.dynamodb_wait_seconds)
+        transformed = transformed_template(Path(os.environ.get("LOCAL_TEMPLATE") or TEMPLATE_PATH))
+        try:
+            embedded = EmbeddedDynamoDB(settings.dynamodb_wait_seconds, settings.dynamodb_port)
+        except OSError as error:
+            raise InvalidSetting(
+                f"the embedded DynamoDB cannot listen on 127.0.0.1:{settings.dynamodb_port} ({error.strerror}); "
+                "set DYNAMODB_PORT to another port (0: any free port)"
+            ) from None
         os.environ["DYNAMODB_ENDPOINT_URL"] = embedded.url  # the workers inherit it
         os.environ["EVENTS_ENDPOINT_URL"] = embedded.url  # the embedded moto serves EventBridge too
     endpoint = os.environ["DYNAMODB_ENDPOINT_URL"]
     gateway = None
     events = None
+    stack = None
     try:
         import boto3
 
-        create_tables(boto3.client("dynamodb", endpoint_url=endpoint), template, table_names(template))
+        session = boto3.Session()
+        roles: dict[str, dict[str, str]] = {}
+        if embedded is not None and transformed is not None:
+            stack = deploy(session, endpoint, transformed)
+            references = stack.references
+            embedded.authorizer = Authorizer()
+            for name in packages:
+                roles[name] = credentials(session, endpoint, stack.roles[name], name)
+                embedded.authorizer.grant(roles[name]["AWS_ACCESS_KEY_ID"], stack.roles[name], name)
+        else:  # another DynamoDB (DYNAMODB_ENDPOINT_URL): no CloudFormation there, the tables only
+            references = {**event_bus_names(template), **table_names(template)}
+            create_tables(session.client("dynamodb", endpoint_url=endpoint), template, table_names(template))
         timeout = float(template.get("Globals", {}).get("Function", {}).get("Timeout", 3))
         functions = {
             name: FunctionWorkers(
-                package, worker_environment(template, name), settings.concurrency, settings.queue_wait_seconds, timeout
+                package,
+                worker_environment(template, name, references, roles.get(name)),
+                settings.concurrency,
+                settings.queue_wait_seconds,
+                timeout,
             )
             for name, package in packages.items()
         }
-        gateway = Gateway(Router(api_routes(template)), functions, embedded)
+        gateway = Gateway(Router(api_routes(template)), functions, embedded, template=template)
         _prestart(functions)
-        if embedded is not None:
-            events = LocalEvents.start(template, embedded, functions, settings)
+        if embedded is not None and stack is not None:
+            events = LocalEvents.start(template, embedded, functions, settings, stack.tables, stack.buses)
             gateway.queries.update(events.pages() if events else {})
-        table = function_environment(template, "DoctorsFunction", table_names(template))["TABLE_NAME"]
+        table = function_environment(template, "DoctorsFunction", references)["TABLE_NAME"]
         seeded = seed_sample_doctors(endpoint, table) if seed else []
         server = LocalServer((host, port), make_request_handler(gateway, settings.access_log))
     except BaseException:
@@ -105,7 +143,7 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
         if embedded is not None:
             embedded.stop()
         raise
-    return Runtime(server, gateway, seeded, embedded, endpoint, events)
+    return Runtime(server, gateway, seeded, embedded, endpoint, events, stack)
 
 
 def _prestart(functions: dict[str, FunctionWorkers]) -> None:
@@ -149,13 +187,15 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(stop_signal, _stop)
     try:
         runtime = start(args.port, args.host, seed=not args.no_seed, artifact=args.artifact)
-    except (InvalidSetting, ArtifactIncomplete, FunctionFailed) as error:
+    except (InvalidSetting, ArtifactIncomplete, FunctionFailed, TransformUnavailable) as error:
         sys.exit(f"Local API not started: {error}")
     except KeyboardInterrupt:
         sys.exit("Local API stopped while starting.")
     code = f"built artifact {args.artifact.resolve()}" if args.artifact else "source tree"
     where = f"embedded (moto, in memory, at {runtime.endpoint})" if runtime.embedded else runtime.endpoint
     print(f"Functions: {code}; DynamoDB: {where}", flush=True)
+    if runtime.stack is not None:
+        print(f"{runtime.stack.describe()} (the template's, deployed into the embedded moto)", flush=True)
     print(f"Sample doctors: {', '.join(runtime.seeded) or 'none'}", flush=True)
     base = f"http://{args.host}:{runtime.server.server_port}"
     if runtime.events is not None:

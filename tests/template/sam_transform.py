@@ -4,6 +4,7 @@ Run by the SAM CLI's own interpreter (`.tools/aws-sam-cli/bin/python tests/templ
 because its `samtranslator` is the translator `sam deploy` pairs with and its pins clash with ours. The
 managed-policy map is a stub: the template uses inline policies only. Local code paths are replaced by S3 URIs,
 as `sam deploy` uploads them before CloudFormation runs the transform. Parameters not given keep their defaults.
+SAM_TEMPLATE=path transforms another copy of the template (the local runner's IAM tests take actions out of one).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+TEMPLATE = Path(os.environ.get("SAM_TEMPLATE") or Path(__file__).resolve().parents[2] / "template.yaml")
 
 
 CODE_PROPERTIES = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri"}
