@@ -2,7 +2,7 @@
 
 The transform runs in the SAM CLI's interpreter (the uv tool `make` installs, SAM_CLI=/path/to/sam, or
 SAM_PYTHON=/path/to/python), with the same
-script the template tests use (tests/template/sam_transform.py): its `samtranslator` is the one `sam deploy` pairs
+script the template tests use (tools/sam_transform.py): its `samtranslator` is the one `sam deploy` pairs
 with, and its pins clash with the dev environment's. The result is kept in `.aws-sam/local/` under a hash of the
 template and of the script, so only the first `make run` after a template change pays the second it takes.
 docs/local-runner.md says why this is not a committed snapshot.
@@ -19,7 +19,7 @@ from typing import Any
 
 from local.paths import ROOT
 
-TRANSFORM_SCRIPT = ROOT / "tests" / "template" / "sam_transform.py"
+TRANSFORM_SCRIPT = ROOT / "tools" / "sam_transform.py"
 CACHE = ROOT / ".aws-sam" / "local"
 
 

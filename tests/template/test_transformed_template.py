@@ -1,7 +1,7 @@
 """What CloudFormation receives: the SAM transform of template.yaml, checked for the things that make the stack
 deploy and serve (integration credentials, access logs, alarm delivery, table policies, layers).
 
-The transform runs in the SAM CLI's interpreter (tests/template/sam_transform.py), whose translator pins clash
+The transform runs in the SAM CLI's interpreter (tools/sam_transform.py), whose translator pins clash
 with ours.
 """
 
@@ -25,7 +25,7 @@ FORBIDDEN_IN_ACCESS_LOGS = ("$input", "$util", "body", "querystring", "$method.r
 @pytest.fixture(scope="module")
 def transformed() -> dict[str, Any]:
     result = subprocess.run(
-        [str(SAM_CLI.parent / "python"), str(Path(__file__).with_name("sam_transform.py"))],
+        [str(SAM_CLI.parent / "python"), str(Path(__file__).resolve().parents[2] / "tools" / "sam_transform.py")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """The SAM transform of template.yaml, as CloudFormation receives it, for a given parameter set (cached).
 
-The transform runs in the SAM CLI's interpreter (tests/template/sam_transform.py), whose translator pins clash
+The transform runs in the SAM CLI's interpreter (tools/sam_transform.py), whose translator pins clash
 with ours. Parameters not given keep the template's defaults, as CloudFormation does.
 """
 
@@ -22,7 +22,7 @@ SAM_CLI = Path(os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "
 @cache
 def _transform(parameters: tuple[tuple[str, str], ...]) -> str:
     result = subprocess.run(
-        [str(SAM_CLI.parent / "python"), str(Path(__file__).with_name("sam_transform.py"))]
+        [str(SAM_CLI.parent / "python"), str(Path(__file__).resolve().parents[2] / "tools" / "sam_transform.py")]
         + [f"{name}={value}" for name, value in parameters],
         cwd=ROOT,
         capture_output=True,

@@ -1,6 +1,6 @@
 """Print the CloudFormation template that the SAM transform makes of template.yaml, as JSON.
 
-Run by the SAM CLI's own interpreter (`.tools/aws-sam-cli/bin/python tests/template/sam_transform.py [Name=value ...]`),
+Run by the SAM CLI's own interpreter (`.tools/aws-sam-cli/bin/python tools/sam_transform.py [Name=value ...]`),
 because its `samtranslator` is the translator `sam deploy` pairs with and its pins clash with ours. The
 managed-policy map is a stub: the template uses inline policies only. Local code paths are replaced by S3 URIs,
 as `sam deploy` uploads them before CloudFormation runs the transform. Parameters not given keep their defaults.
