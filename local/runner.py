@@ -89,7 +89,7 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
     if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
         transformed = transformed_template(Path(os.environ.get("LOCAL_TEMPLATE") or TEMPLATE_PATH))
         try:
-            embedded = EmbeddedDynamoDB(settings.dynamodb_wait_seconds, settings.dynamodb_port)
+            embedded = EmbeddedDynamoDB(settings.dynamodb_wait_seconds, port=settings.dynamodb_port)
         except OSError as error:
             raise InvalidSetting(
                 f"the embedded DynamoDB cannot listen on 127.0.0.1:{settings.dynamodb_port} ({error.strerror}); "

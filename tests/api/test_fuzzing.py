@@ -33,8 +33,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from local.paths import OPENAPI_PATH
 from tests.api.conftest import Api
-from tools.openapi import OPENAPI_PATH
 
 EXAMPLES_PER_OPERATION = 40
 # Hypothesis may stop early once it has seen every distinct input of a small space; none of ours is that small.

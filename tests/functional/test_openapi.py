@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from local.paths import OPENAPI_PATH
 from local.template import api_routes, load_template
-from tools.openapi import OPENAPI_PATH, build_openapi, is_native, render
+from tools.openapi import build_openapi, is_native, render
 
 
 def test_docs_openapi_json_is_up_to_date() -> None:
