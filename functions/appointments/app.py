@@ -27,6 +27,8 @@ from scheduling.models import (
     BookingRequest,
     CancelRequest,
     RescheduleRequest,
+    Series,
+    SeriesRequest,
 )
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
@@ -196,6 +198,48 @@ def complete(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
 )
 def no_show(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
     return _changed(service.mark_no_show(store, doctor_id, appointment_id), "appointment no-show", "NoShows")
+
+
+@app.post(
+    "/doctors/<doctor_id>/appointments/series",
+    summary="Book a course of 2-12 appointments, all or none",
+    tags=TAGS,
+    responses=documented(201, "The series and its appointments", *WITH_A_BODY, 404, 409),
+)
+def book_series(doctor_id: str, store: Store, request: Annotated[SeriesRequest, Body()]) -> Response[Series]:
+    series = service.book_series(store, doctor_id, request)
+    metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=len(series.appointments))
+    logger.info("series booked", extra={"doctor_id": doctor_id, "series_id": series.series_id})
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=series,
+        headers={"Location": f"/doctors/{doctor_id}/appointments/series/{series.series_id}"},
+    )
+
+
+@app.get(
+    "/doctors/<doctor_id>/appointments/series/<series_id>",
+    summary="Read a series' appointments as they are now",
+    tags=TAGS,
+    responses=documented(200, "The series", 404),
+)
+def get_series(doctor_id: str, series_id: str, store: Store) -> Series:
+    return service.get_series(store, doctor_id, series_id)
+
+
+@app.post(
+    "/doctors/<doctor_id>/appointments/series/<series_id>/cancel",
+    summary="Cancel a series' future booked appointments (repeat-safe)",
+    tags=TAGS,
+    responses=documented(200, "The series as it is after the cancel", *WITH_A_BODY, 404),
+)
+def cancel_series(
+    doctor_id: str, series_id: str, store: Store, request: Annotated[CancelRequest | None, Body()] = None
+) -> Series:
+    series = service.cancel_series(store, doctor_id, series_id, request.reason if request else None)
+    logger.info("series cancelled", extra={"doctor_id": doctor_id, "series_id": series_id})
+    return series
 
 
 lambda_handler = lambda_handler_for(app)

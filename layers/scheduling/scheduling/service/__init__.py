@@ -11,6 +11,7 @@ conditional write that fails because another one won is not the caller's fault (
 - `holds`         hold, read, release, convert
 - `lifecycle`     check in, complete, no-show
 - `queries`       appointment reads and lists
+- `series`        a course of appointments: book all or none, read, cancel the future ones
 """
 
 from scheduling.service import clock
@@ -28,12 +29,15 @@ from scheduling.service.doctors import (
 from scheduling.service.holds import get_hold, held_times, hold, release_hold
 from scheduling.service.lifecycle import check_in, complete, mark_no_show
 from scheduling.service.queries import get_appointment, list_appointments, list_patient_appointments
+from scheduling.service.series import book_series, cancel_series, get_series
 
 __all__ = [
     "SlotSearch",
     "Versions",
     "book",
+    "book_series",
     "cancel",
+    "cancel_series",
     "check_in",
     "clock",
     "complete",
@@ -43,6 +47,7 @@ __all__ = [
     "get_appointment",
     "get_doctor",
     "get_hold",
+    "get_series",
     "held_times",
     "hold",
     "list_appointments",

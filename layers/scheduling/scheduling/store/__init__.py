@@ -8,6 +8,7 @@
 - `appointments`  bookings, cancellations, lifecycle changes, reads and lists
 - `holds`         holds: claims on slots, conversion into appointments, release
 - `patients`      a patient's lock and copies of the patient's appointments
+- `series`        a course of appointments booked in one transaction
 - `search`        reads for the search across doctors (by tag, profiles in batches, bookings together)
 - `fan_out`       independent calls issued together
 """
@@ -23,6 +24,7 @@ from scheduling.store.holds import HoldItems
 from scheduling.store.items import DayLock, DoctorRecord, PatientLock
 from scheduling.store.page import Page
 from scheduling.store.search import BookingRange, SearchItems
+from scheduling.store.series import SeriesItems
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -39,7 +41,7 @@ __all__ = [
 ]
 
 
-class SchedulingStore(DoctorItems, HoldItems, SearchItems):
+class SchedulingStore(DoctorItems, HoldItems, SearchItems, SeriesItems):
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client
