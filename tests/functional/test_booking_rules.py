@@ -33,6 +33,8 @@ DEFAULT_RULES = {
     "buffer_minutes": 0,
     "max_per_day": None,
     "cancel_cutoff_minutes": 0,
+    "reminders_minutes": [],
+    "waitlist_offer_ttl_seconds": None,
 }
 
 

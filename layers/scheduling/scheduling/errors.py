@@ -80,6 +80,15 @@ class SeriesNotFound(SchedulingError):
         super().__init__(f"Doctor '{doctor_id}' has no series with id '{series_id}'.")
 
 
+class WaitlistEntryNotFound(SchedulingError):
+    def __init__(self, doctor_id: str, entry_id: str) -> None:
+        super().__init__(f"Doctor '{doctor_id}' has no waitlist entry with id '{entry_id}'.")
+
+
+class AlreadyWaiting(SchedulingError):
+    """The patient already waits on this doctor's list in an overlapping window."""
+
+
 class HoldNotFound(SchedulingError):
     def __init__(self, doctor_id: str, hold_id: str) -> None:
         super().__init__(f"Doctor '{doctor_id}' has no hold with id '{hold_id}'.")

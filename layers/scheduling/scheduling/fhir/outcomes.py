@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from scheduling.errors import (
+    AlreadyWaiting,
     AppointmentNotActive,
     AppointmentNotFound,
     BadRequest,
@@ -39,6 +40,7 @@ from scheduling.errors import (
     SlotTaken,
     TooLateToChange,
     TransitionNotAllowed,
+    WaitlistEntryNotFound,
 )
 
 FHIR_JSON = "application/fhir+json"
@@ -82,6 +84,8 @@ OUTCOMES: dict[type[SchedulingError], tuple[HTTPStatus, str]] = {
     AppointmentNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
     HoldNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
     SeriesNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    WaitlistEntryNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    AlreadyWaiting: (HTTPStatus.CONFLICT, "duplicate"),
     SlotTaken: (HTTPStatus.CONFLICT, "conflict"),
     SlotHeld: (HTTPStatus.CONFLICT, "conflict"),
     HoldExpired: (HTTPStatus.CONFLICT, "conflict"),

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import BaseModel, Field
 
 from scheduling.errors import (
+    AlreadyWaiting,
     AppointmentNotActive,
     AppointmentNotFound,
     BadRequest,
@@ -38,6 +39,7 @@ from scheduling.errors import (
     SlotTaken,
     TooLateToChange,
     TransitionNotAllowed,
+    WaitlistEntryNotFound,
     problems_from_pydantic,
 )
 from scheduling.models import Instant
@@ -55,6 +57,8 @@ PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
     SlotHeld: (HTTPStatus.CONFLICT, "slot-held", "The slot is held"),
     SeriesSlotsTaken: (HTTPStatus.CONFLICT, "series-slots-taken", "Slots of the series are not free"),
     SeriesNotFound: (HTTPStatus.NOT_FOUND, "series-not-found", "Series not found"),
+    WaitlistEntryNotFound: (HTTPStatus.NOT_FOUND, "waitlist-entry-not-found", "Waitlist entry not found"),
+    AlreadyWaiting: (HTTPStatus.CONFLICT, "already-waiting", "The patient already waits in that window"),
     HoldNotFound: (HTTPStatus.NOT_FOUND, "hold-not-found", "Hold not found"),
     HoldExpired: (HTTPStatus.CONFLICT, "hold-expired", "The hold has expired"),
     HoldReleased: (HTTPStatus.CONFLICT, "hold-released", "The hold was released"),

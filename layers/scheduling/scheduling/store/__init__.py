@@ -9,6 +9,7 @@
 - `holds`         holds: claims on slots, conversion into appointments, release
 - `patients`      a patient's lock and copies of the patient's appointments
 - `series`        a course of appointments booked in one transaction
+- `waitlist`      waitlist entries, the patient's waitlist lock, offers written with their hold
 - `search`        reads for the search across doctors (by tag, profiles in batches, bookings together)
 - `fan_out`       independent calls issued together
 """
@@ -25,6 +26,7 @@ from scheduling.store.items import DayLock, DoctorRecord, PatientLock
 from scheduling.store.page import Page
 from scheduling.store.search import BookingRange, SearchItems
 from scheduling.store.series import SeriesItems
+from scheduling.store.waitlist import WaitlistItems
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 
-class SchedulingStore(DoctorItems, HoldItems, SearchItems, SeriesItems):
+class SchedulingStore(DoctorItems, WaitlistItems, HoldItems, SearchItems, SeriesItems):
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client
