@@ -66,7 +66,7 @@ class SeriesItems(AppointmentItems):
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _series_item(series_id, appointments),
+                    "Item": series_item(series_id, appointments),
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
@@ -103,7 +103,7 @@ class SeriesItems(AppointmentItems):
         return [(member["id"], parse_utc(member["start"])) for member in members]
 
 
-def _series_item(series_id: str, appointments: list[Appointment]) -> dict[str, Any]:
+def series_item(series_id: str, appointments: list[Appointment]) -> dict[str, Any]:
     first = appointments[0]
     return serialize(
         {
@@ -113,6 +113,7 @@ def _series_item(series_id: str, appointments: list[Appointment]) -> dict[str, A
             "series_id": series_id,
             "doctor_id": first.doctor_id,
             "location": first.location,
+            "patient_id": first.patient_id,  # the id only, for the series_booked event
             "timezone": first.timezone,
             "created_at": utc_key(first.created_at),
             "appointments": [{"id": a.id, "start": utc_key(a.start)} for a in appointments],

@@ -84,7 +84,7 @@ class WaitlistItems(HoldItems):
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _entry_item(entry),
+                    "Item": entry_item(entry),
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
@@ -279,7 +279,7 @@ def window_of(text: str) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(first), datetime.fromisoformat(last)
 
 
-def _entry_item(entry: WaitlistEntry) -> dict[str, Any]:
+def entry_item(entry: WaitlistEntry) -> dict[str, Any]:
     return serialize(
         {
             "PK": doctor_pk(entry.doctor_id),
