@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 
 from functions.appointments.app import lambda_handler as appointments
+from scheduling.events.schedules import ReminderSchedules
 from scheduling.models import Doctor
 from scheduling.service.reactions import react
 from scheduling.store import SchedulingStore
@@ -36,6 +38,14 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return clock
 
 
+SCHEDULES: list[ReminderSchedules] = []
+
+
+@pytest.fixture(autouse=True)
+def _schedules(schedules: ReminderSchedules) -> None:
+    SCHEDULES[:] = [schedules]
+
+
 @pytest.fixture
 def doctor(given_doctor: Callable[..., Doctor], clock: Clock) -> Doctor:
     return given_doctor(SAMPLE_DOCTOR_ID, slot_minutes=60, schedule=ALL_DAY, rules={"waitlist_offer_ttl_seconds": 600})
@@ -44,6 +54,13 @@ def doctor(given_doctor: Callable[..., Doctor], clock: Clock) -> Doctor:
 @pytest.fixture
 def stream(aws: None) -> StreamReader:
     return StreamReader(TABLES["SchedulingTable"])
+
+
+@pytest.fixture
+def schedules(aws: None) -> ReminderSchedules:
+    client = boto3.client("scheduler")
+    client.create_schedule_group(Name="reminders")
+    return ReminderSchedules(client, "reminders", "arn:aws:lambda:::function:r", "arn:aws:iam:::role/s", "arn:sqs")
 
 
 def waitlist_event(method: str, body: Any = None, entry_id: str | None = None, query: Any = None) -> dict[str, Any]:
@@ -90,7 +107,7 @@ def run_reactions(store: SchedulingStore, stream: StreamReader) -> list[dict[str
     """What the stream's consumer would do, until the stream has nothing new; the records it saw."""
     seen: list[dict[str, Any]] = []
     while records := stream.new_records():
-        outcome = react(store, records)
+        outcome = react(store, records, SCHEDULES[0])
         assert outcome.failed == []
         seen += records
     return seen
@@ -207,8 +224,8 @@ def test_a_redelivered_batch_gives_no_second_offer(
     cancel(booked["id"])
 
     records = stream.new_records()
-    react(store, records)
-    react(store, records)  # Lambda retries a whole batch, or redelivers it after a timeout
+    react(store, records, SCHEDULES[0])
+    react(store, records, SCHEDULES[0])  # Lambda retries a whole batch, or redelivers it after a timeout
     run_reactions(store, stream)
 
     assert len(holds_of("p-1")) == 1
@@ -228,7 +245,7 @@ def test_an_expired_offer_waits_again_in_its_place_and_the_slot_goes_to_the_next
 
     clock.advance(601)
     assert entry(first["id"])["status"] == "waiting"  # read as of now, before the stream says so
-    react(store, [_ttl_deletes_the_claim(store, offered["offered_start"])])
+    react(store, [_ttl_deletes_the_claim(store, offered["offered_start"])], SCHEDULES[0])
     run_reactions(store, stream)
 
     assert store.get_waitlist_entry(doctor.id, first["id"]).status == "waiting"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scheduling.events.changes import change_of
-from scheduling.events.reactions import OfferBooked, OfferOver, SlotFreed, reactions_of
+from scheduling.events.reactions import (
+    AppointmentBooked,
+    AppointmentGone,
+    OfferBooked,
+    OfferOver,
+    SlotFreed,
+    reactions_of,
+)
 from scheduling.store.items import booked_item, cancelled_item, hold_lock_item, hold_record_item, serialize
 from tests.support.stream_records import DOCTOR_ID, NOW, START, appointment, hold, record
 
@@ -18,15 +25,18 @@ def test_a_cancel_and_a_reschedule_away_free_the_old_slot() -> None:
     moved = appointment(status="cancelled", cancelled_at=NOW, replaced_by="20350605T133000Z-0123456789ab")
 
     for item in (cancelled_item(cancelled), cancelled_item(moved)):
-        assert reactions_of(change_of(record(None, item))) == [SlotFreed(DOCTOR_ID, START, END, "123 Main St")]
+        assert reactions_of(change_of(record(None, item))) == [
+            AppointmentGone(DOCTOR_ID, cancelled.id),
+            SlotFreed(DOCTOR_ID, START, END, "123 Main St"),
+        ]
 
 
-def test_a_no_show_a_check_in_or_a_booking_frees_nothing() -> None:
+def test_a_booking_gets_its_reminders_and_a_no_show_or_check_in_frees_nothing() -> None:
     booked = booked_item(appointment())
     no_show = booked_item(appointment(status="no_show", no_show_at=NOW))
     checked_in = booked_item(appointment(status="checked_in", checked_in_at=NOW))
 
-    assert reactions_of(change_of(record(None, booked))) == []
+    assert reactions_of(change_of(record(None, booked))) == [AppointmentBooked(DOCTOR_ID, appointment().id, START)]
     assert reactions_of(change_of(record(booked, no_show))) == []
     assert reactions_of(change_of(record(booked, checked_in))) == []
 
@@ -55,10 +65,13 @@ def test_an_expired_claim_deleted_by_ttl_frees_the_slot_but_one_taken_over_does_
         OfferOver(DOCTOR_ID, entry_id, hold().id),
         SlotFreed(DOCTOR_ID, START, END, None, hold().id),
     ]
-    assert overwritten == [OfferOver(DOCTOR_ID, entry_id, hold().id)]
+    assert overwritten == [
+        OfferOver(DOCTOR_ID, entry_id, hold().id),
+        AppointmentBooked(DOCTOR_ID, appointment().id, START),
+    ]
 
 
-def test_an_offered_hold_converted_books_its_entry_and_frees_nothing() -> None:
+def test_an_offered_hold_converted_books_its_entry_frees_nothing_and_gets_reminders() -> None:
     held = hold()
     booked = hold(status="booked", appointment_id="20350604T133000Z-0123456789ab")
     converted = record({**hold_record_item(held), **OFFERED}, {**hold_record_item(booked), **OFFERED})
@@ -67,4 +80,4 @@ def test_an_offered_hold_converted_books_its_entry_and_frees_nothing() -> None:
     assert reactions_of(change_of(converted)) == [
         OfferBooked(DOCTOR_ID, OFFERED["waitlist_entry"]["S"], held.id, "20350604T133000Z-0123456789ab")
     ]
-    assert reactions_of(change_of(claim_to_appointment)) == []
+    assert reactions_of(change_of(claim_to_appointment)) == [AppointmentBooked(DOCTOR_ID, appointment().id, START)]

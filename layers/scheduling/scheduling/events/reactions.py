@@ -1,5 +1,8 @@
 """Pure: one committed item change -> what the service must do about it (the waitlist's offers, reminders).
 
+A new booked appointment gets its reminders scheduled; a cancelled one (or one rescheduled away) has them
+dropped (the reminders function checks the status again when one falls due, so a late drop sends nothing).
+
 A slot becomes free when an appointment is cancelled or rescheduled away (its `CANCELLED#` record is
 inserted), when a hold is released (its record `held -> released`), or when an expired hold's claim is
 deleted by TTL. A no-show frees nothing (the appointment keeps its slot). An offered hold (marked with its
@@ -41,7 +44,24 @@ class OfferBooked:
     appointment_id: str
 
 
-Reaction = SlotFreed | OfferOver | OfferBooked
+@dataclass(frozen=True)
+class AppointmentBooked:
+    """A new booked appointment (booked, converted from a hold, a reschedule's new half, a series member)."""
+
+    doctor_id: str
+    appointment_id: str
+    start: datetime
+
+
+@dataclass(frozen=True)
+class AppointmentGone:
+    """Cancelled, or rescheduled away: its reminders are dropped."""
+
+    doctor_id: str
+    appointment_id: str
+
+
+Reaction = SlotFreed | OfferOver | OfferBooked | AppointmentBooked | AppointmentGone
 
 
 def reactions_of(change: Change) -> list[Reaction]:
@@ -51,7 +71,11 @@ def reactions_of(change: Change) -> list[Reaction]:
     sk = change.sk
     if sk.startswith("CANCELLED#") and change.name == "INSERT":
         item = change.item
-        return [SlotFreed(_doctor_id(item), _instant(item["start"]), _instant(item["end"]), item["location"])]
+        doctor_id = _doctor_id(item)
+        return [
+            AppointmentGone(doctor_id, item["appointment_id"]),
+            SlotFreed(doctor_id, _instant(item["start"]), _instant(item["end"]), item["location"]),
+        ]
     if sk.startswith("HOLD#") and change.name == "MODIFY":
         return _hold_record(change.old or {}, change.new or {})
     if sk.startswith(SLOT_PREFIX):
@@ -72,19 +96,23 @@ def _hold_record(old: dict[str, Any], new: dict[str, Any]) -> list[Reaction]:
 
 
 def _claim(change: Change) -> list[Reaction]:
-    """An offered hold's claim that leaves unconverted ends its offer; deleted by TTL it also frees its slot."""
+    """A new appointment on the slot gets its reminders. An offered hold's claim that leaves unconverted ends its
+    offer; deleted by TTL it also frees its slot."""
     old, new = change.old, change.new
+    booked: list[Reaction] = []
+    if new is not None and new.get("kind") == "appointment" and (old is None or old.get("kind") == "hold"):
+        booked.append(AppointmentBooked(_doctor_id(new), new["appointment_id"], _instant(new["start"])))
     if old is None or old.get("kind") != "hold":
-        return []
+        return booked
     if new is not None and new.get("hold_id") == old.get("hold_id"):
-        return []  # converted into the appointment (told by the hold's record)
+        return booked  # converted into the appointment (the entry is booked from the hold's record)
     doctor_id = _doctor_id(old)
     ended: list[Reaction] = []
     if old.get(WAITLIST_ENTRY):
         ended.append(OfferOver(doctor_id, old[WAITLIST_ENTRY], old["hold_id"]))
     if new is None and change.by_ttl:
         ended.append(SlotFreed(doctor_id, _instant(old["start"]), _instant(old["end"]), None, old["hold_id"]))
-    return ended
+    return ended + booked
 
 
 def _doctor_id(item: dict[str, Any]) -> str:

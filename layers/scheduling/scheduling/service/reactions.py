@@ -1,4 +1,4 @@
-"""The stream's reactions: a batch of stream records -> the waitlist's offers (and reminders' schedules).
+"""The stream's reactions: a batch of stream records -> the waitlist's offers and the reminders' schedules.
 
 Records are handled in stream order; on a failure the failed record and every later one are reported
 (`batchItemFailures`) and Lambda retries from it, like the events consumer. Each reaction is safe to repeat:
@@ -14,7 +14,17 @@ from typing import Any
 
 from scheduling.errors import HoldNotFound, SchedulingError
 from scheduling.events.changes import change_of
-from scheduling.events.reactions import OfferBooked, OfferOver, Reaction, SlotFreed, reactions_of
+from scheduling.events.reactions import (
+    AppointmentBooked,
+    AppointmentGone,
+    OfferBooked,
+    OfferOver,
+    Reaction,
+    SlotFreed,
+    reactions_of,
+)
+from scheduling.events.schedules import ReminderSchedules
+from scheduling.service.reminders import drop_reminders, schedule_reminders
 from scheduling.service.waitlist import offer_booked, offer_freed_slot, offer_over
 from scheduling.store import SchedulingStore
 
@@ -28,7 +38,7 @@ class ReactionsOutcome:
         return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in self.failed]}
 
 
-def react(store: SchedulingStore, records: list[dict[str, Any]]) -> ReactionsOutcome:
+def react(store: SchedulingStore, records: list[dict[str, Any]], schedules: ReminderSchedules) -> ReactionsOutcome:
     outcome = ReactionsOutcome()
     for index, record in enumerate(records):
         try:
@@ -37,7 +47,7 @@ def react(store: SchedulingStore, records: list[dict[str, Any]]) -> ReactionsOut
             continue  # not a change this consumer acts on (the events consumer dead-letters unreadable records)
         try:
             for reaction in reactions:
-                apply(store, reaction)
+                apply(store, schedules, reaction)
                 outcome.applied.append(reaction)
         except SchedulingError:
             outcome.failed = [str(r.get("dynamodb", {}).get("SequenceNumber", "")) for r in records[index:]]
@@ -45,8 +55,12 @@ def react(store: SchedulingStore, records: list[dict[str, Any]]) -> ReactionsOut
     return outcome
 
 
-def apply(store: SchedulingStore, reaction: Reaction) -> None:
-    if isinstance(reaction, OfferOver):
+def apply(store: SchedulingStore, schedules: ReminderSchedules, reaction: Reaction) -> None:
+    if isinstance(reaction, AppointmentBooked):
+        schedule_reminders(store, schedules, reaction.doctor_id, reaction.appointment_id, reaction.start)
+    elif isinstance(reaction, AppointmentGone):
+        drop_reminders(store, schedules, reaction.doctor_id, reaction.appointment_id)
+    elif isinstance(reaction, OfferOver):
         offer_over(store, reaction.doctor_id, reaction.entry_id, reaction.hold_id)
     elif isinstance(reaction, OfferBooked):
         offer_booked(store, reaction.doctor_id, reaction.entry_id, reaction.hold_id, reaction.appointment_id)

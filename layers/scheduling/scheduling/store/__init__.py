@@ -10,6 +10,7 @@
 - `patients`      a patient's lock and copies of the patient's appointments
 - `series`        a course of appointments booked in one transaction
 - `waitlist`      waitlist entries, the patient's waitlist lock, offers written with their hold
+- `reminders`     the mark that makes a reminder's publication happen once
 - `search`        reads for the search across doctors (by tag, profiles in batches, bookings together)
 - `fan_out`       independent calls issued together
 """
@@ -24,6 +25,7 @@ from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
 from scheduling.store.items import DayLock, DoctorRecord, PatientLock
 from scheduling.store.page import Page
+from scheduling.store.reminders import ReminderItems
 from scheduling.store.search import BookingRange, SearchItems
 from scheduling.store.series import SeriesItems
 from scheduling.store.waitlist import WaitlistItems
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 
-class SchedulingStore(DoctorItems, WaitlistItems, HoldItems, SearchItems, SeriesItems):
+class SchedulingStore(DoctorItems, WaitlistItems, HoldItems, SearchItems, SeriesItems, ReminderItems):
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client
