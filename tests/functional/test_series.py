@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from functions.appointments.app import lambda_handler as appointments
+from functions.fhir.app import lambda_handler as fhir_handler
 from functions.holds.app import lambda_handler as holds
 from scheduling.models import Doctor
 from tests.functional.conftest import CallLog, invoke, stored_items
@@ -242,3 +243,21 @@ def test_a_rescheduled_member_stays_in_its_series_and_is_cancelled_where_it_move
 def test_an_unknown_series_is_404(doctor: Doctor) -> None:
     assert get_series("0" * 32).status == 404
     assert cancel_series("not-a-series").status == 404
+
+
+def test_fhir_shows_each_appointment_of_a_series_with_the_series_identifier(doctor: Doctor) -> None:
+    series = book_series({"starts": MONDAYS[:2], "location": "123 Main St"}).json()
+    single = book(MONDAYS[2]).json()
+
+    def identifiers(appointment_id: str) -> list[dict[str, str]]:
+        path = {"appointment_id": f"{doctor.id}-{appointment_id}"}
+        answer = invoke(fhir_handler, event_with("fhir_find", path_parameters=path, query={}))
+        assert answer.status == 200, answer
+        return list(answer.json()["identifier"])
+
+    for member in series["appointments"]:
+        assert identifiers(member["id"]) == [
+            {"system": "urn:scheduling:appointment-id", "value": member["id"]},
+            {"system": "urn:scheduling:series-id", "value": series["series_id"]},
+        ]
+    assert identifiers(single["id"]) == [{"system": "urn:scheduling:appointment-id", "value": single["id"]}]
