@@ -114,7 +114,7 @@ def test_concurrent_series_and_bookings_never_overlap_and_a_409_stores_nothing(a
     courses = [grid[index::3][:4] for index in range(3)] + [grid[:4], grid[4:8], grid[8:], grid[::2][:6]]
 
     def series(starts: list[str], patient: str) -> Callable[[], requests.Response]:
-        body = {"starts": starts, "location": "North Wing", "patient": {"id": patient}}
+        body: dict[str, Any] = {"starts": starts, "location": "North Wing", "patient": {"id": patient}}
         return lambda: requests.post(f"{api.base_url}{base}/series", json=body, timeout=60)
 
     def single(start: str) -> Callable[[], requests.Response]:
@@ -156,7 +156,7 @@ def test_concurrent_cancels_joins_and_conversions_give_each_slot_to_one_entry_on
         return lambda: requests.post(f"{api.base_url}{base}/appointments/{appointment_id}/cancel", timeout=60)
 
     def join(patient: str) -> Callable[[], requests.Response]:
-        body = {"patient": {"id": patient}, **window}
+        body: dict[str, Any] = {"patient": {"id": patient}, **window}
         return lambda: requests.post(f"{api.base_url}{base}/waitlist", json=body, timeout=60)
 
     answers = simultaneously(

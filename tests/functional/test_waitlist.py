@@ -88,7 +88,8 @@ def join(clock: Clock) -> Callable[..., Answer]:
 def entry(entry_id: str) -> dict[str, Any]:
     answer = invoke(appointments, waitlist_event("GET", entry_id=entry_id))
     assert answer.status == 200, answer
-    return answer.json()
+    found: dict[str, Any] = answer.json()
+    return found
 
 
 def book(start: str, patient: str | None = None, hold_id: str | None = None) -> Answer:

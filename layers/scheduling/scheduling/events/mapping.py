@@ -107,7 +107,7 @@ def _waitlist_entry(change: Change) -> list[AnyEvent]:
     """An entry's moves: waiting -> offered, offered -> booked, offered -> waiting (the offer lapsed or was let go)."""
     if change.name != "MODIFY":
         return []
-    moved = ((change.old or {}).get("status"), (change.new or {}).get("status"))
+    moved = (str((change.old or {}).get("status")), str((change.new or {}).get("status")))
     short = {
         ("waiting", "offered"): "waitlist.offered",
         ("offered", "booked"): "waitlist.booked",
