@@ -1,6 +1,7 @@
-"""Reminders over HTTP against a runner of its own whose service clock is moved on (LOCAL_CLOCK_FILE), so the
-minutes before an appointment pass at once: the runner plays EventBridge Scheduler (local/scheduler.py) and the
-reminder comes out on /_local/events, once, and never for an appointment cancelled before it fell due."""
+"""Timers over HTTP against a runner of its own whose service clock is moved on (LOCAL_CLOCK_FILE), so minutes
+pass at once: the runner plays EventBridge Scheduler (local/scheduler.py). A reminder comes out on
+/_local/events once, never for an appointment cancelled before it fell due; a lapsed waitlist offer is passed on
+at its expiry."""
 
 from __future__ import annotations
 
@@ -87,3 +88,40 @@ def test_a_reminder_a_minute_before_comes_once_and_none_for_a_cancelled_appointm
             "appointment.reminder_due",
         ]
         assert everything.read() == []
+
+
+def test_a_lapsed_waitlist_offer_passes_the_slot_to_the_next_entry_at_its_expiry(tmp_path: Path) -> None:
+    """The offer's timer fires on the service's clock (moved on past the offer's 30 s), not DynamoDB TTL's."""
+    clock = tmp_path / "clock"
+    clock.write_text("0")
+    with own_runner(
+        tmp_path, environment={"LOCAL_CLOCK_FILE": str(clock), "LOCAL_TTL_SWEEP_SECONDS": "3600"}
+    ) as runner:
+        api = runner.api
+        doctor = api.post(
+            "/doctors",
+            json={
+                "name": "Waiting Room",
+                "locations": ["North Wing"],
+                "timezone": "UTC",
+                "slot_minutes": 30,
+                "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
+                "rules": {"waitlist_offer_ttl_seconds": 30},
+            },
+        ).json()
+        base = f"/doctors/{doctor['id']}"
+        start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+        booked = api.post(f"{base}/appointments", json={"start": start.isoformat(), "location": "North Wing"}).json()
+        window = {"from": (start - timedelta(days=1)).isoformat(), "to": (start + timedelta(days=1)).isoformat()}
+        first = api.post(f"{base}/waitlist", json={"patient": {"id": "p-1"}, **window}).json()
+        second = api.post(f"{base}/waitlist", json={"patient": {"id": "p-2"}, **window}).json()
+        assert api.post(f"{base}/appointments/{booked['id']}/cancel").status_code == 200
+        offered = until(lambda: (e := api.get(f"{base}/waitlist/{first['id']}").json())["status"] == "offered" and e)
+
+        clock.write_text("40")
+        passed_on = until(lambda: (e := api.get(f"{base}/waitlist/{second['id']}").json())["status"] == "offered" and e)
+
+        assert passed_on["offered_start"] == offered["offered_start"]
+        assert api.get(f"{base}/waitlist/{first['id']}").json()["status"] == "waiting"
+        types = [e["type"].rsplit(".", 2)[-2:] for e in Events(api, f"{base}/waitlist/").until(3)]
+        assert types == [["waitlist", "offered"], ["waitlist", "expired"], ["waitlist", "offered"]]

@@ -103,7 +103,12 @@ def test_a_booking_gets_one_schedule_per_offset_still_ahead(
     assert one["ScheduleExpressionTimezone"] == "UTC"
     assert one["ActionAfterCompletion"] == "DELETE"
     assert one["Target"]["DeadLetterConfig"] == {"Arn": "arn:dead-letters"}
-    assert json.loads(one["Target"]["Input"]) == {"doctor_id": doctor.id, "appointment_id": later["id"], "minutes": 60}
+    assert json.loads(one["Target"]["Input"]) == {
+        "kind": "reminder",
+        "doctor_id": doctor.id,
+        "appointment_id": later["id"],
+        "minutes": 60,
+    }
 
 
 def test_a_redelivered_record_makes_no_second_schedule(doctor: Doctor, scheduler: Any, store: SchedulingStore) -> None:

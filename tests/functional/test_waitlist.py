@@ -5,6 +5,7 @@ slot to the next entry, busy waiters skipped, and redelivered records giving no 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from functions.appointments.app import lambda_handler as appointments
 from scheduling.events.schedules import ReminderSchedules
 from scheduling.models import Doctor
 from scheduling.service.reactions import react
+from scheduling.service.waitlist import OfferNotYetExpired, offer_expired
 from scheduling.store import SchedulingStore
 from tests.functional.conftest import TABLES, invoke, stored_items
 from tests.support.clock import Clock
@@ -309,3 +311,39 @@ def _ttl_deletes_the_claim(store: SchedulingStore, start: str) -> dict[str, Any]
     [claim] = [i for i in stored_items() if i["SK"]["S"] == "SLOT#" + start]
     store._client.delete_item(TableName=TABLES["SchedulingTable"], Key={"PK": claim["PK"], "SK": claim["SK"]})
     return record(claim, None, by_ttl=True)
+
+
+def test_an_offer_s_schedule_passes_the_slot_on_at_its_expiry_without_waiting_for_ttl(
+    join: Callable[..., Answer],
+    doctor: Doctor,
+    store: SchedulingStore,
+    stream: StreamReader,
+    clock: Clock,
+    schedules: ReminderSchedules,
+) -> None:
+    booked = book(SLOT).json()
+    first = join("p-1").json()
+    second = join("p-2").json()
+    run_reactions(store, stream)
+    cancel(booked["id"])
+    run_reactions(store, stream)
+    offered = entry(first["id"])
+    scheduler = boto3.client("scheduler")
+    timer = scheduler.get_schedule(GroupName="reminders", Name=f"offer-{offered['hold_id']}")
+    assert timer["ScheduleExpression"] == f"at({offered['offer_expires_at'][:-1]})"
+    payload = json.loads(timer["Target"]["Input"])
+
+    with pytest.raises(OfferNotYetExpired):
+        offer_expired(store, payload["doctor_id"], payload["entry_id"], payload["hold_id"])  # a moment early
+    clock.advance(601)
+    assert offer_expired(store, payload["doctor_id"], payload["entry_id"], payload["hold_id"]) is True
+    run_reactions(store, stream)
+
+    assert entry(first["id"])["status"] == "waiting"
+    after = entry(second["id"])
+    assert (after["status"], after["offered_start"]) == ("offered", offered["offered_start"])
+    names = [s["Name"] for s in scheduler.list_schedules(GroupName="reminders")["Schedules"]]
+    assert names == [f"offer-{after['hold_id']}"]  # the lapsed offer's timer is gone, the new one's is set
+    assert book(SLOT, hold_id=after["hold_id"]).status == 201
+    run_reactions(store, stream)
+    assert scheduler.list_schedules(GroupName="reminders")["Schedules"] == []  # booked: its timer is deleted

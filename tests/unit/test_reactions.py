@@ -9,6 +9,7 @@ from scheduling.events.reactions import (
     AppointmentBooked,
     AppointmentGone,
     OfferBooked,
+    OfferMade,
     OfferOver,
     SlotFreed,
     reactions_of,
@@ -81,3 +82,16 @@ def test_an_offered_hold_converted_books_its_entry_frees_nothing_and_gets_remind
         OfferBooked(DOCTOR_ID, OFFERED["waitlist_entry"]["S"], held.id, "20350604T133000Z-0123456789ab")
     ]
     assert reactions_of(change_of(claim_to_appointment)) == [AppointmentBooked(DOCTOR_ID, appointment().id, START)]
+
+
+def test_an_entry_offered_sets_a_timer_for_the_offer_s_expiry() -> None:
+    waiting = serialize({"PK": f"DOCTOR#{DOCTOR_ID}", "SK": "WAIT#e-1", "id": "e-1", "status": "waiting"})
+    offered = {
+        **waiting,
+        **serialize({"status": "offered", "hold_id": hold().id, "offer_expires_at": "2035-06-01T12:05:00Z"}),
+    }
+
+    assert reactions_of(change_of(record(waiting, offered))) == [
+        OfferMade(DOCTOR_ID, "e-1", hold().id, NOW + timedelta(minutes=5))
+    ]
+    assert reactions_of(change_of(record(offered, {**offered, **serialize({"status": "booked"})}))) == []

@@ -17,7 +17,7 @@ from typing import Any
 
 from scheduling.events.changes import Change
 from scheduling.store.keys import SLOT_PREFIX
-from scheduling.store.waitlist import WAITLIST_ENTRY
+from scheduling.store.waitlist import WAIT_PREFIX, WAITLIST_ENTRY
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,16 @@ class OfferBooked:
 
 
 @dataclass(frozen=True)
+class OfferMade:
+    """An entry was offered a hold: at the hold's expiry, pass the slot on (DynamoDB TTL would be days late)."""
+
+    doctor_id: str
+    entry_id: str
+    hold_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class AppointmentBooked:
     """A new booked appointment (booked, converted from a hold, a reschedule's new half, a series member)."""
 
@@ -61,7 +71,7 @@ class AppointmentGone:
     appointment_id: str
 
 
-Reaction = SlotFreed | OfferOver | OfferBooked | AppointmentBooked | AppointmentGone
+Reaction = SlotFreed | OfferMade | OfferOver | OfferBooked | AppointmentBooked | AppointmentGone
 
 
 def reactions_of(change: Change) -> list[Reaction]:
@@ -80,6 +90,10 @@ def reactions_of(change: Change) -> list[Reaction]:
         return _hold_record(change.old or {}, change.new or {})
     if sk.startswith(SLOT_PREFIX):
         return _claim(change)
+    if sk.startswith(WAIT_PREFIX) and change.name == "MODIFY":
+        old, new = change.old or {}, change.new or {}
+        if old.get("status") == "waiting" and new.get("status") == "offered":
+            return [OfferMade(_doctor_id(new), new["id"], new["hold_id"], _instant(new["offer_expires_at"]))]
     return []
 
 

@@ -1,4 +1,5 @@
-"""EventBridge Scheduler one-time schedules for reminders: created and deleted by name, both repeat-safe.
+"""EventBridge Scheduler one-time schedules (reminders, and a waitlist offer's expiry): created and deleted by
+name, both repeat-safe.
 
 A schedule fires once at `at(<UTC>)`, invokes the reminders function with the appointment and offset, retries
 it, sends what keeps failing to a dead-letter queue, and deletes itself after it ran
@@ -21,6 +22,15 @@ from scheduling.errors import ServiceUnavailable
 CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1, read_timeout=5)
 RETRY_ATTEMPTS = 10  # the target's retries before the dead-letter queue
 MAX_EVENT_AGE_SECONDS = 3600  # a reminder more than an hour late is not worth sending
+
+
+REMINDER = "reminder"  # the payload's `kind`: which timer fired
+OFFER_EXPIRY = "offer_expiry"
+
+
+def offer_schedule_name(hold_id: str) -> str:
+    """The schedule that passes a lapsed waitlist offer on, named by its hold (`offer-` + 49 characters)."""
+    return f"offer-{hold_id}"
 
 
 @cache

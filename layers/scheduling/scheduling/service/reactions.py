@@ -9,7 +9,7 @@ entry's status and hold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scheduling.errors import HoldNotFound, SchedulingError
@@ -18,12 +18,13 @@ from scheduling.events.reactions import (
     AppointmentBooked,
     AppointmentGone,
     OfferBooked,
+    OfferMade,
     OfferOver,
     Reaction,
     SlotFreed,
     reactions_of,
 )
-from scheduling.events.schedules import ReminderSchedules
+from scheduling.events.schedules import OFFER_EXPIRY, ReminderSchedules, offer_schedule_name
 from scheduling.service.reminders import drop_reminders, schedule_reminders
 from scheduling.service.waitlist import offer_booked, offer_freed_slot, offer_over
 from scheduling.store import SchedulingStore
@@ -60,10 +61,15 @@ def apply(store: SchedulingStore, schedules: ReminderSchedules, reaction: Reacti
         schedule_reminders(store, schedules, reaction.doctor_id, reaction.appointment_id, reaction.start)
     elif isinstance(reaction, AppointmentGone):
         drop_reminders(store, schedules, reaction.doctor_id, reaction.appointment_id)
+    elif isinstance(reaction, OfferMade):
+        payload = {"kind": OFFER_EXPIRY, **asdict(reaction), "expires_at": reaction.expires_at.isoformat()}
+        schedules.create(offer_schedule_name(reaction.hold_id), reaction.expires_at, payload)
     elif isinstance(reaction, OfferOver):
         offer_over(store, reaction.doctor_id, reaction.entry_id, reaction.hold_id)
+        schedules.delete(offer_schedule_name(reaction.hold_id))
     elif isinstance(reaction, OfferBooked):
         offer_booked(store, reaction.doctor_id, reaction.entry_id, reaction.hold_id, reaction.appointment_id)
+        schedules.delete(offer_schedule_name(reaction.hold_id))
     elif isinstance(reaction, SlotFreed):
         location = reaction.location
         if location is None and reaction.hold_id is not None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from scheduling.domain.reminders import reminders_due, schedule_name
 from scheduling.errors import AppointmentNotFound, DoctorNotFound
 from scheduling.events.models import AnyEvent, CloudEvent, ReminderData, full_type
-from scheduling.events.schedules import ReminderSchedules
+from scheduling.events.schedules import REMINDER, ReminderSchedules
 from scheduling.service import clock
 from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
@@ -39,7 +39,7 @@ def schedule_reminders(
         return 0
     due = reminders_due(start, offsets, clock.now())
     for minutes, at in due:
-        payload = {"doctor_id": doctor_id, "appointment_id": appointment_id, "minutes": minutes}
+        payload = {"kind": REMINDER, "doctor_id": doctor_id, "appointment_id": appointment_id, "minutes": minutes}
         schedules.create(schedule_name(appointment_id, minutes), at, payload)
     return len(due)
 

@@ -19,6 +19,7 @@ from scheduling.errors import (
     DayFull,
     DoctorNotFound,
     FieldProblem,
+    HoldNotFound,
     InvalidInput,
     PatientBusy,
     SlotTaken,
@@ -35,6 +36,11 @@ from scheduling.service.doctors import doctor_record, get_doctor
 from scheduling.service.holds import release_hold
 from scheduling.store import DoctorRecord, Page, SchedulingStore
 from scheduling.store.waitlist import EntryNotWaiting, window_of
+
+
+class OfferNotYetExpired(ConcurrentUpdate):
+    """The offer's schedule fired before its hold lapsed (clocks differ by milliseconds): try again later."""
+
 
 _ENTRY_ID_FORMAT = "%Y%m%dT%H%M%S%fZ"
 
@@ -210,3 +216,20 @@ def _check_window(request: WaitlistRequest, now: datetime, locations: list[str])
         problems.append(FieldProblem("location", "is not one of the doctor's locations"))
     if problems:
         raise InvalidInput(problems, "This waitlist entry cannot be made.")
+
+
+def offer_expired(store: SchedulingStore, doctor_id: str, entry_id: str, hold_id: str) -> bool:
+    """An offer's expiry time has come (its one-time schedule fired): if its hold was neither converted nor
+    released, the entry waits again and the slot goes to the next entry (the new hold's claim takes over the
+    expired one). Raises `OfferNotYetExpired` if the hold is still valid (the scheduler retries)."""
+    try:
+        held = store.get_hold(doctor_id, hold_id)
+    except HoldNotFound:
+        return False
+    if held.status != "held":
+        return False  # booked or released: the stream already took care of it
+    if held.expires_at > clock.now():
+        raise OfferNotYetExpired(f"Hold '{hold_id}' is valid until {held.expires_at.isoformat()}.")
+    offer_over(store, doctor_id, entry_id, hold_id)
+    offer_freed_slot(store, doctor_id, held.start, held.end, held.location)
+    return True
