@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.daily_cap import day_bounds, local_day, taken_per_day
@@ -12,6 +13,7 @@ from scheduling.domain.slots import published_slot_at
 from scheduling.errors import DayFull, DoctorNotFound, FieldProblem, InvalidInput, PatientBusy, TooLateToChange
 from scheduling.models import Appointment, Doctor, Hold, Patient
 from scheduling.store import DayLock, PatientLock, SchedulingStore
+from scheduling.store.fan_out import fan_out
 
 
 def count_the_day(
@@ -58,8 +60,8 @@ def patient_lock_for(
 ) -> PatientLock:
     """The patient's lock as read before looking at every one of `times` (a series checks several at once)."""
     version = store.patient_version(patient_id)
-    for start, end in times:
-        busy = store.patient_busy(patient_id, start, end, LONGEST_BOOKING, now, ignoring=moving)
+    looks = [partial(store.patient_busy, patient_id, start, end, LONGEST_BOOKING, now, moving) for start, end in times]
+    for busy in fan_out(looks):  # one look per time, issued together (a single booking's one runs inline)
         if busy is not None:
             raise PatientBusy(*busy)
     return PatientLock(patient_id, version)
