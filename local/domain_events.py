@@ -3,6 +3,7 @@ publishes through boto3 to the embedded EventBridge (moto); what the bus carried
 (local/event_log.py), served at /_local/events and, with LOCAL_WEBHOOK_URL, POSTed on (local/webhook.py).
 Every thread of that chain retries what fails and reports its state at /_local/events/health.
 Expired items are deleted as DynamoDB's TTL would (local/ttl.py), so an expired hold gives `hold.expired`.
+One-time schedules (reminders) run when due, as EventBridge Scheduler would (local/scheduler.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from typing import Any, Protocol
 from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
 from local.event_log import EventLog
+from local.scheduler import LocalScheduler
 from local.settings import RunnerSettings
 from local.streams import StreamPump
-from local.template import event_bus_names, resources, stream_consumers, table_names, time_to_live_attributes
+from local.template import (
+    event_bus_names,
+    resources,
+    schedule_group_names,
+    stream_consumers,
+    table_names,
+    time_to_live_attributes,
+)
 from local.ttl import TimeToLive
 from local.webhook import Webhook
 from local.workers import FunctionWorkers
@@ -34,6 +43,7 @@ class LocalEvents:
     pumps: list[StreamPump]
     ttl: TimeToLive
     webhook: Webhook | None
+    scheduler: LocalScheduler | None = None
 
     @classmethod
     def start(
@@ -67,7 +77,9 @@ class LocalEvents:
             for function, table in stream_consumers(template).items()
         ]
         ttl = TimeToLive(embedded.lock, time_to_live_attributes(template, tables), settings.ttl_sweep_seconds)
-        started = cls(log, pumps, ttl, webhook)
+        groups = list(schedule_group_names(template).values())
+        scheduler = LocalScheduler(embedded.url, groups, functions) if groups else None
+        started = cls(log, pumps, ttl, webhook, scheduler)
         for part in started.parts():
             part.start()
         return started
@@ -88,7 +100,8 @@ class LocalEvents:
             part.stop()
 
     def parts(self) -> list[Part]:
-        return [self.log, *self.pumps, self.ttl, *([self.webhook] if self.webhook else [])]
+        extra: list[Part] = [part for part in (self.webhook, self.scheduler) if part is not None]
+        return [self.log, *self.pumps, self.ttl, *extra]
 
     def _health(self, query: str) -> Page:
         """Each thread that carries events: alive or not, running or retrying, its errors and counters."""
@@ -100,4 +113,5 @@ class LocalEvents:
 
     def _dead_letters(self, query: str) -> Page:
         records = [record for pump in self.pumps for record in pump.dead_letters]
+        records += self.scheduler.dead_letters if self.scheduler else []
         return "application/json", json.dumps({"items": records}, default=str)

@@ -97,6 +97,7 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
             ) from None
         os.environ["DYNAMODB_ENDPOINT_URL"] = embedded.url  # the workers inherit it
         os.environ["EVENTS_ENDPOINT_URL"] = embedded.url  # the embedded moto serves EventBridge too
+        os.environ["SCHEDULER_ENDPOINT_URL"] = embedded.url  # and EventBridge Scheduler (local/scheduler.py)
     endpoint = os.environ["DYNAMODB_ENDPOINT_URL"]
     gateway = None
     events = None

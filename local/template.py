@@ -140,8 +140,19 @@ def function_environment(template: dict[str, Any], function: str, tables: dict[s
     defaults = {
         name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items() if "Default" in spec
     }
-    references = {**defaults, **event_bus_names(template), **tables}
+    references = {**defaults, **event_bus_names(template), **schedule_group_names(template), **tables}
     return {name: _resolve(value, references) for name, value in variables.items()}
+
+
+def schedule_group_names(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id -> the EventBridge Scheduler group name used locally (the logical id)."""
+    return {name: name for name in resources(template, "AWS::Scheduler::ScheduleGroup")}
+
+
+def local_arn(logical_id: str) -> str:
+    """What `!GetAtt <logical id>.Arn` gives locally: an ARN whose last part names the resource (local/scheduler.py
+    invokes the function a schedule's target names this way)."""
+    return f"arn:aws:local:us-east-1:000000000000:{logical_id}"
 
 
 def event_bus_names(template: dict[str, Any]) -> dict[str, str]:
@@ -163,6 +174,8 @@ def stream_consumers(template: dict[str, Any]) -> dict[str, str]:
 def _resolve(value: Any, references: dict[str, str]) -> str:
     if isinstance(value, dict) and "Ref" in value:
         return references[value["Ref"]]
+    if isinstance(value, dict) and "Fn::GetAtt" in value and list(value["Fn::GetAtt"])[1:] == ["Arn"]:
+        return local_arn(value["Fn::GetAtt"][0])
     if isinstance(value, str):
         return value
     raise ValueError(f"the local runner cannot resolve {value!r}")

@@ -27,7 +27,10 @@ from scheduling.models import (
     BookingRequest,
     CancelRequest,
     RescheduleRequest,
+    Series,
+    SeriesRequest,
 )
+from scheduling.models.waitlist import WaitlistEntry, WaitlistPage, WaitlistRequest, WaitlistStatus
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
 
@@ -196,6 +199,106 @@ def complete(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
 )
 def no_show(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
     return _changed(service.mark_no_show(store, doctor_id, appointment_id), "appointment no-show", "NoShows")
+
+
+@app.post(
+    "/doctors/<doctor_id>/appointments/series",
+    summary="Book a course of 2-12 appointments, all or none",
+    tags=TAGS,
+    responses=documented(201, "The series and its appointments", *WITH_A_BODY, 404, 409),
+)
+def book_series(doctor_id: str, store: Store, request: Annotated[SeriesRequest, Body()]) -> Response[Series]:
+    series = service.book_series(store, doctor_id, request)
+    metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=len(series.appointments))
+    logger.info("series booked", extra={"doctor_id": doctor_id, "series_id": series.series_id})
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=series,
+        headers={"Location": f"/doctors/{doctor_id}/appointments/series/{series.series_id}"},
+    )
+
+
+@app.get(
+    "/doctors/<doctor_id>/appointments/series/<series_id>",
+    summary="Read a series' appointments as they are now",
+    tags=TAGS,
+    responses=documented(200, "The series", 404),
+)
+def get_series(doctor_id: str, series_id: str, store: Store) -> Series:
+    return service.get_series(store, doctor_id, series_id)
+
+
+@app.post(
+    "/doctors/<doctor_id>/appointments/series/<series_id>/cancel",
+    summary="Cancel a series' future booked appointments (repeat-safe)",
+    tags=TAGS,
+    responses=documented(200, "The series as it is after the cancel", *WITH_A_BODY, 404),
+)
+def cancel_series(
+    doctor_id: str, series_id: str, store: Store, request: Annotated[CancelRequest | None, Body()] = None
+) -> Series:
+    series = service.cancel_series(store, doctor_id, series_id, request.reason if request else None)
+    logger.info("series cancelled", extra={"doctor_id": doctor_id, "series_id": series_id})
+    return series
+
+
+WAITLIST = ["Waitlist"]
+
+
+@app.post(
+    "/doctors/<doctor_id>/waitlist",
+    summary="Wait for a slot in a window: a freed slot is offered as a hold",
+    tags=WAITLIST,
+    responses=documented(201, "The waitlist entry", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
+)
+def join_waitlist(doctor_id: str, store: Store, request: Annotated[WaitlistRequest, Body()]) -> Response[WaitlistEntry]:
+    entry = service.join_waitlist(store, doctor_id, request)
+    logger.info("waitlist joined", extra={"doctor_id": doctor_id, "entry_id": entry.id})
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=entry,
+        headers={"Location": f"/doctors/{doctor_id}/waitlist/{entry.id}"},
+    )
+
+
+@app.get(
+    "/doctors/<doctor_id>/waitlist",
+    summary="List a doctor's waitlist, oldest first",
+    tags=WAITLIST,
+    responses=documented(200, "A page of waitlist entries", 404),
+)
+def list_waitlist(
+    doctor_id: str,
+    store: Store,
+    status: Annotated[WaitlistStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> WaitlistPage:
+    page = service.list_waitlist(store, doctor_id, status, limit, next_token)
+    return WaitlistPage(items=page.items, next_token=page.next_token)
+
+
+@app.get(
+    "/doctors/<doctor_id>/waitlist/<entry_id>",
+    summary="Read a waitlist entry",
+    tags=WAITLIST,
+    responses=documented(200, "The waitlist entry", 404),
+)
+def get_waitlist_entry(doctor_id: str, entry_id: str, store: Store) -> WaitlistEntry:
+    return service.get_waitlist_entry(store, doctor_id, entry_id)
+
+
+@app.delete(
+    "/doctors/<doctor_id>/waitlist/<entry_id>",
+    summary="Leave the waitlist (an offered hold is released); repeat-safe",
+    tags=WAITLIST,
+    responses=documented(204, "Removed", 404, 409),
+)
+def leave_waitlist(doctor_id: str, entry_id: str, store: Store) -> Response[None]:
+    service.leave_waitlist(store, doctor_id, entry_id)
+    return Response(status_code=204)
 
 
 lambda_handler = lambda_handler_for(app)

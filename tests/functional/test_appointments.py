@@ -75,6 +75,7 @@ def test_booking_answers_201_with_location_and_the_appointment(doctor: Doctor) -
         "cancel_reason": None,
         "replaces": None,
         "replaced_by": None,
+        "series_id": None,
     }
     [item] = booked_slot_items()
     assert item["SK"]["S"] == "SLOT#2035-06-04T13:30:00Z"

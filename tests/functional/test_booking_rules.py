@@ -27,12 +27,14 @@ pytestmark = pytest.mark.usefixtures("aws")
 # Wednesdays, in New York).
 NOW = datetime.fromisoformat("2035-06-04T08:00:00-04:00")
 MAIN, CENTRAL = HOUSE["locations"]
-DEFAULT_RULES = {
+DEFAULT_RULES: dict[str, Any] = {
     "min_notice_minutes": 0,
     "horizon_days": None,
     "buffer_minutes": 0,
     "max_per_day": None,
     "cancel_cutoff_minutes": 0,
+    "reminders_minutes": [],
+    "waitlist_offer_ttl_seconds": None,
 }
 
 

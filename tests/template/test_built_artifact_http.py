@@ -51,7 +51,7 @@ def test_every_route_answers_from_the_built_artifact(artifact: Path, tmp_path: P
         merge_patch = {"Content-Type": "application/merge-patch+json"}
         call("PATCH", "/doctors/{doctor_id}", at, {200}, data=patch, headers=merge_patch)
         slots = [slot["start"] for slot in call("GET", "/doctors/{doctor_id}/slots", f"{at}/slots", {200})["items"]]
-        assert len(slots) >= 5
+        assert len(slots) >= 7
         assert datetime.fromisoformat(slots[0]) > datetime.now(UTC)
 
         def book(start: str) -> str:
@@ -83,6 +83,18 @@ def test_every_route_answers_from_the_built_artifact(artifact: Path, tmp_path: P
         call("GET", "/doctors/{doctor_id}/holds/{hold_id}", f"{at}/holds/{hold['id']}", {200})
         call("DELETE", "/doctors/{doctor_id}/holds/{hold_id}", f"{at}/holds/{hold['id']}", {204})
         call("GET", "/patients/{patient_id}/appointments", "/patients/p-artifact/appointments", {200})
+        course = {"starts": slots[5:7], "location": "1 Road", "patient": {"id": "p-course"}}
+        series = call(
+            "POST", "/doctors/{doctor_id}/appointments/series", f"{at}/appointments/series", {201}, json=course
+        )
+        in_series = f"{at}/appointments/series/{series['series_id']}"
+        call("GET", "/doctors/{doctor_id}/appointments/series/{series_id}", in_series, {200})
+        call("POST", "/doctors/{doctor_id}/appointments/series/{series_id}/cancel", f"{in_series}/cancel", {200})
+        wait = {"patient": {"id": "p-wait"}, "from": slots[0], "to": slots[-1]}
+        entry = call("POST", "/doctors/{doctor_id}/waitlist", f"{at}/waitlist", {201}, json=wait)
+        call("GET", "/doctors/{doctor_id}/waitlist", f"{at}/waitlist?status=waiting", {200})
+        call("GET", "/doctors/{doctor_id}/waitlist/{entry_id}", f"{at}/waitlist/{entry['id']}", {200})
+        call("DELETE", "/doctors/{doctor_id}/waitlist/{entry_id}", f"{at}/waitlist/{entry['id']}", {204})
         call("GET", "/slots", "/slots?location=1%20Road", {200})
         fhir = "/fhir/R4"
         practitioner = f"Practitioner/{doctor['id']}"

@@ -101,16 +101,24 @@ def test_the_events_function_may_use_the_key_for_its_dead_letter_queue_and_bus(t
     assert kms["Resource"] == [{"Fn::GetAtt": ["SchedulingDataKey", "Arn"]}]
 
 
-def test_only_the_events_function_may_publish_on_the_bus(transformed: dict[str, Any]) -> None:
+def test_only_the_functions_granted_put_events_may_publish_on_the_bus(transformed: dict[str, Any]) -> None:
     [policy] = of_type(transformed, "AWS::Events::EventBusPolicy").values()
     statement = policy["Properties"]["Statement"]
+    publishers = sorted(
+        name
+        for name, role in of_type(transformed, "AWS::IAM::Role").items()
+        for document in role["Properties"].get("Policies", [])
+        for grant in document["PolicyDocument"]["Statement"]
+        if "events:PutEvents" in (grant["Action"] if isinstance(grant["Action"], list) else [grant["Action"]])
+    )
 
+    assert publishers == ["EventsFunctionRole", "RemindersFunctionRole"]
     assert policy["Properties"]["EventBusName"] == {"Ref": "SchedulingEventBus"}
     assert statement["Effect"] == "Deny"
     assert statement["Principal"] == "*"
     assert statement["Action"] == "events:PutEvents"
     assert statement["Condition"] == {
-        "ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["EventsFunctionRole", "Arn"]}}
+        "ArnNotEquals": {"aws:PrincipalArn": [{"Fn::GetAtt": [name, "Arn"]} for name in publishers]}
     }
 
 

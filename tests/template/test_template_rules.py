@@ -195,24 +195,28 @@ def test_the_events_consumer_reads_only_the_tables_stream_and_writes_no_table() 
     assert "Events" not in FUNCTIONS["EventsFunction"]["Properties"], "a SAM DynamoDB event attaches a '*' policy"
 
 
-def test_the_stream_carries_old_and_new_images_to_a_mapping_that_retries_bisects_and_dead_letters() -> None:
+@pytest.mark.parametrize(
+    ("function", "dead_letters"),
+    [("EventsFunction", "EventsDeadLetterQueue"), ("ReactionsFunction", "ReactionsDeadLetterQueue")],
+)
+def test_the_stream_carries_old_and_new_images_to_a_mapping_that_retries_bisects_and_dead_letters(
+    function: str, dead_letters: str
+) -> None:
     table = TABLES["SchedulingTable"]["Properties"]
-    [mapping] = resources(TEMPLATE, "AWS::Lambda::EventSourceMapping").values()
-    properties = mapping["Properties"]
-    queue = resources(TEMPLATE, "AWS::SQS::Queue")["EventsDeadLetterQueue"]["Properties"]
+    mappings = resources(TEMPLATE, "AWS::Lambda::EventSourceMapping").values()
+    [properties] = [m["Properties"] for m in mappings if m["Properties"]["FunctionName"] == {"Ref": function}]
+    queue = resources(TEMPLATE, "AWS::SQS::Queue")[dead_letters]["Properties"]
 
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert properties["EventSourceArn"] == {"Fn::GetAtt": ["SchedulingTable", "StreamArn"]}
-    assert properties["FunctionName"] == {"Ref": "EventsFunction"}
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert properties["BisectBatchOnFunctionError"] is True
     assert 0 < properties["MaximumRetryAttempts"] <= 10
     assert properties["ParallelizationFactor"] == 1  # order per doctor
-    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]
-    }
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [dead_letters, "Arn"]}
     assert queue["KmsMasterKeyId"] == {"Ref": "SchedulingDataKey"}
     assert resources(TEMPLATE, "AWS::KMS::Key")["SchedulingDataKey"]["Properties"]["EnableKeyRotation"] is True
+    assert len(mappings) <= 2, "DynamoDB Streams serves at most two consumers per shard without throttling"
 
 
 def test_the_dead_letter_queue_depth_and_the_consumers_lag_are_alarmed() -> None:

@@ -44,3 +44,13 @@ def test_the_layer_leaves_out_what_the_runtime_ships() -> None:
 
 def test_the_top_level_holds_no_requirements_files() -> None:
     assert not list(ROOT.glob("requirements*"))
+
+
+def test_every_build_makefile_uses_the_one_python313_check() -> None:
+    makefiles = [*ROOT.glob("functions/*/Makefile"), *ROOT.glob("layers/*/Makefile")]
+    assert len(makefiles) >= 8
+    for makefile in makefiles:
+        text = makefile.read_text()
+        assert "tools/python313.mk" in text, f"{makefile} does not include tools/python313.mk"
+        assert "$(check_python313)" in text
+        assert "PYTHON313 ?=" not in text, f"{makefile} defines its own PYTHON313"

@@ -177,31 +177,58 @@ def test_the_events_consumer_may_put_events_on_its_bus_only_and_read_only_its_st
     assert resources["SchedulingTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
+@pytest.mark.parametrize(
+    ("function", "dead_letters"),
+    [("EventsFunction", "EventsDeadLetterQueue"), ("ReactionsFunction", "ReactionsDeadLetterQueue")],
+)
 def test_the_stream_mapping_reports_partial_failures_bisects_and_dead_letters_to_an_encrypted_alarmed_queue(
-    transformed: dict[str, Any],
+    transformed: dict[str, Any], function: str, dead_letters: str
 ) -> None:
     resources = transformed["Resources"]
-    [mapping] = of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
-    queue = resources["EventsDeadLetterQueue"]
+    [mapping] = [
+        found
+        for found in of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+        if found["Properties"]["FunctionName"] == {"Ref": function}
+    ]
+    queue = resources[dead_letters]
     [depth_alarm] = [
         alarm["Properties"]
         for alarm in of_type(transformed, "AWS::CloudWatch::Alarm").values()
         if alarm["Properties"].get("Namespace") == "AWS/SQS"
+        and alarm["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": [dead_letters, "QueueName"]}
     ]
 
-    assert mapping["Properties"]["FunctionName"] == {"Ref": "EventsFunction"}
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["Properties"]["BisectBatchOnFunctionError"] is True
     assert mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]
+        "Fn::GetAtt": [dead_letters, "Arn"]
     }
-    assert "EventsFunctionRole" in as_list(mapping["DependsOn"])
+    assert f"{function}Role" in as_list(mapping["DependsOn"])
     assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "SchedulingDataKey"}
-    assert depth_alarm["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventsDeadLetterQueue", "QueueName"]}}
-    ]
     assert depth_alarm["Threshold"] == 1
     assert depth_alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_reminders_are_one_time_schedules_that_delete_themselves_in_their_own_group(
+    transformed: dict[str, Any],
+) -> None:
+    resources = transformed["Resources"]
+    reactions = resources["ReactionsFunction"]["Properties"]["Environment"]["Variables"]
+    role = resources["ReactionsFunctionRole"]["Properties"]
+    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    scheduler = [s for s in statements if "scheduler:CreateSchedule" in as_list(s["Action"])]
+    passing = [s for s in statements if "iam:PassRole" in as_list(s["Action"])]
+    invoker = resources["RemindersSchedulerRole"]["Properties"]
+
+    assert reactions["REMINDERS_TARGET_ARN"] == {"Fn::GetAtt": ["RemindersFunction", "Arn"]}
+    assert resources["ReminderScheduleGroup"]["Type"] == "AWS::Scheduler::ScheduleGroup"
+    assert [as_list(s["Action"]) for s in scheduler] == [["scheduler:CreateSchedule", "scheduler:DeleteSchedule"]]
+    assert "${ReminderScheduleGroup}/*" in json.dumps(scheduler[0]["Resource"])
+    assert passing[0]["Resource"] == [{"Fn::GetAtt": ["RemindersSchedulerRole", "Arn"]}]
+    assert passing[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+    assert invoker["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    invokes = [s for p in invoker["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    assert invokes[0]["Resource"] == [{"Fn::GetAtt": ["RemindersFunction", "Arn"]}]
 
 
 def as_list(value: Any) -> list[Any]:

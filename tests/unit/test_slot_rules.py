@@ -80,6 +80,8 @@ def test_rules_default_to_imposing_nothing() -> None:
         "buffer_minutes": 0,
         "max_per_day": None,
         "cancel_cutoff_minutes": 0,
+        "reminders_minutes": [],
+        "waitlist_offer_ttl_seconds": None,
     }
 
 
@@ -94,6 +96,9 @@ def test_rules_default_to_imposing_nothing() -> None:
         ("max_per_day", 0),
         ("max_per_day", 501),
         ("cancel_cutoff_minutes", 10081),
+        ("reminders_minutes", [1, 2, 3, 4]),
+        ("reminders_minutes", 5),
+        ("waitlist_offer_ttl_seconds", 29),
         ("buffer_minutes", "10"),
         ("buffer_minutes", 10.0),
         ("min_notice_minutes", True),
@@ -105,6 +110,14 @@ def test_rules_out_of_range_wrong_type_or_unknown_are_refused_naming_the_field(f
         DoctorIn.model_validate({"name": "Dr", "locations": ["A"], "rules": {field: value}})
 
     assert refused.value.errors()[0]["loc"] == ("rules", field)
+
+
+@pytest.mark.parametrize("value", [0, 20161, "5"])
+def test_each_reminder_is_1_to_20160_whole_minutes(value: object) -> None:
+    with pytest.raises(ValidationError) as refused:
+        DoctorIn.model_validate({"name": "Dr", "locations": ["A"], "rules": {"reminders_minutes": [60, value]}})
+
+    assert refused.value.errors()[0]["loc"] == ("rules", "reminders_minutes", 1)
 
 
 @pytest.mark.parametrize("value", [[], ["North Wing", "North Wing"], [""], "North Wing"])

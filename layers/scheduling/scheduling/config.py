@@ -48,3 +48,20 @@ class EventsSettings(BaseSettings):
 
     event_bus_name: str = Field(min_length=1, max_length=256, description="The scheduling event bus (EVENT_BUS_NAME).")
     events_endpoint_url: EndpointUrl = Field(None, description="Another EventBridge endpoint, e.g. moto; empty on AWS.")
+
+
+class ReactionsSettings(Settings):
+    """The stream's reactions: the table, and where reminders' schedules go."""
+
+    reminders_schedule_group: str = Field(min_length=1, max_length=64, description="REMINDERS_SCHEDULE_GROUP")
+    reminders_target_arn: str = Field(min_length=1, description="The reminders function (REMINDERS_TARGET_ARN).")
+    reminders_role_arn: str = Field(min_length=1, description="The role the scheduler invokes it with.")
+    reminders_dead_letter_arn: str = Field(min_length=1, description="Where reminders that kept failing go.")
+    scheduler_endpoint_url: EndpointUrl = Field(None, description="Another Scheduler endpoint (moto); empty on AWS.")
+
+
+class RemindersSettings(Settings):
+    """The reminders function: reads the appointment, publishes on the bus."""
+
+    event_bus_name: str = Field(min_length=1, max_length=256, description="The scheduling event bus (EVENT_BUS_NAME).")
+    events_endpoint_url: EndpointUrl = Field(None, description="Another EventBridge endpoint, e.g. moto; empty on AWS.")

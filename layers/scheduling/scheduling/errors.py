@@ -64,6 +64,31 @@ class SlotHeld(SlotTaken):
         self.args = (self.detail,)
 
 
+class SeriesSlotsTaken(SlotTaken):
+    """Some starts of a series are booked or held: the series books none of them."""
+
+    def __init__(self, doctor_id: str, starts: list[datetime]) -> None:
+        super().__init__(doctor_id, starts[0])
+        self.slot_starts = sorted(starts)
+        named = ", ".join(rfc3339(start) for start in self.slot_starts)
+        self.detail = f"These slots of doctor '{doctor_id}' are not free: {named}; nothing was booked."
+        self.args = (self.detail,)
+
+
+class SeriesNotFound(SchedulingError):
+    def __init__(self, doctor_id: str, series_id: str) -> None:
+        super().__init__(f"Doctor '{doctor_id}' has no series with id '{series_id}'.")
+
+
+class WaitlistEntryNotFound(SchedulingError):
+    def __init__(self, doctor_id: str, entry_id: str) -> None:
+        super().__init__(f"Doctor '{doctor_id}' has no waitlist entry with id '{entry_id}'.")
+
+
+class AlreadyWaiting(SchedulingError):
+    """The patient already waits on this doctor's list in an overlapping window."""
+
+
 class HoldNotFound(SchedulingError):
     def __init__(self, doctor_id: str, hold_id: str) -> None:
         super().__init__(f"Doctor '{doctor_id}' has no hold with id '{hold_id}'.")

@@ -6,7 +6,9 @@ gives one event and a change never gives two:
 - holds by their record `HOLD#<id>` (created, released, converted), and their expiry by the slot claim
   `SLOT#<start>` (kind hold) leaving while still there: deleted by TTL, or overwritten by a later claim;
 - appointments by the slot item `SLOT#<start>` (booked, rescheduled, checked in, completed, no-show) and by
-  `CANCELLED#...` (cancelled; a cancellation that is half of a reschedule is told by the new slot).
+  `CANCELLED#...` (cancelled; a cancellation that is half of a reschedule is told by the new slot);
+- a series by its record `SERIES#<id>` (series_booked; each appointment is also told by its slot);
+- a waitlist entry's moves by the entry `WAIT#<id>` (offered, booked, expired).
 Everything else (`FENCE`, `DAY#`, the patient's `LOCK` and `TIME#` copies, indexes, item kinds added later)
 is bookkeeping and gives nothing, as does a write that changed no field an event carries.
 """
@@ -20,7 +22,17 @@ from typing import Any
 
 from scheduling.domain.ids import appointment_start
 from scheduling.events.changes import Change
-from scheduling.events.models import AnyEvent, AppointmentData, CloudEvent, DoctorData, HoldData, full_type
+from scheduling.events.models import (
+    AnyEvent,
+    AppointmentData,
+    CloudEvent,
+    DoctorData,
+    EventData,
+    HoldData,
+    SeriesData,
+    WaitlistData,
+    full_type,
+)
 from scheduling.store.keys import FENCE, PROFILE, SLOT_PREFIX
 
 # Event ids are name-based UUIDs of (stream record id, event type): the same on every redelivery.
@@ -91,6 +103,48 @@ def _cancelled(change: Change) -> list[AnyEvent]:
     return [_event(change, "appointment.cancelled", _appointment_data(change.item))]
 
 
+def _waitlist_entry(change: Change) -> list[AnyEvent]:
+    """An entry's moves: waiting -> offered, offered -> booked, offered -> waiting (the offer lapsed or was let go)."""
+    if change.name != "MODIFY":
+        return []
+    moved = (str((change.old or {}).get("status")), str((change.new or {}).get("status")))
+    short = {
+        ("waiting", "offered"): "waitlist.offered",
+        ("offered", "booked"): "waitlist.booked",
+        ("offered", "waiting"): "waitlist.expired",
+    }.get(moved)
+    if short is None:
+        return []
+    item = change.item
+    data = WaitlistData(
+        doctor_id=_doctor_id(item),
+        entry_id=item["id"],
+        patient_id=item["patient_id"],
+        status=item["status"],
+        hold_id=item.get("hold_id"),
+        offered_start=_instant(item["offered_start"]) if item.get("offered_start") else None,
+        offer_expires_at=_instant(item["offer_expires_at"]) if item.get("offer_expires_at") else None,
+        appointment_id=item.get("appointment_id"),
+    )
+    return [_event(change, short, data)]
+
+
+def _series(change: Change) -> list[AnyEvent]:
+    if change.name != "INSERT":
+        return []
+    item = change.item
+    members = item["appointments"]
+    data = SeriesData(
+        doctor_id=_doctor_id(item),
+        series_id=item["series_id"],
+        appointment_ids=[member["id"] for member in members],
+        starts=[_instant(member["start"]) for member in members],
+        location=item["location"],
+        patient_id=item.get("patient_id"),
+    )
+    return [_event(change, "appointment.series_booked", data)]
+
+
 def _ignored(change: Change) -> list[AnyEvent]:
     return []
 
@@ -100,12 +154,18 @@ _PREFIX_HANDLERS: tuple[tuple[str, Callable[[Change], list[AnyEvent]]], ...] = (
     (SLOT_PREFIX, _slot),
     ("HOLD#", _hold_record),
     ("CANCELLED#", _cancelled),
+    ("WAIT#", _waitlist_entry),
+    ("SERIES#", _series),
 )
 
 
-def _event(change: Change, short_type: str, data: DoctorData | HoldData | AppointmentData) -> AnyEvent:
+def _event(change: Change, short_type: str, data: EventData) -> AnyEvent:
     subject = f"/doctors/{data.doctor_id}"
-    if isinstance(data, HoldData):
+    if isinstance(data, WaitlistData):
+        subject += f"/waitlist/{data.entry_id}"
+    elif isinstance(data, SeriesData):
+        subject += f"/appointments/series/{data.series_id}"
+    elif isinstance(data, HoldData):
         subject += f"/holds/{data.hold_id}"
     elif isinstance(data, AppointmentData):
         subject += f"/appointments/{data.appointment_id}"

@@ -66,6 +66,29 @@ class AppointmentData(EventData):
     previous_start: UtcTime | None = Field(None, description="appointment.rescheduled: when the old one started.")
 
 
+class ReminderData(AppointmentData):
+    minutes_before: int = Field(description="The doctor's reminder offset (`rules.reminders_minutes`) it is for.")
+    due_at: UtcTime = Field(description="`start` minus `minutes_before`: when the reminder fell due.")
+
+
+class SeriesData(EventData):
+    series_id: str
+    appointment_ids: list[str] = Field(description="The series' appointments, in time order.")
+    starts: list[UtcTime]
+    location: str
+    patient_id: str | None = None
+
+
+class WaitlistData(EventData):
+    entry_id: str
+    patient_id: str
+    status: Literal["waiting", "offered", "booked"]
+    hold_id: str | None = Field(None, description="The hold offered: book it with `POST .../appointments`.")
+    offered_start: UtcTime | None = Field(None, description="The start of the slot offered.")
+    offer_expires_at: UtcTime | None = None
+    appointment_id: str | None = Field(None, description="waitlist.booked: the appointment booked from the offer.")
+
+
 DataT = TypeVar("DataT", bound=EventData)
 
 
@@ -104,6 +127,11 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "appointment.checked_in": AppointmentData,
     "appointment.completed": AppointmentData,
     "appointment.no_show": AppointmentData,
+    "appointment.reminder_due": ReminderData,
+    "appointment.series_booked": SeriesData,
+    "waitlist.offered": WaitlistData,
+    "waitlist.booked": WaitlistData,
+    "waitlist.expired": WaitlistData,
 }
 
 AnyEvent = CloudEvent[Any]

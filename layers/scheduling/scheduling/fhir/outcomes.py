@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from scheduling.errors import (
+    AlreadyWaiting,
     AppointmentNotActive,
     AppointmentNotFound,
     BadRequest,
@@ -33,11 +34,13 @@ from scheduling.errors import (
     PatientBusy,
     PreconditionFailed,
     SchedulingError,
+    SeriesNotFound,
     ServiceUnavailable,
     SlotHeld,
     SlotTaken,
     TooLateToChange,
     TransitionNotAllowed,
+    WaitlistEntryNotFound,
 )
 
 FHIR_JSON = "application/fhir+json"
@@ -80,6 +83,9 @@ OUTCOMES: dict[type[SchedulingError], tuple[HTTPStatus, str]] = {
     DoctorNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
     AppointmentNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
     HoldNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    SeriesNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    WaitlistEntryNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
+    AlreadyWaiting: (HTTPStatus.CONFLICT, "duplicate"),
     SlotTaken: (HTTPStatus.CONFLICT, "conflict"),
     SlotHeld: (HTTPStatus.CONFLICT, "conflict"),
     HoldExpired: (HTTPStatus.CONFLICT, "conflict"),

@@ -37,6 +37,9 @@ HOLD_STATUS: dict[HoldStatus, str] = {
     "booked": "booked",
 }
 APPOINTMENT_ID_SYSTEM = "urn:scheduling:appointment-id"
+# A series (a course of appointments) is an identifier its Appointments share, not `basedOn`: R4's basedOn
+# references a ServiceRequest, which this service has none of (docs/fhir.md).
+SERIES_ID_SYSTEM = "urn:scheduling:series-id"
 SPECIALTY_SYSTEM = "urn:scheduling:specialty"  # the doctor's own words; `$find?specialty=` matches the code
 HOLD_ID_SYSTEM = "urn:scheduling:hold-id"
 
@@ -154,7 +157,10 @@ def appointment(booked: Appointment, doctor_name: str | None = None) -> Resource
     resource: Resource = {
         "resourceType": "Appointment",
         "id": booked_id(booked.doctor_id, booked.id),
-        "identifier": [{"system": APPOINTMENT_ID_SYSTEM, "value": booked.id}],
+        "identifier": [
+            {"system": APPOINTMENT_ID_SYSTEM, "value": booked.id},
+            *([{"system": SERIES_ID_SYSTEM, "value": booked.series_id}] if booked.series_id else []),
+        ],
         "status": APPOINTMENT_STATUS[booked.status],
         "start": rfc3339(booked.start),
         "end": rfc3339(booked.end),

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import BaseModel, Field
 
 from scheduling.errors import (
+    AlreadyWaiting,
     AppointmentNotActive,
     AppointmentNotFound,
     BadRequest,
@@ -31,11 +32,14 @@ from scheduling.errors import (
     PatientBusy,
     PreconditionFailed,
     SchedulingError,
+    SeriesNotFound,
+    SeriesSlotsTaken,
     ServiceUnavailable,
     SlotHeld,
     SlotTaken,
     TooLateToChange,
     TransitionNotAllowed,
+    WaitlistEntryNotFound,
     problems_from_pydantic,
 )
 from scheduling.models import Instant
@@ -51,6 +55,10 @@ PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
     AppointmentNotFound: (HTTPStatus.NOT_FOUND, "appointment-not-found", "Appointment not found"),
     SlotTaken: (HTTPStatus.CONFLICT, "slot-taken", "The slot is already booked"),
     SlotHeld: (HTTPStatus.CONFLICT, "slot-held", "The slot is held"),
+    SeriesSlotsTaken: (HTTPStatus.CONFLICT, "series-slots-taken", "Slots of the series are not free"),
+    SeriesNotFound: (HTTPStatus.NOT_FOUND, "series-not-found", "Series not found"),
+    WaitlistEntryNotFound: (HTTPStatus.NOT_FOUND, "waitlist-entry-not-found", "Waitlist entry not found"),
+    AlreadyWaiting: (HTTPStatus.CONFLICT, "already-waiting", "The patient already waits in that window"),
     HoldNotFound: (HTTPStatus.NOT_FOUND, "hold-not-found", "Hold not found"),
     HoldExpired: (HTTPStatus.CONFLICT, "hold-expired", "The hold has expired"),
     HoldReleased: (HTTPStatus.CONFLICT, "hold-released", "The hold was released"),
@@ -86,6 +94,7 @@ class Problem(BaseModel):
     detail: str
     errors: list[FieldError] | None = Field(None, description="Every bad field, for validation problems.")
     slot: SlotRef | None = Field(None, description="The contested slot, for `slot-taken` and `slot-held`.")
+    slots: list[SlotRef] | None = Field(None, description="Every slot of a series that is not free.")
     current_status: str | None = Field(None, description="The appointment's status, for `invalid-transition`.")
     allowed: list[str] | None = Field(None, description="The statuses it may move to, for `invalid-transition`.")
 
@@ -119,6 +128,8 @@ def scheduling_error_response(error: SchedulingError) -> Response[str]:
         extra = _errors(error.problems)
     if isinstance(error, SlotTaken):
         extra = {"slot": SlotRef(start=error.slot_start).model_dump(mode="json")}
+    if isinstance(error, SeriesSlotsTaken):
+        extra["slots"] = [SlotRef(start=start).model_dump(mode="json") for start in error.slot_starts]
     if isinstance(error, TransitionNotAllowed):
         extra = {"current_status": error.current, "allowed": error.allowed}
     if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):

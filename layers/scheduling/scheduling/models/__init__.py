@@ -30,6 +30,7 @@ from scheduling.models.doctors import (
     Weekday,
 )
 from scheduling.models.holds import DEFAULT_HOLD_SECONDS, Hold, HoldRequest, HoldStatus
+from scheduling.models.series import SERIES_MAX, SERIES_MIN, Series, SeriesRequest
 from scheduling.models.slots_json import LocalSlot, slots_page_json
 from scheduling.models.time import (
     END_OF_INSTANTS,
@@ -49,6 +50,8 @@ __all__ = [
     "MAX_INTERVALS_PER_DAY",
     "MAX_LOCATIONS",
     "MAX_OVERRIDES",
+    "SERIES_MAX",
+    "SERIES_MIN",
     "SUPPORTED_RANGE",
     "WEEKDAYS",
     "AcceptedInstant",
@@ -74,6 +77,8 @@ __all__ = [
     "Name",
     "Patient",
     "RescheduleRequest",
+    "Series",
+    "SeriesRequest",
     "Slot",
     "SlotsPage",
     "StrictModel",

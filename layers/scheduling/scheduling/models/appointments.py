@@ -87,6 +87,7 @@ class Appointment(StrictModel):
     cancel_reason: str | None = None
     replaces: str | None = Field(None, description="Id of the appointment this one was rescheduled from.")
     replaced_by: str | None = Field(None, description="Id of the appointment this one was rescheduled to.")
+    series_id: str | None = Field(None, description="The series (course of appointments) it was booked in.")
 
     @property
     def patient_id(self) -> str | None:

@@ -145,6 +145,14 @@ class BookingRules(StrictModel):
         le=10080,
         description="Cancelling or rescheduling is refused later than this many minutes before start.",
     )
+    reminders_minutes: Annotated[list[Annotated[StrictInt, Field(ge=1, le=20160)]], Field(max_length=3)] = Field(
+        default_factory=list,
+        description="Up to 3 offsets (minutes, 1-20160): an `appointment.reminder_due` event is published this long "
+        "before each booked appointment's start; none by default.",
+    )
+    waitlist_offer_ttl_seconds: StrictInt | None = Field(
+        None, ge=30, le=86400, description="How long a waitlist offer (a hold) lasts; null: the default hold TTL."
+    )
 
 
 class DoctorIn(StrictModel):

@@ -11,6 +11,9 @@ conditional write that fails because another one won is not the caller's fault (
 - `holds`         hold, read, release, convert
 - `lifecycle`     check in, complete, no-show
 - `queries`       appointment reads and lists
+- `waitlist`      join, read, list, leave; offers of freed slots (run by `reactions`)
+- `reactions`     the stream's reactions: waitlist offers and their outcomes
+- `series`        a course of appointments: book all or none, read, cancel the future ones
 """
 
 from scheduling.service import clock
@@ -28,12 +31,16 @@ from scheduling.service.doctors import (
 from scheduling.service.holds import get_hold, held_times, hold, release_hold
 from scheduling.service.lifecycle import check_in, complete, mark_no_show
 from scheduling.service.queries import get_appointment, list_appointments, list_patient_appointments
+from scheduling.service.series import book_series, cancel_series, get_series
+from scheduling.service.waitlist import get_waitlist_entry, join_waitlist, leave_waitlist, list_waitlist
 
 __all__ = [
     "SlotSearch",
     "Versions",
     "book",
+    "book_series",
     "cancel",
+    "cancel_series",
     "check_in",
     "clock",
     "complete",
@@ -43,11 +50,16 @@ __all__ = [
     "get_appointment",
     "get_doctor",
     "get_hold",
+    "get_series",
+    "get_waitlist_entry",
     "held_times",
     "hold",
+    "join_waitlist",
+    "leave_waitlist",
     "list_appointments",
     "list_doctors",
     "list_patient_appointments",
+    "list_waitlist",
     "mark_no_show",
     "patch_doctor",
     "release_hold",

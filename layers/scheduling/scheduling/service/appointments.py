@@ -103,7 +103,7 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
         if request.start == old.start:
             raise InvalidInput([FieldProblem("start", "is the appointment's current slot; choose another slot")])
         new = new_appointment(current.doctor, request.start, location, old.patient, now).model_copy(
-            update={"replaces": old.id}
+            update={"replaces": old.id, "series_id": old.series_id}  # a moved appointment stays in its series
         )
         cancelled_old = old.model_copy(
             update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}

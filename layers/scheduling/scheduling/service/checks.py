@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.daily_cap import day_bounds, local_day, taken_per_day
@@ -12,13 +13,20 @@ from scheduling.domain.slots import published_slot_at
 from scheduling.errors import DayFull, DoctorNotFound, FieldProblem, InvalidInput, PatientBusy, TooLateToChange
 from scheduling.models import Appointment, Doctor, Hold, Patient
 from scheduling.store import DayLock, PatientLock, SchedulingStore
+from scheduling.store.fan_out import fan_out
 
 
 def count_the_day(
-    store: SchedulingStore, doctor: Doctor, start: datetime, now: datetime, leaving: str | None = None
+    store: SchedulingStore,
+    doctor: Doctor,
+    start: datetime,
+    now: datetime,
+    leaving: str | None = None,
+    adding: int = 1,
 ) -> DayLock | None:
     """With a daily cap: refuse a full day, else the day's lock as counted, for the write to check. The lock's
-    version is read before the count, so any booking of that day that commits after it was read fails ours."""
+    version is read before the count, so any booking of that day that commits after it was read fails ours.
+    `adding`: how many appointments the write puts on that day (a series may put several)."""
     cap = doctor.rules.max_per_day
     if cap is None:
         return None
@@ -27,7 +35,7 @@ def count_the_day(
     version = store.day_version(doctor.id, day)
     first, last = day_bounds(day, zone)
     taken = taken_per_day(store.booked_intervals(doctor.id, first, last, LONGEST_BOOKING, now), zone, leaving)[day]
-    if taken >= cap:
+    if taken + adding > cap:
         raise DayFull(f"Doctor '{doctor.id}' takes at most {cap} appointments on {day.isoformat()}; that day is full.")
     return DayLock(day, version)
 
@@ -38,13 +46,24 @@ def check_the_patient(
     """With a patient id: refuse a time the patient already has (with any doctor, booked or held), else the
     patient's lock as read, for the write to check. The lock is read before the look, so a booking or hold of the
     patient that commits after it was read fails ours. `moving`: an appointment or hold this one replaces."""
-    patient_id = booking.patient_id
-    if patient_id is None:
+    if booking.patient_id is None:
         return None
+    return patient_lock_for(store, booking.patient_id, [(booking.start, booking.end)], now, moving)
+
+
+def patient_lock_for(
+    store: SchedulingStore,
+    patient_id: str,
+    times: list[tuple[datetime, datetime]],
+    now: datetime,
+    moving: str | None = None,
+) -> PatientLock:
+    """The patient's lock as read before looking at every one of `times` (a series checks several at once)."""
     version = store.patient_version(patient_id)
-    busy = store.patient_busy(patient_id, booking.start, booking.end, LONGEST_BOOKING, now, ignoring=moving)
-    if busy is not None:
-        raise PatientBusy(*busy)
+    looks = [partial(store.patient_busy, patient_id, start, end, LONGEST_BOOKING, now, moving) for start, end in times]
+    for busy in fan_out(looks):  # one look per time, issued together (a single booking's one runs inline)
+        if busy is not None:
+            raise PatientBusy(*busy)
     return PatientLock(patient_id, version)
 
 

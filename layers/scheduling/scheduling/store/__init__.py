@@ -8,6 +8,9 @@
 - `appointments`  bookings, cancellations, lifecycle changes, reads and lists
 - `holds`         holds: claims on slots, conversion into appointments, release
 - `patients`      a patient's lock and copies of the patient's appointments
+- `series`        a course of appointments booked in one transaction
+- `waitlist`      waitlist entries, the patient's waitlist lock, offers written with their hold
+- `reminders`     the mark that makes a reminder's publication happen once
 - `search`        reads for the search across doctors (by tag, profiles in batches, bookings together)
 - `fan_out`       independent calls issued together
 """
@@ -22,7 +25,10 @@ from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
 from scheduling.store.items import DayLock, DoctorRecord, PatientLock
 from scheduling.store.page import Page
+from scheduling.store.reminders import ReminderItems
 from scheduling.store.search import BookingRange, SearchItems
+from scheduling.store.series import SeriesItems
+from scheduling.store.waitlist import WaitlistItems
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -39,7 +45,7 @@ __all__ = [
 ]
 
 
-class SchedulingStore(DoctorItems, HoldItems, SearchItems):
+class SchedulingStore(DoctorItems, WaitlistItems, HoldItems, SearchItems, SeriesItems, ReminderItems):
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client
