@@ -17,6 +17,7 @@ from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionRes
 
 from local.template import api_routes, load_template
 from scheduling.domain.ids import new_appointment_id, new_doctor_id, new_hold_id
+from scheduling.domain.series import new_series_id
 from tests.template.test_transformed_template import of_type, transformed
 
 __all__ = ["transformed"]
@@ -33,9 +34,15 @@ SAMPLE = {
     "patient_id": "MRN-0042",
     "location_id": "north-wing",
     "operation": "$book",
+    "series_id": new_series_id(),
+    "entry_id": "20300107T090000Z-0123456789abcdef",
 }
 # The width of the ids whose parameter ends a path that other routes extend (see the template's comment).
-FIXED_WIDTH = {"doctor_id": len(new_doctor_id()), "appointment_id": len(new_appointment_id(START))}
+FIXED_WIDTH = {
+    "doctor_id": len(new_doctor_id()),
+    "appointment_id": len(new_appointment_id(START)),
+    "series_id": len(new_series_id()),
+}
 
 Route = tuple[str, str]  # (method, resource path)
 DOCTORS_READ: set[Route] = {("GET", "/doctors"), ("GET", "/doctors/{doctor_id}")}
@@ -53,7 +60,12 @@ EXPECTED: dict[str, set[Route]] = {
     | FREE_SLOTS
     | routes_where(
         lambda route: route.path.startswith(
-            ("/doctors/{doctor_id}/appointments", "/doctors/{doctor_id}/holds", "/patients/")
+            (
+                "/doctors/{doctor_id}/appointments",
+                "/doctors/{doctor_id}/holds",
+                "/doctors/{doctor_id}/waitlist",
+                "/patients/",
+            )
         )
     ),
     "CallerReaderPolicy": DOCTORS_READ | FREE_SLOTS,
