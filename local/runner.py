@@ -24,6 +24,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from local.domain_events import LocalEvents
 from local.dynamodb import EmbeddedDynamoDB
@@ -84,20 +85,7 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
         os.environ.setdefault(name, value)
     template = load_template()
     packages = artifact_packages(template, artifact) if artifact else source_packages(template)
-    transformed = None
-    embedded = None
-    if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
-        transformed = transformed_template(Path(os.environ.get("LOCAL_TEMPLATE") or TEMPLATE_PATH))
-        try:
-            embedded = EmbeddedDynamoDB(settings.dynamodb_wait_seconds, port=settings.dynamodb_port)
-        except OSError as error:
-            raise InvalidSetting(
-                f"the embedded DynamoDB cannot listen on 127.0.0.1:{settings.dynamodb_port} ({error.strerror}); "
-                "set DYNAMODB_PORT to another port (0: any free port)"
-            ) from None
-        os.environ["DYNAMODB_ENDPOINT_URL"] = embedded.url  # the workers inherit it
-        os.environ["EVENTS_ENDPOINT_URL"] = embedded.url  # the embedded moto serves EventBridge too
-        os.environ["SCHEDULER_ENDPOINT_URL"] = embedded.url  # and EventBridge Scheduler (local/scheduler.py)
+    transformed, embedded = _embedded_aws(settings)
     endpoint = os.environ["DYNAMODB_ENDPOINT_URL"]
     gateway = None
     events = None
@@ -145,6 +133,24 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
             embedded.stop()
         raise
     return Runtime(server, gateway, seeded, embedded, endpoint, events, stack)
+
+
+def _embedded_aws(settings: RunnerSettings) -> tuple[dict[str, Any] | None, EmbeddedDynamoDB | None]:
+    """The transformed template and the embedded moto serving it, unless DYNAMODB_ENDPOINT_URL names another."""
+    if os.environ.get("DYNAMODB_ENDPOINT_URL"):
+        return None, None
+    transformed = transformed_template(Path(os.environ.get("LOCAL_TEMPLATE") or TEMPLATE_PATH))
+    try:
+        embedded = EmbeddedDynamoDB(settings.dynamodb_wait_seconds, port=settings.dynamodb_port)
+    except OSError as error:
+        raise InvalidSetting(
+            f"the embedded DynamoDB cannot listen on 127.0.0.1:{settings.dynamodb_port} ({error.strerror}); "
+            "set DYNAMODB_PORT to another port (0: any free port)"
+        ) from None
+    os.environ["DYNAMODB_ENDPOINT_URL"] = embedded.url  # the workers inherit it
+    os.environ["EVENTS_ENDPOINT_URL"] = embedded.url  # the embedded moto serves EventBridge too
+    os.environ["SCHEDULER_ENDPOINT_URL"] = embedded.url  # and EventBridge Scheduler (local/scheduler.py)
+    return transformed, embedded
 
 
 def _prestart(functions: dict[str, FunctionWorkers]) -> None:
