@@ -18,7 +18,7 @@ from typing import Any
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-TEMPLATE = Path(os.environ.get("SAM_TEMPLATE") or Path(__file__).resolve().parents[2] / "template.yaml")
+TEMPLATE = Path(os.environ.get("SAM_TEMPLATE") or Path(__file__).resolve().parents[1] / "template.yaml")
 
 
 CODE_PROPERTIES = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri"}
