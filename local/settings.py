@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ class RunnerSettings:
             ttl_sweep_seconds=_number("LOCAL_TTL_SWEEP_SECONDS", defaults.ttl_sweep_seconds, minimum=0.1),
             webhook_url=_webhook_url(os.environ.get("LOCAL_WEBHOOK_URL", "")),
             dynamodb_port=int(_number("DYNAMODB_PORT", defaults.dynamodb_port, minimum=0, integer=True)),
-            throttle_scale=_number("LOCAL_THROTTLE_SCALE", defaults.throttle_scale, minimum=0),
+            throttle_scale=_finite(_number("LOCAL_THROTTLE_SCALE", defaults.throttle_scale, minimum=0)),
         )
 
 
@@ -48,6 +49,12 @@ def _number(name: str, default: float, minimum: float, integer: bool = False) ->
         kind = "an integer" if integer else "a number"
         raise InvalidSetting(f"{name} must be {kind} >= {minimum:g}, not {text!r}")
     return value
+
+
+def _finite(scale: float) -> float:
+    if math.isinf(scale):
+        raise InvalidSetting("LOCAL_THROTTLE_SCALE must be a finite number (0 turns throttling off)")
+    return scale
 
 
 def _webhook_url(text: str) -> str:
