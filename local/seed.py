@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +94,7 @@ def _seed_sample_bookings(store: SchedulingStore, doctor_id: str) -> None:
     booking = {"start": APPOINTMENT.start, "location": APPOINTMENT.location, "patient": APPOINTMENT.patient}
     holds = {"start": HOLD.start, "location": HOLD.location, "ttl_seconds": HOLD_SECONDS}
     to_book = {"start": HOLD_TO_BOOK.start, "location": HOLD_TO_BOOK.location, "ttl_seconds": HOLD_SECONDS}
-    steps = [
+    steps: list[tuple[str, Callable[[], object]]] = [
         ("appointment", lambda: book(store, doctor_id, BookingRequest.model_validate(booking), APPOINTMENT.key)),
         ("hold", lambda: hold(store, doctor_id, HoldRequest.model_validate(holds), HOLD.key)),
         ("hold to book", lambda: hold(store, doctor_id, HoldRequest.model_validate(to_book), HOLD_TO_BOOK.key)),
