@@ -2,7 +2,8 @@
 
 API Gateway's own errors are the template's GatewayResponses rendered as API Gateway renders them
 (local/gateway_responses.py): an unknown route or method is 403 MISSING_AUTHENTICATION_TOKEN (an IAM-auth API
-says so rather than 404/405), a function that outlives its timeout 504 INTEGRATION_TIMEOUT. The runner's own
+says so rather than 404/405), a request over the stage's throttling limits 429 THROTTLED (local/throttling.py), a
+function that outlives its timeout 504 INTEGRATION_TIMEOUT. The runner's own
 answers stay problem+json: 503 + Retry-After (every worker busy past the queue bound, or the worker ended
 mid-request), 502 (the function raised or failed to start). It also serves a few pages of its own.
 """
@@ -25,6 +26,7 @@ from local.events import build_event
 from local.gateway_responses import render
 from local.problems import BadQuery, problem
 from local.routing import Router
+from local.throttling import StageThrottle, stage_limits
 from local.workers import Busy, FunctionFailed, FunctionTimedOut, FunctionWorkers, WorkerLost
 
 
@@ -45,9 +47,11 @@ class Gateway:
         embedded: EmbeddedDynamoDB | None = None,
         queries: dict[str, Callable[[str], Page]] | None = None,
         template: dict[str, Any] | None = None,
+        throttle_scale: float = 1.0,
     ) -> None:
         self.router = router
         self.gateway_responses = _gateway_responses(template or {})
+        self.throttle = StageThrottle(stage_limits(template or {}), throttle_scale)
         self.queries = queries or {}  # pages that read the query string, e.g. /_local/events
         self.functions = functions
         self.pages: dict[str, Callable[[], Page]] = {
@@ -77,6 +81,8 @@ class Gateway:
         if found.route is None:
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
         route = found.route
+        if not self.throttle.admit(route.method, route.path):
+            return self.gateway_response("THROTTLED", "Too Many Requests")
         event = build_event(
             route,
             request.method,

@@ -116,7 +116,9 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
             )
             for name, package in packages.items()
         }
-        gateway = Gateway(Router(api_routes(template)), functions, embedded, template=template)
+        gateway = Gateway(
+            Router(api_routes(template)), functions, embedded, template=template, throttle_scale=settings.throttle_scale
+        )
         _prestart(functions)
         if embedded is not None and stack is not None:
             events = LocalEvents.start(template, embedded, functions, settings, stack.tables, stack.buses)

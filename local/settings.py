@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ class RunnerSettings:
     ttl_sweep_seconds: float = 5.0  # LOCAL_TTL_SWEEP_SECONDS: how often expired items are deleted (DynamoDB TTL)
     webhook_url: str = ""  # LOCAL_WEBHOOK_URL: every published event is POSTed there (structured CloudEvent)
     dynamodb_port: int = 8000  # DYNAMODB_PORT: where the embedded DynamoDB listens (0: any free port, for tests)
+    throttle_scale: float = 1.0  # LOCAL_THROTTLE_SCALE: times the stage's throttling limits (0: no throttling)
 
     @classmethod
     def from_environment(cls) -> RunnerSettings:
@@ -27,6 +29,7 @@ class RunnerSettings:
             ttl_sweep_seconds=_number("LOCAL_TTL_SWEEP_SECONDS", defaults.ttl_sweep_seconds, minimum=0.1),
             webhook_url=_webhook_url(os.environ.get("LOCAL_WEBHOOK_URL", "")),
             dynamodb_port=int(_number("DYNAMODB_PORT", defaults.dynamodb_port, minimum=0, integer=True)),
+            throttle_scale=_finite(_number("LOCAL_THROTTLE_SCALE", defaults.throttle_scale, minimum=0)),
         )
 
 
@@ -46,6 +49,12 @@ def _number(name: str, default: float, minimum: float, integer: bool = False) ->
         kind = "an integer" if integer else "a number"
         raise InvalidSetting(f"{name} must be {kind} >= {minimum:g}, not {text!r}")
     return value
+
+
+def _finite(scale: float) -> float:
+    if math.isinf(scale):
+        raise InvalidSetting("LOCAL_THROTTLE_SCALE must be a finite number (0 turns throttling off)")
+    return scale
 
 
 def _webhook_url(text: str) -> str:

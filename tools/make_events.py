@@ -6,24 +6,42 @@ The events are built by the local runner's own event builder, so they have the s
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from local.events import build_event
 from local.paths import ROOT
+from local.seed import sample_doctors, sample_ids
 from local.template import api_routes, load_template
 
-DOCTOR_ID = "0f8fad5bd9cb469fa16570867728950e"
-APPOINTMENT_ID = "20350604T133000Z-0123456789ab"  # 2035-06-04 09:30 in New York, a Monday
+# The seed's sample doctor, appointment and holds (local/seed.py): on a fresh `make run` or `make sam-api` every
+# sample succeeds, or answers what FRESH_SEED_STATUS says, sent in that order. Each sample that writes takes a slot
+# of its own on Monday 2035-06-04 in New York (the sample doctors have no booking horizon: the dates stay bookable
+# until then): the seed's hold to book 09:00, appointment 09:30, hold 10:00; the reschedule's target 10:30,
+# appointments_book 11:00, holds_create 11:30, fhir_hold 13:00.
+SEEDED = sample_ids()
+DOCTOR_ID = SEEDED["doctor"]
+OTHER_DOCTOR_ID = sample_doctors()[1]["id"]  # no bookings: doctors_delete succeeds
+APPOINTMENT_ID = SEEDED["appointment"]
+HOLD_ID = SEEDED["hold"]  # holds_get, holds_release
+HOLD_TO_BOOK_ID = SEEDED["hold_to_book"]  # appointments_book_hold, fhir_book
 ONE_DOCTOR = f"/doctors/{DOCTOR_ID}"
 ONE_APPOINTMENT = f"{ONE_DOCTOR}/appointments/{APPOINTMENT_ID}"
 APPOINTMENT_RESOURCE = "/doctors/{doctor_id}/appointments/{appointment_id}"
-HOLD_ID = "20350604T133000Z-4f1c0a9e2b7d4c18a3e5f6071829304a"
 JSON_BODY = [("Content-Type", "application/json"), ("Accept", "application/json")]
 FHIR_BODY = [("Content-Type", "application/fhir+json"), ("Accept", "application/fhir+json")]
 ACCEPT_FHIR = [("Accept", "application/fhir+json")]
-# The FHIR ids of the sample slot (2035-06-04 09:30 New York at 123 Main St) and of HOLD_ID (scheduling.fhir.ids).
-PROPOSED_ID = "p.0f8fad5bd9cb469fa16570867728950e.20350604T133000Z.948595bd0490"
-PENDING_ID = "h.0tmxP8qpr6YgVkUv2gzq10.20350604T133000Z.2phcWIchufxo4HQv0M7WAy"
+# The FHIR ids of the fhir_hold sample's slot (13:00 at 123 Main St) and of the seed's hold to book.
+
+
+def _fhir_ids() -> tuple[str, str]:
+    from scheduling.fhir.ids import pending_id, proposed_id  # importable once sample_ids() set the path
+
+    proposed = proposed_id(DOCTOR_ID, datetime.fromisoformat("2035-06-04T13:00:00-04:00"), "123 Main St")
+    return proposed, pending_id(DOCTOR_ID, HOLD_TO_BOOK_ID)
+
+
+PROPOSED_ID, PENDING_ID = _fhir_ids()
 ACCEPT_JSON = [("Accept", "application/json")]
 HOUSE = {
     "name": "Gregory House",
@@ -50,7 +68,7 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
         {"locations": ["789 Elm St"], "schedule": {"wednesday": None}},
         [("Content-Type", "application/merge-patch+json")],
     ),
-    "doctors_delete": ("DELETE", "/doctors/{doctor_id}", ONE_DOCTOR, None, []),
+    "doctors_delete": ("DELETE", "/doctors/{doctor_id}", f"/doctors/{OTHER_DOCTOR_ID}", None, []),
     "slots_list": (
         "GET",
         "/doctors/{doctor_id}/slots",
@@ -70,7 +88,7 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
         "/doctors/{doctor_id}/appointments",
         f"{ONE_DOCTOR}/appointments",
         {
-            "start": "2035-06-04T09:30:00-04:00",
+            "start": "2035-06-04T11:00:00-04:00",
             "location": "123 Main St",
             "patient": {"id": "p-123", "name": "Ada Lovelace"},
         },
@@ -111,14 +129,14 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
         "POST",
         "/doctors/{doctor_id}/appointments",
         f"{ONE_DOCTOR}/appointments",
-        {"hold_id": HOLD_ID, "patient": {"id": "p-123"}},
+        {"hold_id": HOLD_TO_BOOK_ID, "patient": {"id": "p-123"}},
         JSON_BODY,
     ),
     "holds_create": (
         "POST",
         "/doctors/{doctor_id}/holds",
         f"{ONE_DOCTOR}/holds",
-        {"start": "2035-06-04T09:30:00-04:00", "location": "123 Main St", "ttl_seconds": 600},
+        {"start": "2035-06-04T11:30:00-04:00", "location": "123 Main St", "ttl_seconds": 600},
         JSON_BODY,
     ),
     "patients_appointments": (
@@ -175,6 +193,40 @@ SAMPLES: dict[str, tuple[str, str, str, Any, list[tuple[str, str]]]] = {
     ),
 }
 
+# What each sample answers when the samples are sent in this order to a fresh seed (tests/api/test_samples_http.py);
+# each one sent alone to a fresh seed answers the same. The lifecycle steps are refused: the sample appointment is
+# in 2035, too early to check in or mark a no-show, and `complete` needs a check-in. fhir_book converts the hold
+# appointments_book_hold converted, so it answers that same appointment (a repeated conversion changes nothing);
+# appointments_cancel names the appointment appointments_reschedule cancelled (repeating a cancel answers it).
+FRESH_SEED_STATUS = {
+    "doctors_create": 201,
+    "doctors_list": 200,
+    "doctors_get": 200,
+    "slots_list": 200,
+    "slots_search": 200,
+    "fhir_metadata": 200,
+    "fhir_slots": 200,
+    "fhir_find": 200,
+    "holds_create": 201,
+    "holds_get": 200,
+    "holds_release": 204,
+    "appointments_book": 201,
+    "appointments_book_hold": 201,
+    "fhir_hold": 200,
+    "fhir_book": 200,
+    "appointments_list": 200,
+    "patients_appointments": 200,
+    "appointments_get": 200,
+    "appointments_check_in": 409,
+    "appointments_complete": 409,
+    "appointments_no_show": 409,
+    "appointments_reschedule": 201,
+    "appointments_cancel": 200,
+    "doctors_patch": 200,
+    "doctors_replace": 200,
+    "doctors_delete": 204,
+}
+
 
 def main() -> None:
     routes = {(route.method, route.path): route for route in api_routes(load_template())}
@@ -192,7 +244,7 @@ def main() -> None:
 
 def stream_sample() -> dict[str, Any]:
     """What the events function receives from the table's stream when an appointment is booked (one record)."""
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from scheduling.models import Appointment
     from scheduling.store.items import booked_item

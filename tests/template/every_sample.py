@@ -53,7 +53,8 @@ def serve_every_sample(invoke: Invoke) -> list[str]:
     hold = send("holds_create", 201, path_parameters=on_doctor).json()
     on_hold = {**on_doctor, "hold_id": hold["id"]}
     assert send("holds_get", 200, path_parameters=on_hold).json()["id"] == hold["id"]
-    assert problem(send("appointments_book", 409, path_parameters=on_doctor)) == "/problems/slot-held"
+    at_the_hold = {**_body("appointments_book"), "start": hold["start"]}
+    assert problem(send("appointments_book", 409, path_parameters=on_doctor, body=at_the_hold)) == "/problems/slot-held"
     send("holds_release", 204, path_parameters=on_hold)
 
     booked = send("appointments_book", 201, path_parameters=on_doctor).json()
@@ -65,8 +66,9 @@ def serve_every_sample(invoke: Invoke) -> list[str]:
     assert datetime.fromisoformat(moved["start"]) == datetime.fromisoformat("2035-06-04T10:30:00-04:00")
 
     # The slot the reschedule freed is held again, and the hold becomes an appointment.
-    hold = send("holds_create", 201, path_parameters=on_doctor).json()
-    by_hold = {**json.loads(sample_event("appointments_book_hold")["body"]), "hold_id": hold["id"]}
+    again = {**_body("holds_create"), "start": booked["start"]}
+    hold = send("holds_create", 201, path_parameters=on_doctor, body=again).json()
+    by_hold = {**_body("appointments_book_hold"), "hold_id": hold["id"]}
     from_hold = send("appointments_book_hold", 201, path_parameters=on_doctor, body=by_hold).json()
     assert from_hold["start"] == booked["start"]
     on_from_hold = {**on_doctor, "appointment_id": from_hold["id"]}
@@ -104,6 +106,11 @@ def serve_every_sample(invoke: Invoke) -> list[str]:
     assert invoke("EventsFunction", sample_event("stream_booking")) == {"batchItemFailures": []}
     served.append("stream_booking")
     return served
+
+
+def _body(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(sample_event(name)["body"])
+    return body
 
 
 def _fhir_parameters(appointment_id: str) -> dict[str, Any]:
