@@ -19,8 +19,10 @@ from scheduling.http import (
     create_resolver,
     documented,
     lambda_handler_for,
+    request_actor,
 )
 from scheduling.models import (
+    Actor,
     Appointment,
     AppointmentsPage,
     AppointmentStatus,
@@ -45,11 +47,17 @@ def scheduling_store() -> SchedulingStore:
 
 
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+Caller = Annotated[Actor, Depends(request_actor)]
 
 
-def _book(request: dict[str, Any], request_key: str, store: SchedulingStore) -> dict[str, Any]:
+def _book(request: dict[str, Any], request_key: str, store: SchedulingStore, actor: Actor) -> dict[str, Any]:
     booking = BookingRequest.model_validate(request["body"])
-    return service.book(store, request["doctor_id"], booking, request_key).model_dump(mode="json")
+    return service.book(store, request["doctor_id"], booking, request_key, actor=actor).model_dump(mode="json")
+
+
+def _booked_again(kept: dict[str, Any], store: SchedulingStore, actor: Actor) -> dict[str, Any]:
+    """A replay answers the appointment as stored now: its record kept only the ids (no patient name)."""
+    return service.get_appointment(store, kept["doctor_id"], kept["id"]).model_dump(mode="json")
 
 
 @cache
@@ -57,7 +65,7 @@ def book_once() -> IdempotentRunner:
     """Built on the first keyed booking: the idempotency utility is not needed at cold start otherwise."""
     from scheduling.idempotency import IdempotentRunner
 
-    return IdempotentRunner(settings, _book, name="book-appointment")
+    return IdempotentRunner(settings, _book, name="book-appointment", keep=("doctor_id", "id"), replay=_booked_again)
 
 
 def _created(appointment: Appointment) -> Response[Appointment]:
@@ -78,6 +86,7 @@ def _created(appointment: Appointment) -> Response[Appointment]:
 def book(
     doctor_id: str,
     store: Store,
+    actor: Caller,
     booking: Annotated[BookingRequest, Body()],
     idempotency_key: Annotated[
         str | None,
@@ -85,11 +94,11 @@ def book(
     ] = None,
 ) -> Response[Appointment]:
     if idempotency_key is None:
-        appointment = service.book(store, doctor_id, booking)
+        appointment = service.book(store, doctor_id, booking, actor=actor)
     else:
         body = booking.model_dump(mode="json")
         appointment = Appointment.model_validate(
-            book_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store)
+            book_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store, actor=actor)
         )
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
     logger.info("appointment booked", extra={"doctor_id": doctor_id, "appointment_id": appointment.id})
@@ -132,10 +141,14 @@ def get_appointment(doctor_id: str, appointment_id: str, store: Store) -> Appoin
     responses=documented(200, "The cancelled appointment", *WITH_A_BODY, 404, 409),
 )
 def cancel(
-    doctor_id: str, appointment_id: str, store: Store, request: Annotated[CancelRequest | None, Body()] = None
+    doctor_id: str,
+    appointment_id: str,
+    store: Store,
+    actor: Caller,
+    request: Annotated[CancelRequest | None, Body()] = None,
 ) -> Appointment:
     reason = request.reason if request else None
-    appointment = service.cancel(store, doctor_id, appointment_id, reason)
+    appointment = service.cancel(store, doctor_id, appointment_id, reason, actor=actor)
     metrics.add_metric(name="AppointmentsCancelled", unit=MetricUnit.Count, value=1)
     logger.info("appointment cancelled", extra={"doctor_id": doctor_id, "appointment_id": appointment_id})
     return appointment
@@ -148,9 +161,9 @@ def cancel(
     responses=documented(201, "The new appointment", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
 )
 def reschedule(
-    doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()], store: Store
+    doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()], store: Store, actor: Caller
 ) -> Response[Appointment]:
-    appointment = service.reschedule(store, doctor_id, appointment_id, request)
+    appointment = service.reschedule(store, doctor_id, appointment_id, request, actor=actor)
     metrics.add_metric(name="AppointmentsRescheduled", unit=MetricUnit.Count, value=1)
     logger.info(
         "appointment rescheduled",
@@ -174,8 +187,9 @@ LIFECYCLE_ANSWERS = documented(200, "The appointment as changed (or unchanged, w
     tags=TAGS,
     responses=LIFECYCLE_ANSWERS,
 )
-def check_in(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return _changed(service.check_in(store, doctor_id, appointment_id), "appointment checked in", "CheckedIn")
+def check_in(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    checked_in = service.check_in(store, doctor_id, appointment_id, actor=actor)
+    return _changed(checked_in, "appointment checked in", "CheckedIn")
 
 
 @app.post(
@@ -184,8 +198,9 @@ def check_in(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
     tags=TAGS,
     responses=LIFECYCLE_ANSWERS,
 )
-def complete(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return _changed(service.complete(store, doctor_id, appointment_id), "appointment completed", "Completed")
+def complete(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    completed = service.complete(store, doctor_id, appointment_id, actor=actor)
+    return _changed(completed, "appointment completed", "Completed")
 
 
 @app.post(
@@ -194,8 +209,9 @@ def complete(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
     tags=TAGS,
     responses=LIFECYCLE_ANSWERS,
 )
-def no_show(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return _changed(service.mark_no_show(store, doctor_id, appointment_id), "appointment no-show", "NoShows")
+def no_show(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    missed = service.mark_no_show(store, doctor_id, appointment_id, actor=actor)
+    return _changed(missed, "appointment no-show", "NoShows")
 
 
 lambda_handler = lambda_handler_for(app)

@@ -20,7 +20,8 @@ from scheduling.fhir.edge import base_url, create_fhir_resolver, reject_unreadab
 from scheduling.fhir.outcomes import fhir_response, not_found
 from scheduling.fhir.resources import Resource
 from scheduling.fhir.search import SearchQuery
-from scheduling.http import lambda_handler_for
+from scheduling.http import lambda_handler_for, request_actor
+from scheduling.models import Actor
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
 
@@ -35,6 +36,7 @@ def scheduling_store() -> SchedulingStore:
 
 
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+Caller = Annotated[Actor, Depends(request_actor)]
 
 
 def _ok(resource: Resource) -> Response[str]:
@@ -109,7 +111,7 @@ def read_appointment(appointment_id: str, store: Store) -> Response[str]:
 
 
 @app.post(f"{BASE}/Appointment/<operation>")
-def appointment_operation(operation: str, store: Store) -> Response[str]:
+def appointment_operation(operation: str, store: Store, actor: Caller) -> Response[str]:
     body = app.current_event.body
     if operation == "_search":
         query = _query(_form(body))
@@ -120,12 +122,12 @@ def appointment_operation(operation: str, store: Store) -> Response[str]:
         query = _query(request.as_query(operations.FIND_PARAMETERS))
         return _bundle("Appointment/$find", query, operations.find(store, query))
     if operation == "$hold":
-        pending = operations.hold(store, operations.OperationInput(body, base))
+        pending = operations.hold(store, operations.OperationInput(body, base), actor)
         metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
         logger.info("slot held through FHIR")
         return _ok(single(base, pending))
     if operation == "$book":
-        booked = operations.book_appointment(store, operations.OperationInput(body, base))
+        booked = operations.book_appointment(store, operations.OperationInput(body, base), actor)
         metrics.add_metric(name="FhirBookings", unit=MetricUnit.Count, value=1)
         logger.info("FHIR $book", extra={"status": booked["status"]})
         return _ok(single(base, booked))

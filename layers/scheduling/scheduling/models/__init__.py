@@ -3,6 +3,7 @@ codec in `scheduling.store.items`."""
 
 from __future__ import annotations
 
+from scheduling.models.actor import LOCAL_PRINCIPAL, Actor, HistoryEntry, HistoryStatus
 from scheduling.models.appointments import (
     Appointment,
     AppointmentsPage,
@@ -46,12 +47,14 @@ from scheduling.models.time import (
 __all__ = [
     "DEFAULT_HOLD_SECONDS",
     "END_OF_INSTANTS",
+    "LOCAL_PRINCIPAL",
     "MAX_INTERVALS_PER_DAY",
     "MAX_LOCATIONS",
     "MAX_OVERRIDES",
     "SUPPORTED_RANGE",
     "WEEKDAYS",
     "AcceptedInstant",
+    "Actor",
     "Address",
     "Appointment",
     "AppointmentStatus",
@@ -64,6 +67,8 @@ __all__ = [
     "DoctorSlot",
     "DoctorSlotsPage",
     "DoctorsPage",
+    "HistoryEntry",
+    "HistoryStatus",
     "Hold",
     "HoldRequest",
     "HoldStatus",

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from scheduling.models.actor import HistoryEntry
 from scheduling.models.base import Address, PatientId, StrictModel
 from scheduling.models.holds import HoldId
 from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
@@ -87,6 +88,11 @@ class Appointment(StrictModel):
     cancel_reason: str | None = None
     replaces: str | None = Field(None, description="Id of the appointment this one was rescheduled from.")
     replaced_by: str | None = Field(None, description="Id of the appointment this one was rescheduled to.")
+    history: list[HistoryEntry] = Field(
+        default_factory=list,
+        description="Every change, oldest first, with who made it (written with the change itself). An appointment "
+        "made by a reschedule starts with the history of the one it replaces.",
+    )
 
     @property
     def patient_id(self) -> str | None:
