@@ -19,8 +19,10 @@ from local import docs_pages
 from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
 from local.events import build_event
+from local.principal import NotAuthenticated, identity_of
 from local.problems import BadQuery, problem
 from local.routing import Router
+from local.template import ApiRoute
 from local.workers import Busy, FunctionFailed, FunctionTimedOut, FunctionWorkers, WorkerLost
 
 
@@ -78,15 +80,24 @@ class Gateway:
                 detail = f"{request.method} is not allowed on {target.path}."
                 return problem(HTTPStatus.METHOD_NOT_ALLOWED, detail, {"Allow": ", ".join(found.allowed)})
             return problem(HTTPStatus.NOT_FOUND, f"No route for {target.path}.")
-        route = found.route
+        return self._call(found.route, found.path_parameters, request)
+
+    def _call(self, route: ApiRoute, path_parameters: dict[str, str], request: HttpRequest) -> dict[str, Any]:
+        """The route's function called as API Gateway calls it, as the caller the request is signed by (or the
+        local developer, unsigned: local/principal.py); a bad signature is 403, as on AWS."""
+        try:
+            caller = identity_of(request.method, request.target, request.headers, request.body)
+        except NotAuthenticated as error:
+            return problem(HTTPStatus.FORBIDDEN, str(error))
         event = build_event(
             route,
             request.method,
             request.target,
-            found.path_parameters,
+            path_parameters,
             request.headers,
             request.body,
             request.source_ip,
+            caller,
         )
         return self.invoke(route.function, event)
 
