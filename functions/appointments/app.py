@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling import service
+from scheduling.audit import audit
 from scheduling.config import AppointmentsSettings
 from scheduling.http import (
     LOCATION_HEADER,
@@ -100,6 +101,7 @@ def book(
         appointment = Appointment.model_validate(
             book_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store, actor=actor)
         )
+    audit("appointment.book", actor, doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
     logger.info("appointment booked", extra={"doctor_id": doctor_id, "appointment_id": appointment.id})
     return _created(appointment)
@@ -114,6 +116,7 @@ def book(
 def list_appointments(
     doctor_id: str,
     store: Store,
+    actor: Caller,
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
@@ -121,6 +124,7 @@ def list_appointments(
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
     page = service.list_appointments(store, doctor_id, from_, to, status, limit, next_token)
+    audit("appointment.list", actor, doctor_id, patients=[item.patient_id for item in page.items])
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 
 
@@ -130,8 +134,10 @@ def list_appointments(
     tags=TAGS,
     responses=documented(200, "The appointment", 404),
 )
-def get_appointment(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return service.get_appointment(store, doctor_id, appointment_id)
+def get_appointment(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    appointment = service.get_appointment(store, doctor_id, appointment_id)
+    audit("appointment.read", actor, doctor_id, appointment_id, appointment.patient_id)
+    return appointment
 
 
 @app.post(
@@ -149,6 +155,7 @@ def cancel(
 ) -> Appointment:
     reason = request.reason if request else None
     appointment = service.cancel(store, doctor_id, appointment_id, reason, actor=actor)
+    audit("appointment.cancel", actor, doctor_id, appointment_id, appointment.patient_id)
     metrics.add_metric(name="AppointmentsCancelled", unit=MetricUnit.Count, value=1)
     logger.info("appointment cancelled", extra={"doctor_id": doctor_id, "appointment_id": appointment_id})
     return appointment
@@ -164,6 +171,14 @@ def reschedule(
     doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()], store: Store, actor: Caller
 ) -> Response[Appointment]:
     appointment = service.reschedule(store, doctor_id, appointment_id, request, actor=actor)
+    audit(
+        "appointment.reschedule",
+        actor,
+        doctor_id,
+        appointment_id,
+        appointment.patient_id,
+        new_appointment_id=appointment.id,
+    )
     metrics.add_metric(name="AppointmentsRescheduled", unit=MetricUnit.Count, value=1)
     logger.info(
         "appointment rescheduled",
@@ -172,7 +187,8 @@ def reschedule(
     return _created(appointment)
 
 
-def _changed(appointment: Appointment, change: str, metric: str) -> Appointment:
+def _changed(appointment: Appointment, change: str, metric: str, actor: Actor) -> Appointment:
+    audit(f"appointment.{metric.lower()}", actor, appointment.doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     logger.info(change, extra={"doctor_id": appointment.doctor_id, "appointment_id": appointment.id})
     return appointment
@@ -189,7 +205,7 @@ LIFECYCLE_ANSWERS = documented(200, "The appointment as changed (or unchanged, w
 )
 def check_in(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
     checked_in = service.check_in(store, doctor_id, appointment_id, actor=actor)
-    return _changed(checked_in, "appointment checked in", "CheckedIn")
+    return _changed(checked_in, "appointment checked in", "CheckedIn", actor)
 
 
 @app.post(
@@ -200,7 +216,7 @@ def check_in(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -
 )
 def complete(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
     completed = service.complete(store, doctor_id, appointment_id, actor=actor)
-    return _changed(completed, "appointment completed", "Completed")
+    return _changed(completed, "appointment completed", "Completed", actor)
 
 
 @app.post(
@@ -211,7 +227,7 @@ def complete(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -
 )
 def no_show(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
     missed = service.mark_no_show(store, doctor_id, appointment_id, actor=actor)
-    return _changed(missed, "appointment no-show", "NoShows")
+    return _changed(missed, "appointment no-show", "NoShows", actor)
 
 
 lambda_handler = lambda_handler_for(app)

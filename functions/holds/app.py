@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling import service
+from scheduling.audit import audit
 from scheduling.config import HoldsSettings
 from scheduling.http import (
     LOCATION_HEADER,
@@ -76,6 +77,7 @@ def hold_slot(
         held = Hold.model_validate(
             hold_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store, actor=actor)
         )
+    audit("hold.create", actor, doctor_id, patient_id=held.patient_id, hold_id=held.id)
     metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
     logger.info("slot held", extra={"doctor_id": doctor_id, "expires_at": held.expires_at.isoformat()})
     return Response(
@@ -92,8 +94,10 @@ def hold_slot(
     tags=TAGS,
     responses=documented(200, "The hold", 404),
 )
-def get_hold(doctor_id: str, hold_id: str, store: Store) -> Hold:
-    return service.get_hold(store, doctor_id, hold_id)
+def get_hold(doctor_id: str, hold_id: str, store: Store, actor: Caller) -> Hold:
+    held = service.get_hold(store, doctor_id, hold_id)
+    audit("hold.read", actor, doctor_id, patient_id=held.patient_id, hold_id=hold_id)
+    return held
 
 
 @app.delete(
@@ -104,6 +108,7 @@ def get_hold(doctor_id: str, hold_id: str, store: Store) -> Hold:
 )
 def release_hold(doctor_id: str, hold_id: str, store: Store, actor: Caller) -> Response[None]:
     service.release_hold(store, doctor_id, hold_id, actor=actor)
+    audit("hold.release", actor, doctor_id, hold_id=hold_id)
     return Response(status_code=204)
 
 
