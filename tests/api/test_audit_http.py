@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from local.template import load_template, table_names
-from tests.api.conftest import Api
+from tests.api.conftest import Api, own_runner
 
 LOCAL_PRINCIPAL = "arn:aws:iam::123456789012:user/local-developer"
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -158,3 +159,18 @@ def test_after_a_booking_with_a_name_only_the_appointment_holds_the_name(api: Ap
         ("SchedulingTable", "appointment", booked.json()["id"]),
         ("SchedulingTable", "patient-appointment", booked.json()["id"]),  # its copy in the patient's calendar
     ]
+
+
+def test_the_runners_access_log_names_route_templates_never_patient_ids(tmp_path: Path) -> None:
+    patient = f"p-{uuid.uuid4().hex[:12]}"
+    with own_runner(tmp_path, environment={"LOCAL_ACCESS_LOG": "true"}) as runner:
+        calendar = runner.api.get(f"/patients/{patient}/appointments", params={"status": "booked"})
+        fhir = runner.api.get("/fhir/R4/Appointment", params={"patient": f"Patient/{patient}"})
+        missing = runner.api.get(f"/patients/{patient}/nothing-here")
+        assert (calendar.status_code, fhir.status_code, missing.status_code) == (200, 200, 404)
+        log = runner.log.read_text()
+
+    assert '"GET /patients/{patient_id}/appointments" 200' in log
+    assert '"GET /fhir/R4/Appointment" 200' in log
+    assert '"GET (no route)" 404' in log
+    assert patient not in log
