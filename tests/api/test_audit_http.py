@@ -26,13 +26,8 @@ WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 
 def moto(api: Api, service: str) -> Any:
     assert api.dynamodb_url, "the runner did not say where its embedded moto is"
-    return boto3.client(
-        service,
-        endpoint_url=api.dynamodb_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # moto's, not a secret
-    )
+    session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1")
+    return session.client(service, endpoint_url=api.dynamodb_url)  # type: ignore[call-overload]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +52,7 @@ def signed(
         headers={"Content-Type": "application/json", **(headers or {})},
     )
     SigV4Auth(credentials, "execute-api", "us-east-1").add_auth(request)
-    return api.session.request(method, request.url, data=data, headers=dict(request.headers.items()), timeout=30)
+    return api.session.request(method, str(request.url), data=data, headers=dict(request.headers.items()), timeout=30)
 
 
 def new_doctor(api: Api) -> str:

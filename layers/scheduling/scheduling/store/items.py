@@ -80,7 +80,10 @@ def serialize(attributes: dict[str, Any]) -> dict[str, Any]:
 
 def history_entries(entries: list[HistoryEntry]) -> dict[str, Any]:
     """History entries as a DynamoDB list, for `list_append` (the same shape `_appointment_attributes` stores)."""
-    return _serializer.serialize([entry.model_dump(mode="json", exclude_none=True) for entry in entries])
+    serialized: dict[str, Any] = dict(
+        _serializer.serialize([entry.model_dump(mode="json", exclude_none=True) for entry in entries])
+    )
+    return serialized
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
