@@ -13,7 +13,8 @@ import pytest
 from functions.appointments.app import lambda_handler as appointments
 from functions.doctors.app import lambda_handler as doctors
 from functions.holds.app import lambda_handler as holds
-from scheduling.models import Doctor
+from scheduling.fhir import resources
+from scheduling.models import Appointment, Doctor
 from tests.functional import test_faults
 from tests.functional.conftest import invoke, stored_items
 from tests.functional.test_faults import AppliedButAnswerLost, Fault
@@ -207,3 +208,12 @@ def test_the_patient_name_is_stored_only_in_the_appointment_and_a_replay_still_a
         ("appointment", first.json()["id"]),  # the appointment
         ("patient-appointment", first.json()["id"]),  # and its copy in the patient's calendar
     }
+
+
+def test_fhir_shows_when_the_appointment_last_changed(doctor: Doctor, clock: Clock) -> None:
+    booked = Appointment.model_validate(book().json())
+    clock.advance(3600)
+    cancelled = Appointment.model_validate(on("appointments_cancel", booked.id).json())
+
+    assert resources.appointment(booked)["meta"] == {"lastUpdated": "2035-06-01T13:30:00Z"}
+    assert resources.appointment(cancelled)["meta"] == {"lastUpdated": "2035-06-01T14:30:00Z"}
