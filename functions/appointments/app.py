@@ -188,7 +188,8 @@ def reschedule(
 
 
 def _changed(appointment: Appointment, change: str, metric: str, actor: Actor) -> Appointment:
-    audit(f"appointment.{metric.lower()}", actor, appointment.doctor_id, appointment.id, appointment.patient_id)
+    action = f"appointment.{appointment.status}"  # appointment.checked_in, .completed, .no_show
+    audit(action, actor, appointment.doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     logger.info(change, extra={"doctor_id": appointment.doctor_id, "appointment_id": appointment.id})
     return appointment
