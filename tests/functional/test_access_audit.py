@@ -77,9 +77,7 @@ def test_a_booking_and_a_read_write_one_line_each_with_the_patient_hashed(
     assert PATIENT not in output  # never in clear, in no line of the function's log
 
 
-def test_a_patients_calendar_read_is_audited_by_hash(
-    doctor: Doctor, audit_group: None, logs: io.StringIO
-) -> None:
+def test_a_patients_calendar_read_is_audited_by_hash(doctor: Doctor, audit_group: None, logs: io.StringIO) -> None:
     book()
     logs.seek(0)
     logs.truncate()
