@@ -19,8 +19,10 @@ def build_event(
     headers: list[tuple[str, str]],
     body: bytes,
     source_ip: str,
+    caller: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The event for `method raw_path` (path and query as sent) matched to `route`."""
+    """The event for `method raw_path` (path and query as sent) matched to `route`; `caller` is the identity
+    API Gateway's `AWS_IAM` authorizer sets (userArn, caller, user, accessKey: local/principal.py)."""
     parsed = urlsplit(raw_path)
     query = parse_qs(parsed.query, keep_blank_values=True)
     multi_headers: dict[str, list[str]] = {}
@@ -54,7 +56,12 @@ def build_event(
             "requestId": request_id,
             "extendedRequestId": request_id,
             "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": source_ip, "userAgent": multi_headers.get("User-Agent", [None])[-1]},
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": multi_headers.get("User-Agent", [None])[-1],
+                "accountId": "123456789012" if caller else None,
+                **(caller or {}),
+            },
         },
         "body": text_body,
         "isBase64Encoded": is_base64,

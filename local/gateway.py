@@ -24,8 +24,10 @@ from local.docs_pages import Page
 from local.dynamodb import EmbeddedDynamoDB
 from local.events import build_event
 from local.gateway_responses import render
+from local.principal import NotAuthenticated, identity_of
 from local.problems import BadQuery, problem
 from local.routing import Router
+from local.template import ApiRoute
 from local.throttling import StageThrottle, stage_limits
 from local.workers import Busy, FunctionFailed, FunctionTimedOut, FunctionWorkers, WorkerLost
 
@@ -83,14 +85,24 @@ class Gateway:
         route = found.route
         if not self.throttle.admit(route.method, route.path):
             return self.gateway_response("THROTTLED", "Too Many Requests")
+        return self._call(route, found.path_parameters, request)
+
+    def _call(self, route: ApiRoute, path_parameters: dict[str, str], request: HttpRequest) -> dict[str, Any]:
+        """The route's function called as API Gateway calls it, as the caller the request is signed by (or the
+        local developer, unsigned: local/principal.py); a bad signature is 403, as on AWS."""
+        try:
+            caller = identity_of(request.method, request.target, request.headers, request.body)
+        except NotAuthenticated as error:
+            return self.gateway_response("INVALID_SIGNATURE", str(error))
         event = build_event(
             route,
             request.method,
             request.target,
-            found.path_parameters,
+            path_parameters,
             request.headers,
             request.body,
             request.source_ip,
+            caller,
         )
         return self.invoke(route.function, event)
 
@@ -141,6 +153,7 @@ class Gateway:
 # API Gateway's status for each of its own response types the runner produces.
 GATEWAY_STATUS = {
     "MISSING_AUTHENTICATION_TOKEN": 403,
+    "INVALID_SIGNATURE": 403,
     "REQUEST_TOO_LARGE": 413,
     "THROTTLED": 429,
     "INTEGRATION_TIMEOUT": 504,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 from local.gateway import Gateway, HttpRequest
 from local.http_framing import (
@@ -175,6 +176,19 @@ class RequestTimedOut(Exception):
     """The head or the body did not arrive in time."""
 
 
+def logged_target(gateway: Gateway, method: str, target: str) -> str:
+    """What the access log says of a request's target: its route's template, as API Gateway's `resourcePath`
+    (`/patients/{patient_id}/appointments`); never the path or the query string, which carry patient ids
+    (`/patients/p-123/...`, `Appointment?patient=Patient%2Fp-123`). The runner's own pages by their path."""
+    path = urlsplit(target).path
+    route = gateway.router.match(method, path).route
+    if route is not None:
+        return route.path
+    if path in gateway.pages or path in gateway.queries:
+        return path
+    return "(no route)"
+
+
 def make_request_handler(
     gateway: Gateway, access_log: bool, limits: Limits | None = None
 ) -> type[BaseHTTPRequestHandler]:
@@ -299,6 +313,14 @@ def make_request_handler(
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """One line per answer: the route's template, never the path or the query (patient ids)."""
+            if access_log:
+                method, _, rest = self.requestline.partition(" ")
+                target = logged_target(gateway, method, rest.rpartition(" ")[0] or rest)
+                status = code.value if isinstance(code, HTTPStatus) else code
+                sys.stderr.write(f'{self.address_string()} "{method} {target}" {status} {size}\n')
 
         def log_message(self, format: str, *args: Any) -> None:  # BaseHTTPRequestHandler's name
             if access_log:

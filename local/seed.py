@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from local.paths import ROOT, use_source_tree
+from local.principal import LOCAL_PRINCIPAL
 
 if TYPE_CHECKING:
+    from scheduling.models import Actor
     from scheduling.store import SchedulingStore
 
 SAMPLE_DOCTORS = ROOT / "local" / "sample_doctors.json"
@@ -39,6 +41,14 @@ APPOINTMENT = BookingSample(
 )
 HOLD = BookingSample("local/seed.py hold", "2035-06-04T10:00:00-04:00", "123 Main St")  # read and released
 HOLD_TO_BOOK = BookingSample("local/seed.py hold to book", "2035-06-04T09:00:00-04:00", "123 Main St")  # booked
+
+
+def seed_actor() -> Actor:
+    """The sample data is written as the documented local developer, like an unsigned request (imported late:
+    the layer is on the path only once use_source_tree ran)."""
+    from scheduling.models import Actor
+
+    return Actor(by=LOCAL_PRINCIPAL)
 
 
 def sample_doctors() -> list[dict[str, Any]]:
@@ -77,7 +87,8 @@ def seed_sample_doctors(endpoint: str, table_name: str) -> list[str]:
         try:
             get_doctor(store, doctor_id)
         except DoctorNotFound:
-            create_doctor(store, DoctorIn.model_validate({k: v for k, v in sample.items() if k != "id"}), doctor_id)
+            draft = DoctorIn.model_validate({k: v for k, v in sample.items() if k != "id"})
+            create_doctor(store, draft, actor=seed_actor(), doctor_id=doctor_id)
         seeded.append(doctor_id)
     _seed_sample_bookings(store, seeded[0])
     return seeded
@@ -95,9 +106,15 @@ def _seed_sample_bookings(store: SchedulingStore, doctor_id: str) -> None:
     holds = {"start": HOLD.start, "location": HOLD.location, "ttl_seconds": HOLD_SECONDS}
     to_book = {"start": HOLD_TO_BOOK.start, "location": HOLD_TO_BOOK.location, "ttl_seconds": HOLD_SECONDS}
     steps: list[tuple[str, Callable[[], object]]] = [
-        ("appointment", lambda: book(store, doctor_id, BookingRequest.model_validate(booking), APPOINTMENT.key)),
-        ("hold", lambda: hold(store, doctor_id, HoldRequest.model_validate(holds), HOLD.key)),
-        ("hold to book", lambda: hold(store, doctor_id, HoldRequest.model_validate(to_book), HOLD_TO_BOOK.key)),
+        (
+            "appointment",
+            lambda: book(store, doctor_id, BookingRequest.model_validate(booking), APPOINTMENT.key, actor=seed_actor()),
+        ),
+        ("hold", lambda: hold(store, doctor_id, HoldRequest.model_validate(holds), HOLD.key, actor=seed_actor())),
+        (
+            "hold to book",
+            lambda: hold(store, doctor_id, HoldRequest.model_validate(to_book), HOLD_TO_BOOK.key, actor=seed_actor()),
+        ),
     ]
     for name, step in steps:
         try:

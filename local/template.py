@@ -140,7 +140,9 @@ def function_environment(template: dict[str, Any], function: str, tables: dict[s
     defaults = {
         name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items() if "Default" in spec
     }
-    references = {**defaults, **event_bus_names(template), **schedule_group_names(template), **tables}
+    # No audit group or hash key locally: audit lines go to the function's log, hashed with the dev key.
+    audit = {name: "" for kind in ("AWS::Logs::LogGroup", "AWS::KMS::Key") for name in resources(template, kind)}
+    references = {**defaults, **audit, **event_bus_names(template), **schedule_group_names(template), **tables}
     return {name: _resolve(value, references) for name, value in variables.items()}
 
 

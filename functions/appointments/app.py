@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling import service
+from scheduling.audit import audit
 from scheduling.config import AppointmentsSettings
 from scheduling.http import (
     LOCATION_HEADER,
@@ -19,8 +20,10 @@ from scheduling.http import (
     create_resolver,
     documented,
     lambda_handler_for,
+    request_actor,
 )
 from scheduling.models import (
+    Actor,
     Appointment,
     AppointmentsPage,
     AppointmentStatus,
@@ -48,11 +51,17 @@ def scheduling_store() -> SchedulingStore:
 
 
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+Caller = Annotated[Actor, Depends(request_actor)]
 
 
-def _book(request: dict[str, Any], request_key: str, store: SchedulingStore) -> dict[str, Any]:
+def _book(request: dict[str, Any], request_key: str, store: SchedulingStore, actor: Actor) -> dict[str, Any]:
     booking = BookingRequest.model_validate(request["body"])
-    return service.book(store, request["doctor_id"], booking, request_key).model_dump(mode="json")
+    return service.book(store, request["doctor_id"], booking, request_key, actor=actor).model_dump(mode="json")
+
+
+def _booked_again(kept: dict[str, Any], store: SchedulingStore, actor: Actor) -> dict[str, Any]:
+    """A replay answers the appointment as stored now: its record kept only the ids (no patient name)."""
+    return service.get_appointment(store, kept["doctor_id"], kept["id"]).model_dump(mode="json")
 
 
 @cache
@@ -60,7 +69,7 @@ def book_once() -> IdempotentRunner:
     """Built on the first keyed booking: the idempotency utility is not needed at cold start otherwise."""
     from scheduling.idempotency import IdempotentRunner
 
-    return IdempotentRunner(settings, _book, name="book-appointment")
+    return IdempotentRunner(settings, _book, name="book-appointment", keep=("doctor_id", "id"), replay=_booked_again)
 
 
 def _created(appointment: Appointment) -> Response[Appointment]:
@@ -81,6 +90,7 @@ def _created(appointment: Appointment) -> Response[Appointment]:
 def book(
     doctor_id: str,
     store: Store,
+    actor: Caller,
     booking: Annotated[BookingRequest, Body()],
     idempotency_key: Annotated[
         str | None,
@@ -88,12 +98,13 @@ def book(
     ] = None,
 ) -> Response[Appointment]:
     if idempotency_key is None:
-        appointment = service.book(store, doctor_id, booking)
+        appointment = service.book(store, doctor_id, booking, actor=actor)
     else:
         body = booking.model_dump(mode="json")
         appointment = Appointment.model_validate(
-            book_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store)
+            book_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store, actor=actor)
         )
+    audit("appointment.book", actor, doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
     logger.info("appointment booked", extra={"doctor_id": doctor_id, "appointment_id": appointment.id})
     return _created(appointment)
@@ -108,6 +119,7 @@ def book(
 def list_appointments(
     doctor_id: str,
     store: Store,
+    actor: Caller,
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
@@ -115,6 +127,7 @@ def list_appointments(
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
     page = service.list_appointments(store, doctor_id, from_, to, status, limit, next_token)
+    audit("appointment.list", actor, doctor_id, patients=[item.patient_id for item in page.items])
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 
 
@@ -124,8 +137,10 @@ def list_appointments(
     tags=TAGS,
     responses=documented(200, "The appointment", 404),
 )
-def get_appointment(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return service.get_appointment(store, doctor_id, appointment_id)
+def get_appointment(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    appointment = service.get_appointment(store, doctor_id, appointment_id)
+    audit("appointment.read", actor, doctor_id, appointment_id, appointment.patient_id)
+    return appointment
 
 
 @app.post(
@@ -135,10 +150,15 @@ def get_appointment(doctor_id: str, appointment_id: str, store: Store) -> Appoin
     responses=documented(200, "The cancelled appointment", *WITH_A_BODY, 404, 409),
 )
 def cancel(
-    doctor_id: str, appointment_id: str, store: Store, request: Annotated[CancelRequest | None, Body()] = None
+    doctor_id: str,
+    appointment_id: str,
+    store: Store,
+    actor: Caller,
+    request: Annotated[CancelRequest | None, Body()] = None,
 ) -> Appointment:
     reason = request.reason if request else None
-    appointment = service.cancel(store, doctor_id, appointment_id, reason)
+    appointment = service.cancel(store, doctor_id, appointment_id, reason, actor=actor)
+    audit("appointment.cancel", actor, doctor_id, appointment_id, appointment.patient_id)
     metrics.add_metric(name="AppointmentsCancelled", unit=MetricUnit.Count, value=1)
     logger.info("appointment cancelled", extra={"doctor_id": doctor_id, "appointment_id": appointment_id})
     return appointment
@@ -151,9 +171,17 @@ def cancel(
     responses=documented(201, "The new appointment", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
 )
 def reschedule(
-    doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()], store: Store
+    doctor_id: str, appointment_id: str, request: Annotated[RescheduleRequest, Body()], store: Store, actor: Caller
 ) -> Response[Appointment]:
-    appointment = service.reschedule(store, doctor_id, appointment_id, request)
+    appointment = service.reschedule(store, doctor_id, appointment_id, request, actor=actor)
+    audit(
+        "appointment.reschedule",
+        actor,
+        doctor_id,
+        appointment_id,
+        appointment.patient_id,
+        new_appointment_id=appointment.id,
+    )
     metrics.add_metric(name="AppointmentsRescheduled", unit=MetricUnit.Count, value=1)
     logger.info(
         "appointment rescheduled",
@@ -162,7 +190,9 @@ def reschedule(
     return _created(appointment)
 
 
-def _changed(appointment: Appointment, change: str, metric: str) -> Appointment:
+def _changed(appointment: Appointment, change: str, metric: str, actor: Actor) -> Appointment:
+    action = f"appointment.{appointment.status}"  # appointment.checked_in, .completed, .no_show
+    audit(action, actor, appointment.doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     logger.info(change, extra={"doctor_id": appointment.doctor_id, "appointment_id": appointment.id})
     return appointment
@@ -177,8 +207,9 @@ LIFECYCLE_ANSWERS = documented(200, "The appointment as changed (or unchanged, w
     tags=TAGS,
     responses=LIFECYCLE_ANSWERS,
 )
-def check_in(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return _changed(service.check_in(store, doctor_id, appointment_id), "appointment checked in", "CheckedIn")
+def check_in(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    checked_in = service.check_in(store, doctor_id, appointment_id, actor=actor)
+    return _changed(checked_in, "appointment checked in", "CheckedIn", actor)
 
 
 @app.post(
@@ -187,8 +218,9 @@ def check_in(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
     tags=TAGS,
     responses=LIFECYCLE_ANSWERS,
 )
-def complete(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return _changed(service.complete(store, doctor_id, appointment_id), "appointment completed", "Completed")
+def complete(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    completed = service.complete(store, doctor_id, appointment_id, actor=actor)
+    return _changed(completed, "appointment completed", "Completed", actor)
 
 
 @app.post(
@@ -197,8 +229,9 @@ def complete(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
     tags=TAGS,
     responses=LIFECYCLE_ANSWERS,
 )
-def no_show(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
-    return _changed(service.mark_no_show(store, doctor_id, appointment_id), "appointment no-show", "NoShows")
+def no_show(doctor_id: str, appointment_id: str, store: Store, actor: Caller) -> Appointment:
+    missed = service.mark_no_show(store, doctor_id, appointment_id, actor=actor)
+    return _changed(missed, "appointment no-show", "NoShows", actor)
 
 
 @app.post(
@@ -207,8 +240,12 @@ def no_show(doctor_id: str, appointment_id: str, store: Store) -> Appointment:
     tags=TAGS,
     responses=documented(201, "The series and its appointments", *WITH_A_BODY, 404, 409),
 )
-def book_series(doctor_id: str, store: Store, request: Annotated[SeriesRequest, Body()]) -> Response[Series]:
-    series = service.book_series(store, doctor_id, request)
+def book_series(
+    doctor_id: str, store: Store, request: Annotated[SeriesRequest, Body()], actor: Caller
+) -> Response[Series]:
+    series = service.book_series(store, doctor_id, request, actor=actor)
+    for appointment in series.appointments:
+        audit("appointment.book", actor, doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=len(series.appointments))
     logger.info("series booked", extra={"doctor_id": doctor_id, "series_id": series.series_id})
     return Response(
@@ -225,8 +262,10 @@ def book_series(doctor_id: str, store: Store, request: Annotated[SeriesRequest, 
     tags=TAGS,
     responses=documented(200, "The series", 404),
 )
-def get_series(doctor_id: str, series_id: str, store: Store) -> Series:
-    return service.get_series(store, doctor_id, series_id)
+def get_series(doctor_id: str, series_id: str, store: Store, actor: Caller) -> Series:
+    series = service.get_series(store, doctor_id, series_id)
+    audit("appointment.list", actor, doctor_id, patients=[item.patient_id for item in series.appointments])
+    return series
 
 
 @app.post(
@@ -236,9 +275,15 @@ def get_series(doctor_id: str, series_id: str, store: Store) -> Series:
     responses=documented(200, "The series as it is after the cancel", *WITH_A_BODY, 404),
 )
 def cancel_series(
-    doctor_id: str, series_id: str, store: Store, request: Annotated[CancelRequest | None, Body()] = None
+    doctor_id: str,
+    series_id: str,
+    store: Store,
+    actor: Caller,
+    request: Annotated[CancelRequest | None, Body()] = None,
 ) -> Series:
-    series = service.cancel_series(store, doctor_id, series_id, request.reason if request else None)
+    series = service.cancel_series(store, doctor_id, series_id, request.reason if request else None, actor=actor)
+    for appointment in series.appointments:
+        audit("appointment.cancel", actor, doctor_id, appointment.id, appointment.patient_id)
     logger.info("series cancelled", extra={"doctor_id": doctor_id, "series_id": series_id})
     return series
 
@@ -252,8 +297,11 @@ WAITLIST = ["Waitlist"]
     tags=WAITLIST,
     responses=documented(201, "The waitlist entry", *WITH_A_BODY, 404, 409, headers={"Location": LOCATION_HEADER}),
 )
-def join_waitlist(doctor_id: str, store: Store, request: Annotated[WaitlistRequest, Body()]) -> Response[WaitlistEntry]:
+def join_waitlist(
+    doctor_id: str, store: Store, request: Annotated[WaitlistRequest, Body()], actor: Caller
+) -> Response[WaitlistEntry]:
     entry = service.join_waitlist(store, doctor_id, request)
+    audit("waitlist.join", actor, doctor_id, patient_id=entry.patient_id, entry_id=entry.id)
     logger.info("waitlist joined", extra={"doctor_id": doctor_id, "entry_id": entry.id})
     return Response(
         status_code=201,
@@ -272,11 +320,13 @@ def join_waitlist(doctor_id: str, store: Store, request: Annotated[WaitlistReque
 def list_waitlist(
     doctor_id: str,
     store: Store,
+    actor: Caller,
     status: Annotated[WaitlistStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> WaitlistPage:
     page = service.list_waitlist(store, doctor_id, status, limit, next_token)
+    audit("waitlist.list", actor, doctor_id, patients=[entry.patient_id for entry in page.items])
     return WaitlistPage(items=page.items, next_token=page.next_token)
 
 
@@ -286,8 +336,10 @@ def list_waitlist(
     tags=WAITLIST,
     responses=documented(200, "The waitlist entry", 404),
 )
-def get_waitlist_entry(doctor_id: str, entry_id: str, store: Store) -> WaitlistEntry:
-    return service.get_waitlist_entry(store, doctor_id, entry_id)
+def get_waitlist_entry(doctor_id: str, entry_id: str, store: Store, actor: Caller) -> WaitlistEntry:
+    entry = service.get_waitlist_entry(store, doctor_id, entry_id)
+    audit("waitlist.read", actor, doctor_id, patient_id=entry.patient_id, entry_id=entry.id)
+    return entry
 
 
 @app.delete(
@@ -296,8 +348,9 @@ def get_waitlist_entry(doctor_id: str, entry_id: str, store: Store) -> WaitlistE
     tags=WAITLIST,
     responses=documented(204, "Removed", 404, 409),
 )
-def leave_waitlist(doctor_id: str, entry_id: str, store: Store) -> Response[None]:
-    service.leave_waitlist(store, doctor_id, entry_id)
+def leave_waitlist(doctor_id: str, entry_id: str, store: Store, actor: Caller) -> Response[None]:
+    service.leave_waitlist(store, doctor_id, entry_id, actor=actor)
+    audit("waitlist.leave", actor, doctor_id, entry_id=entry_id)
     return Response(status_code=204)
 
 

@@ -16,8 +16,9 @@ from scheduling.http import (
     create_resolver,
     documented,
     lambda_handler_for,
+    request_actor,
 )
-from scheduling.models import Doctor, DoctorIn, DoctorsPage
+from scheduling.models import Actor, Doctor, DoctorIn, DoctorsPage
 from scheduling.store import SchedulingStore, store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
@@ -31,6 +32,7 @@ def scheduling_store() -> SchedulingStore:
 
 
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+Caller = Annotated[Actor, Depends(request_actor)]
 
 
 def etag(doctor: Doctor) -> str:
@@ -69,8 +71,8 @@ IfMatch = Annotated[str | None, Header(alias="if-match", description="An ETag fr
         201, "The created doctor", *WITH_A_BODY, headers={"Location": LOCATION_HEADER, "ETag": ETAG_HEADER}
     ),
 )
-def create_doctor(draft: Annotated[DoctorIn, Body()], store: Store) -> Response[Doctor]:
-    return _doctor_response(service.create_doctor(store, draft), 201)
+def create_doctor(draft: Annotated[DoctorIn, Body()], store: Store, actor: Caller) -> Response[Doctor]:
+    return _doctor_response(service.create_doctor(store, draft, actor=actor), 201)
 
 
 @app.get("/doctors", summary="List doctors by name", tags=TAGS, responses=documented(200, "A page of doctors"))
@@ -100,9 +102,9 @@ def get_doctor(doctor_id: str, store: Store) -> Response[Doctor]:
     responses=documented(200, "The doctor as stored", *WITH_A_BODY, 404, 412, headers={"ETag": ETAG_HEADER}),
 )
 def replace_doctor(
-    doctor_id: str, draft: Annotated[DoctorIn, Body()], store: Store, if_match: IfMatch = None
+    doctor_id: str, draft: Annotated[DoctorIn, Body()], store: Store, actor: Caller, if_match: IfMatch = None
 ) -> Response[Doctor]:
-    return _doctor_response(service.replace_doctor(store, doctor_id, draft, accepted_versions(if_match)))
+    return _doctor_response(service.replace_doctor(store, doctor_id, draft, accepted_versions(if_match), actor=actor))
 
 
 @app.patch(
@@ -112,9 +114,9 @@ def replace_doctor(
     responses=documented(200, "The doctor as stored", *WITH_A_BODY, 404, 412, headers={"ETag": ETAG_HEADER}),
 )
 def patch_doctor(
-    doctor_id: str, patch: Annotated[dict[str, Any], Body()], store: Store, if_match: IfMatch = None
+    doctor_id: str, patch: Annotated[dict[str, Any], Body()], store: Store, actor: Caller, if_match: IfMatch = None
 ) -> Response[Doctor]:
-    return _doctor_response(service.patch_doctor(store, doctor_id, patch, accepted_versions(if_match)))
+    return _doctor_response(service.patch_doctor(store, doctor_id, patch, accepted_versions(if_match), actor=actor))
 
 
 @app.delete(

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from scheduling.audit import audit
 from scheduling.config import Settings
 from scheduling.fhir import interactions, operations
 from scheduling.fhir.bundles import SearchPage, searchset, single
@@ -20,7 +21,8 @@ from scheduling.fhir.edge import base_url, create_fhir_resolver, reject_unreadab
 from scheduling.fhir.outcomes import fhir_response, not_found
 from scheduling.fhir.resources import Resource
 from scheduling.fhir.search import SearchQuery
-from scheduling.http import lambda_handler_for
+from scheduling.http import lambda_handler_for, request_actor
+from scheduling.models import Actor
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
 
@@ -35,6 +37,7 @@ def scheduling_store() -> SchedulingStore:
 
 
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+Caller = Annotated[Actor, Depends(request_actor)]
 
 
 def _ok(resource: Resource) -> Response[str]:
@@ -94,38 +97,58 @@ def search_slots(store: Store) -> Response[str]:
     return _bundle("Slot", query, interactions.search_slots(store, query))
 
 
+def _patients(*resources: Resource) -> list[str | None]:
+    """The patient ids an Appointment names (`Patient/<id>` participants), for the access audit."""
+    return [
+        str(reference).removeprefix("Patient/")
+        for resource in resources
+        for participant in resource.get("participant") or []
+        if str(reference := (participant.get("actor") or {}).get("reference", "")).startswith("Patient/")
+    ]
+
+
+def _searched(store: SchedulingStore, query: SearchQuery, actor: Actor) -> SearchPage:
+    page = interactions.search_appointments(store, query)
+    audit("fhir.appointment.search", actor, patients=_patients(*page.entries))
+    return page
+
+
 @app.get(f"{BASE}/Appointment")
-def search_appointments(store: Store) -> Response[str]:
+def search_appointments(store: Store, actor: Caller) -> Response[str]:
     query = _query()
-    return _bundle("Appointment", query, interactions.search_appointments(store, query))
+    return _bundle("Appointment", query, _searched(store, query, actor))
 
 
 @app.get(f"{BASE}/Appointment/<appointment_id>")
-def read_appointment(appointment_id: str, store: Store) -> Response[str]:
+def read_appointment(appointment_id: str, store: Store, actor: Caller) -> Response[str]:
     if appointment_id == "$find":
         query = _query()
         return _bundle("Appointment/$find", query, operations.find(store, query))
-    return _ok(interactions.read_appointment(store, appointment_id))
+    resource = interactions.read_appointment(store, appointment_id)
+    audit("fhir.appointment.read", actor, appointment_id=appointment_id, patients=_patients(resource))
+    return _ok(resource)
 
 
 @app.post(f"{BASE}/Appointment/<operation>")
-def appointment_operation(operation: str, store: Store) -> Response[str]:
+def appointment_operation(operation: str, store: Store, actor: Caller) -> Response[str]:
     body = app.current_event.body
     if operation == "_search":
         query = _query(_form(body))
-        return _bundle("Appointment", query, interactions.search_appointments(store, query))
+        return _bundle("Appointment", query, _searched(store, query, actor))
     base = base_url(app.current_event.raw_event)
     if operation == "$find":
         request = operations.OperationInput(body, base)
         query = _query(request.as_query(operations.FIND_PARAMETERS))
         return _bundle("Appointment/$find", query, operations.find(store, query))
     if operation == "$hold":
-        pending = operations.hold(store, operations.OperationInput(body, base))
+        pending = operations.hold(store, operations.OperationInput(body, base), actor)
+        audit("fhir.appointment.hold", actor, appointment_id=str(pending["id"]), patients=_patients(pending))
         metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
         logger.info("slot held through FHIR")
         return _ok(single(base, pending))
     if operation == "$book":
-        booked = operations.book_appointment(store, operations.OperationInput(body, base))
+        booked = operations.book_appointment(store, operations.OperationInput(body, base), actor)
+        audit("fhir.appointment.book", actor, appointment_id=str(booked["id"]), patients=_patients(booked))
         metrics.add_metric(name="FhirBookings", unit=MetricUnit.Count, value=1)
         logger.info("FHIR $book", extra={"status": booked["status"]})
         return _ok(single(base, booked))

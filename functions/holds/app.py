@@ -10,9 +10,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling import service
+from scheduling.audit import audit
 from scheduling.config import HoldsSettings
-from scheduling.http import LOCATION_HEADER, WITH_A_BODY, create_resolver, documented, lambda_handler_for
-from scheduling.models import Hold, HoldRequest
+from scheduling.http import (
+    LOCATION_HEADER,
+    WITH_A_BODY,
+    create_resolver,
+    documented,
+    lambda_handler_for,
+    request_actor,
+)
+from scheduling.models import Actor, Hold, HoldRequest
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
 
@@ -30,11 +38,12 @@ def scheduling_store() -> SchedulingStore:
 
 
 Store = Annotated[SchedulingStore, Depends(scheduling_store)]
+Caller = Annotated[Actor, Depends(request_actor)]
 
 
-def _hold(request: dict[str, Any], request_key: str, store: SchedulingStore) -> dict[str, Any]:
+def _hold(request: dict[str, Any], request_key: str, store: SchedulingStore, actor: Actor) -> dict[str, Any]:
     hold = HoldRequest.model_validate(request["body"])
-    return service.hold(store, request["doctor_id"], hold, request_key).model_dump(mode="json")
+    return service.hold(store, request["doctor_id"], hold, request_key, actor=actor).model_dump(mode="json")
 
 
 @cache
@@ -55,16 +64,20 @@ def hold_slot(
     doctor_id: str,
     request: Annotated[HoldRequest, Body()],
     store: Store,
+    actor: Caller,
     idempotency_key: Annotated[
         str | None,
         Header(alias="idempotency-key", min_length=1, max_length=255, description="Retry-safe hold key."),
     ] = None,
 ) -> Response[Hold]:
     if idempotency_key is None:
-        held = service.hold(store, doctor_id, request)
+        held = service.hold(store, doctor_id, request, actor=actor)
     else:
         body = request.model_dump(mode="json")
-        held = Hold.model_validate(hold_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store))
+        held = Hold.model_validate(
+            hold_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store, actor=actor)
+        )
+    audit("hold.create", actor, doctor_id, patient_id=held.patient_id, hold_id=held.id)
     metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
     logger.info("slot held", extra={"doctor_id": doctor_id, "expires_at": held.expires_at.isoformat()})
     return Response(
@@ -81,8 +94,10 @@ def hold_slot(
     tags=TAGS,
     responses=documented(200, "The hold", 404),
 )
-def get_hold(doctor_id: str, hold_id: str, store: Store) -> Hold:
-    return service.get_hold(store, doctor_id, hold_id)
+def get_hold(doctor_id: str, hold_id: str, store: Store, actor: Caller) -> Hold:
+    held = service.get_hold(store, doctor_id, hold_id)
+    audit("hold.read", actor, doctor_id, patient_id=held.patient_id, hold_id=hold_id)
+    return held
 
 
 @app.delete(
@@ -91,8 +106,9 @@ def get_hold(doctor_id: str, hold_id: str, store: Store) -> Hold:
     tags=TAGS,
     responses=documented(204, "Released (or already released or expired)", 404, 409),
 )
-def release_hold(doctor_id: str, hold_id: str, store: Store) -> Response[None]:
-    service.release_hold(store, doctor_id, hold_id)
+def release_hold(doctor_id: str, hold_id: str, store: Store, actor: Caller) -> Response[None]:
+    service.release_hold(store, doctor_id, hold_id, actor=actor)
+    audit("hold.release", actor, doctor_id, hold_id=hold_id)
     return Response(status_code=204)
 
 

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import TypeAdapter, ValidationError
 
 from scheduling import service
+from scheduling.audit import audit
 from scheduling.config import Settings
 from scheduling.errors import FieldProblem, InvalidInput
 from scheduling.http import (
@@ -18,8 +19,9 @@ from scheduling.http import (
     documented,
     lambda_handler_for,
     query_instant,
+    request_actor,
 )
-from scheduling.models import AppointmentsPage, AppointmentStatus
+from scheduling.models import Actor, AppointmentsPage, AppointmentStatus
 from scheduling.models.base import PatientId
 from scheduling.store import SchedulingStore, store_for
 
@@ -42,6 +44,7 @@ def scheduling_store() -> SchedulingStore:
 def list_patient_appointments(
     patient_id: str,
     store: Annotated[SchedulingStore, Depends(scheduling_store)],
+    actor: Annotated[Actor, Depends(request_actor)],
     from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
@@ -54,6 +57,7 @@ def list_patient_appointments(
         raise InvalidInput([FieldProblem("patient_id", error.errors()[0]["msg"])]) from None
     start, end = query_instant("from", from_), query_instant("to", to)
     page = service.list_patient_appointments(store, patient_id, start, end, status, limit, next_token)
+    audit("patient.appointments.list", actor, patient_id=patient_id)
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 
 

@@ -57,7 +57,8 @@ def test_booking_answers_201_with_location_and_the_appointment(doctor: Doctor) -
     assert answer.status == 201, answer
     appointment = answer.json()
     assert answer.headers["location"] == f"/doctors/{doctor.id}/appointments/{appointment['id']}"
-    assert appointment | {"id": None, "created_at": None} == {
+    assert appointment | {"id": None, "created_at": None, "history": None} == {
+        "history": None,
         "id": None,
         "doctor_id": doctor.id,
         "location": "123 Main St",

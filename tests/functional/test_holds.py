@@ -16,7 +16,7 @@ from scheduling.domain.hold_expiry import HOLD_EXPIRY_MARGIN
 from scheduling.models import Doctor
 from tests.functional.conftest import CallLog, invoke, stored_items
 from tests.support.clock import Clock
-from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
+from tests.support.lambda_events import SAMPLE_DOCTOR_ID, TEST_PRINCIPAL, Answer, event_with
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -78,6 +78,8 @@ def test_a_hold_answers_201_with_its_expiry_and_blocks_the_slot(doctor: Doctor, 
         "released_at": None,
         "appointment_id": None,
         "patient_id": None,
+        "created_by": TEST_PRINCIPAL,
+        "released_by": None,
     }
     assert len(held["id"].split("-")[1]) == 32  # 128 random bits: the id is the capability
     assert SLOT not in free_slots()

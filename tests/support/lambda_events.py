@@ -15,8 +15,15 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 SAMPLE_DOCTOR_ID = "0f8fad5bd9cb469fa16570867728950e"
 
 
+TEST_PRINCIPAL = "arn:aws:iam::123456789012:user/functional-tests"
+
+
 def sample_event(name: str) -> dict[str, Any]:
+    """A sample event as API Gateway sends it through an AWS_IAM route: with the caller's principal."""
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    identity = event.setdefault("requestContext", {}).setdefault("identity", {})
+    identity.setdefault("userArn", TEST_PRINCIPAL)
+    identity.setdefault("caller", "AIDAFUNCTIONALTESTS")
     return event
 
 

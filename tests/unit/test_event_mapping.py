@@ -12,7 +12,7 @@ import pytest
 from scheduling.events.changes import change_of
 from scheduling.events.mapping import events_of
 from scheduling.events.models import EVENT_TYPES, SOURCE
-from scheduling.models import Patient
+from scheduling.models import Actor, HistoryEntry, Patient
 from scheduling.models.waitlist import WaitlistEntry
 from scheduling.store.items import (
     booked_item,
@@ -237,6 +237,8 @@ def test_a_booking_is_a_cloudevent_with_ids_times_status_location_and_only_the_p
     assert event["partitionkey"] == DOCTOR_ID
     assert event["data"] == {
         "doctor_id": DOCTOR_ID,
+        "by": None,  # BOOKED has no history: a record stored before there was one
+        "on_behalf_of": None,
         "appointment_id": BOOKED.id,
         "status": "booked",
         "start": "2035-06-04T13:30:00Z",
@@ -330,3 +332,35 @@ def test_an_independent_cloudevents_reader_accepts_every_event(
             assert read.get_subject() == event.subject
             assert read.get_extension("sequence") == event.sequence
             assert read.get_data() == event.model_dump(mode="json")["data"]
+
+
+# Who did it (issue #20): events carry the `by` and `on_behalf_of` the record names
+
+
+DESK = "arn:aws:iam::123456789012:user/front-desk"
+
+
+def test_appointment_events_name_who_made_the_change_from_its_history_entry() -> None:
+    booked_by = HistoryEntry.of("booked", NOW, Actor(DESK))
+    cancelled_by = HistoryEntry.of("cancelled", NOW, Actor(DESK, "nurse.jones"))
+    booked = BOOKED.model_copy(update={"history": [booked_by]})
+    cancelled_appointment = booked.model_copy(
+        update={"status": "cancelled", "cancelled_at": NOW, "history": [booked_by, cancelled_by]}
+    )
+
+    booking = one(record(None, booked_item(booked)))["data"]
+    cancel = one(record(None, cancelled_item(cancelled_appointment)))["data"]
+
+    assert (booking["by"], booking["on_behalf_of"]) == (DESK, None)
+    assert (cancel["by"], cancel["on_behalf_of"]) == (DESK, "nurse.jones")
+
+
+def test_hold_and_doctor_events_name_their_creator_and_changer() -> None:
+    held = HELD.model_copy(update={"created_by": DESK})
+    released = held.model_copy(update={"status": "released", "released_by": "arn:aws:iam::123456789012:user/x"})
+    updated = HOUSE.model_copy(update={"name": "Dr House", "created_by": DESK, "updated_by": "arn:aws:iam::1:user/y"})
+
+    assert one(record(None, hold_record_item(held)))["data"]["by"] == DESK
+    assert one(record(hold_record_item(held), hold_record_item(released)))["data"]["by"].endswith("user/x")
+    changed = one(record(doctor_item(HOUSE, 1), doctor_item(updated, 1)))["data"]
+    assert (changed["by"], changed["changed"]) == ("arn:aws:iam::1:user/y", ["name"])  # who changed it: no field

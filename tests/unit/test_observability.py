@@ -39,3 +39,49 @@ def test_importing_a_function_loads_the_xray_sdk_only_when_enabled(disabled: str
     result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == str(loaded)
+
+
+# Traces hold no patient id (issue #20): what the X-Ray SDK's botocore patch records of a DynamoDB call
+
+
+def test_the_xray_sdk_records_no_keys_values_or_items_of_dynamodb_calls() -> None:
+    """Patient ids live in keys (`PATIENT#...`), expression values and items: the SDK's list of what it records
+    per operation must name none of them (operations it does not list, like TransactWriteItems, record nothing)."""
+    import json
+
+    import aws_xray_sdk
+
+    listed = Path(aws_xray_sdk.__file__).parent / "ext" / "resources" / "aws_para_whitelist.json"
+    operations = json.loads(listed.read_text())["services"]["dynamodb"]["operations"]
+    recorded = {
+        name
+        for operation in operations.values()
+        for name in [*operation.get("request_parameters", []), *operation.get("request_descriptors", {})]
+    }
+    forbidden = {"Key", "Item", "ExpressionAttributeValues", "KeyConditionExpression", "ExclusiveStartKey"}
+    assert not recorded & forbidden
+    # ItemCollectionMetrics (a response parameter) holds the partition key, but only when asked for
+    store = ROOT / "layers" / "scheduling" / "scheduling" / "store"
+    assert not [path for path in store.rglob("*.py") if "ReturnItemCollectionMetrics" in path.read_text()]
+
+
+def test_the_handler_trace_records_neither_the_response_nor_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
+    captured: dict[str, Any] = {}
+
+    class Tracer:
+        def __init__(self, **settings: Any) -> None:
+            captured["settings"] = settings
+
+        def capture_lambda_handler(self, handler: Any, **options: Any) -> Any:
+            captured["options"] = options
+            return handler
+
+    monkeypatch.setattr("aws_lambda_powertools.Tracer", Tracer)
+
+    traced(handler)
+
+    assert captured == {
+        "settings": {"patch_modules": ["botocore"]},
+        "options": {"capture_response": False, "capture_error": False},
+    }

@@ -65,3 +65,13 @@ class RemindersSettings(Settings):
 
     event_bus_name: str = Field(min_length=1, max_length=256, description="The scheduling event bus (EVENT_BUS_NAME).")
     events_endpoint_url: EndpointUrl = Field(None, description="Another EventBridge endpoint, e.g. moto; empty on AWS.")
+
+
+class AuditSettings(BaseSettings):
+    """Where the access audit goes (scheduling/audit.py): its own log group, and the KMS HMAC key the patient
+    hash is derived from. Both empty locally: audit lines go to the function's log, hashed with the dev key."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    audit_log_group: str = Field("", max_length=512, description="The audit log group (AUDIT_LOG_GROUP).")
+    audit_hash_key_id: str = Field("", max_length=2048, description="The KMS HMAC key (AUDIT_HASH_KEY_ID).")

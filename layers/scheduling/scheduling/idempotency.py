@@ -8,6 +8,9 @@ was lost with its worker (killed, timed out, crashed), the record stays "in prog
 deadline and the retry then runs the operation again. So the operation also gets `request_key(request)`, a
 digest of the key and the request, from which it derives the ids it writes: the re-run finds its own write and
 answers it (docs/design.md, "Exactly-once outcomes").
+
+A record may keep only part of the answer (`keep`, e.g. a booking keeps its appointment's id, never the patient's
+name): a replay then rebuilds the answer from what was kept (`replay`, e.g. re-reading the appointment).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -28,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.serialization.base import BaseIdempotencySerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from scheduling.config import IdempotentSettings
@@ -39,12 +44,43 @@ HEADER = "Idempotency-Key"
 
 # (request, request_key, **dependencies); only `request` is the idempotency key, `request_key` its digest
 Operation = Callable[..., dict[str, Any]]
+# (kept, **dependencies): the whole answer again, from the fields a record kept
+Replay = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What a record kept of an earlier answer."""
+
+    kept: dict[str, Any]
+
+
+class _Kept(BaseIdempotencySerializer):
+    """A record keeps only `fields` of the answer; reading it back gives a `Replayed`."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self._fields = fields
+
+    def to_dict(self, data: Any) -> dict[str, Any]:
+        return {name: data[name] for name in self._fields}
+
+    def from_dict(self, data: dict[str, Any]) -> Replayed:
+        return Replayed(dict(data))
 
 
 class IdempotentRunner:
     """Runs an operation at most once per (doctor, key); remembers its JSON result for a day."""
 
-    def __init__(self, settings: IdempotentSettings, operation: Operation, name: str) -> None:
+    def __init__(
+        self,
+        settings: IdempotentSettings,
+        operation: Operation,
+        name: str,
+        keep: tuple[str, ...] | None = None,
+        replay: Replay | None = None,
+    ) -> None:
+        if (keep is None) != (replay is None):
+            raise ValueError("`keep` and `replay` go together")
         self._config = IdempotencyConfig(
             event_key_jmespath="[doctor_id, key]",
             payload_validation_jmespath="body",
@@ -56,6 +92,7 @@ class IdempotentRunner:
             boto3_client=dynamodb_client(settings.dynamodb_endpoint_url),
         )
         self._name = name
+        self._replay = replay
         self._run = idempotent_function(
             operation,
             data_keyword_argument="request",
@@ -63,6 +100,7 @@ class IdempotentRunner:
             config=self._config,
             # A stable name, not the module path: records must outlive refactors and match across environments.
             key_prefix=name,
+            output_serializer=_Kept(keep) if keep is not None else None,
         )
 
     def __call__(
@@ -72,9 +110,12 @@ class IdempotentRunner:
             self._config.register_lambda_context(context)  # in-progress records expire with the invocation
         request = {"doctor_id": doctor_id, "key": key, "body": body}
         with _translated():
-            result: dict[str, Any] = self._run(
+            result: dict[str, Any] | Replayed = self._run(
                 request=request, request_key=request_key(self._name, request), **dependencies
             )
+        if isinstance(result, Replayed):
+            assert self._replay is not None  # only a runner with `keep` (and so `replay`) stores a part
+            return self._replay(result.kept, **dependencies)
         return result
 
 

@@ -40,7 +40,9 @@ def traced(handler: Handler) -> Handler:
     from aws_lambda_powertools import Tracer
 
     tracer = Tracer(patch_modules=["botocore"])
-    return cast(Handler, tracer.capture_lambda_handler(handler, capture_response=False))
+    # Traces hold no patient id: no response (it holds the answer), no error (its message may quote one); the SDK's
+    # DynamoDB subsegments record table names and capacity, never keys or values (tests/unit/test_observability.py).
+    return cast(Handler, tracer.capture_lambda_handler(handler, capture_response=False, capture_error=False))
 
 
 def record_refusal(error: SchedulingError) -> None:

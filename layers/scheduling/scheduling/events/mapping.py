@@ -38,7 +38,7 @@ from scheduling.store.keys import FENCE, PROFILE, SLOT_PREFIX
 # Event ids are name-based UUIDs of (stream record id, event type): the same on every redelivery.
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c1e-4c55-4f55-9c1b-2a8e0f0c5e11")
 # Profile attributes that move without the doctor changing: versions, the booking fence, keys, stamps.
-_DOCTOR_BOOKKEEPING = frozenset({"version", "fence", "kind", "created_at", "updated_at"})
+_DOCTOR_BOOKKEEPING = frozenset({"version", "fence", "kind", "created_at", "updated_at", "created_by", "updated_by"})
 _STATUS_EVENTS = {
     "checked_in": "appointment.checked_in",
     "completed": "appointment.completed",
@@ -57,22 +57,22 @@ def events_of(change: Change) -> list[AnyEvent]:
 
 def _doctor(change: Change) -> list[AnyEvent]:
     if change.name == "INSERT":
-        return [_event(change, "doctor.created", _doctor_data(change.item))]
+        return [_event(change, "doctor.created", _doctor_data(change.item, by=change.item.get("created_by")))]
     if change.name == "REMOVE":
         return [_event(change, "doctor.deleted", _doctor_data(change.item))]
     changed = _changed_fields(change.old or {}, change.new or {})
     if not changed:
         return []  # the booking fence closed and reopened by a refused delete, or a rewrite of the same values
-    return [_event(change, "doctor.updated", _doctor_data(change.item, changed))]
+    return [_event(change, "doctor.updated", _doctor_data(change.item, changed, by=change.item.get("updated_by")))]
 
 
 def _hold_record(change: Change) -> list[AnyEvent]:
     old_status = (change.old or {}).get("status")
     new_status = (change.new or {}).get("status")
     if change.name == "INSERT" and new_status == "held":
-        return [_event(change, "hold.created", _hold_data(change.item))]
+        return [_event(change, "hold.created", _hold_data(change.item, by=change.item.get("created_by")))]
     if change.name == "MODIFY" and old_status == "held" and new_status == "released":
-        return [_event(change, "hold.released", _hold_data(change.item))]
+        return [_event(change, "hold.released", _hold_data(change.item, by=change.item.get("released_by")))]
     if change.name == "MODIFY" and old_status == "held" and new_status == "booked":
         return [_event(change, "hold.converted", _hold_data(change.item))]
     return []  # removed by TTL 30 days after expiry, or rewritten unchanged
@@ -184,9 +184,10 @@ def _doctor_id(item: dict[str, Any]) -> str:
     return str(item["PK"]).removeprefix("DOCTOR#")
 
 
-def _doctor_data(item: dict[str, Any], changed: list[str] | None = None) -> DoctorData:
+def _doctor_data(item: dict[str, Any], changed: list[str] | None = None, by: str | None = None) -> DoctorData:
     return DoctorData(
         doctor_id=_doctor_id(item),
+        by=by,
         version=int(item["version"]),
         name=item["name"],
         timezone=item["timezone"],
@@ -200,9 +201,10 @@ def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(name for name in names if not name.isupper() and old.get(name) != new.get(name))
 
 
-def _hold_data(item: dict[str, Any]) -> HoldData:
+def _hold_data(item: dict[str, Any], by: str | None = None) -> HoldData:
     return HoldData(
         doctor_id=_doctor_id(item),
+        by=by,
         hold_id=item["id"],
         start=_instant(item["start"]),
         end=_instant(item["end"]),
@@ -228,8 +230,11 @@ def _expired_hold_data(claim: dict[str, Any]) -> HoldData:
 
 def _appointment_data(item: dict[str, Any], rescheduled: bool = False) -> AppointmentData:
     previous = item.get("replaces") if rescheduled else None
+    history = item.get("history") or [{}]  # the change's own entry is the last: it was appended in the same write
     return AppointmentData(
         doctor_id=_doctor_id(item),
+        by=history[-1].get("by"),
+        on_behalf_of=history[-1].get("on_behalf_of"),
         appointment_id=item["appointment_id"],
         status=item["status"],
         start=_instant(item["start"]),

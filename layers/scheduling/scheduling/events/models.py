@@ -26,6 +26,15 @@ class EventData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     doctor_id: str
+    by: str | None = Field(
+        None,
+        description="The IAM principal ARN that made the change, as the record names it (the appointment's history, "
+        "a hold's `created_by`/`released_by`, a doctor's `created_by`/`updated_by`); absent when no caller made it "
+        "(hold.expired) or the record does not name one (hold.converted: see appointment.booked; doctor.deleted).",
+    )
+    on_behalf_of: str | None = Field(
+        None, description="Appointments: the person a trusted service acted for (`X-Acting-User`), if named."
+    )
 
 
 class DoctorData(EventData):

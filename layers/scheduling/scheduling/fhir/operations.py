@@ -33,7 +33,7 @@ from scheduling.fhir.ids import (
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, invalid_body, not_found, not_supported
 from scheduling.fhir.resources import Resource
 from scheduling.fhir.search import SearchQuery, instant, reference_id
-from scheduling.models import BookingRequest, DoctorSlot, HoldRequest, Patient, RescheduleRequest, Slot, rfc3339
+from scheduling.models import Actor, BookingRequest, DoctorSlot, HoldRequest, Patient, RescheduleRequest, Slot, rfc3339
 from scheduling.service import (
     SlotSearch,
     book,
@@ -207,7 +207,7 @@ def _names(wanted: str, text: str) -> bool:
 # $hold
 
 
-def hold(store: SchedulingStore, request: OperationInput) -> Resource:
+def hold(store: SchedulingStore, request: OperationInput, actor: Actor) -> Resource:
     """ITI-116: the proposed appointment becomes pending, backed by a hold (the native hold's default expiry); with
     a patient (`patient-reference`, `patient-id` or a Patient participant), the patient's time is held too."""
     target = _target(request)
@@ -217,32 +217,38 @@ def hold(store: SchedulingStore, request: OperationInput) -> Resource:
     address = _address(doctor.locations, target)
     patient = _patient(request, request.resource("appointment-resource", "appt-resource"))
     whom = {"id": patient.id} if patient is not None and patient.id else None
-    held = hold_slot(store, doctor.id, _model(HoldRequest, start=target.start, location=address, patient=whom))
+    asked = _model(HoldRequest, start=target.start, location=address, patient=whom)
+    held = hold_slot(store, doctor.id, asked, actor=actor)
     return resources.pending(held, doctor.name)
 
 
 # $book
 
 
-def book_appointment(store: SchedulingStore, request: OperationInput) -> Resource:
+def book_appointment(store: SchedulingStore, request: OperationInput, actor: Actor) -> Resource:
     """ITI-117: book a proposed or pending appointment; with an Appointment whose status is `cancelled`, cancel a
     booked one (or release a pending one); with another start (or `cancelled-appt-id`), reschedule."""
     target = _target(request)
     given = request.resource("appointment-resource", "appt-resource")
     cancelling = bool(given and given.get("status") == "cancelled")
     if isinstance(target, ProposedId):
-        return _book_proposed(store, request, target, given, cancelling)
+        return _book_proposed(store, request, target, given, cancelling, actor)
     if isinstance(target, PendingId):
         if cancelling:
-            release_hold(store, target.doctor_id, target.hold_id)
+            release_hold(store, target.doctor_id, target.hold_id, actor=actor)
             return resources.pending(get_hold(store, target.doctor_id, target.hold_id))
         booking = _model(BookingRequest, hold_id=target.hold_id, patient=_patient(request, given))
-        return resources.appointment(book(store, target.doctor_id, booking))
-    return _change_booked(store, request, target, given, cancelling)
+        return resources.appointment(book(store, target.doctor_id, booking, actor=actor))
+    return _change_booked(store, request, target, given, cancelling, actor)
 
 
 def _book_proposed(
-    store: SchedulingStore, request: OperationInput, target: ProposedId, given: dict[str, Any] | None, cancelling: bool
+    store: SchedulingStore,
+    request: OperationInput,
+    target: ProposedId,
+    given: dict[str, Any] | None,
+    cancelling: bool,
+    actor: Actor,
 ) -> Resource:
     if cancelling:
         raise invalid("A proposed appointment has nothing to cancel.", "appt-resource.status")
@@ -251,24 +257,30 @@ def _book_proposed(
     replaced = _replaced(request)
     if replaced is None:
         booking = _model(BookingRequest, start=target.start, location=address, patient=_patient(request, given))
-        return resources.appointment(book(store, doctor.id, booking), doctor.name)
+        return resources.appointment(book(store, doctor.id, booking, actor=actor), doctor.name)
     if replaced.doctor_id != doctor.id:
         raise InvalidInput([], "Rescheduling moves an appointment within one practitioner's schedule.")
     moving = _model(RescheduleRequest, start=target.start, location=address)
-    return resources.appointment(reschedule(store, doctor.id, replaced.appointment_id, moving), doctor.name)
+    moved = reschedule(store, doctor.id, replaced.appointment_id, moving, actor=actor)
+    return resources.appointment(moved, doctor.name)
 
 
 def _change_booked(
-    store: SchedulingStore, request: OperationInput, target: BookedId, given: dict[str, Any] | None, cancelling: bool
+    store: SchedulingStore,
+    request: OperationInput,
+    target: BookedId,
+    given: dict[str, Any] | None,
+    cancelling: bool,
+    actor: Actor,
 ) -> Resource:
     if cancelling:
         reason = _comment(request, given)
-        return resources.appointment(cancel(store, target.doctor_id, target.appointment_id, reason))
+        return resources.appointment(cancel(store, target.doctor_id, target.appointment_id, reason, actor=actor))
     current = get_appointment(store, target.doctor_id, target.appointment_id)
     new_start = given.get("start") if given else None
     if isinstance(new_start, str) and new_start != rfc3339(current.start):
         moving = _model(RescheduleRequest, start=new_start)
-        return resources.appointment(reschedule(store, target.doctor_id, target.appointment_id, moving))
+        return resources.appointment(reschedule(store, target.doctor_id, target.appointment_id, moving, actor=actor))
     return resources.appointment(current)
 
 

@@ -157,6 +157,7 @@ def appointment(booked: Appointment, doctor_name: str | None = None) -> Resource
     resource: Resource = {
         "resourceType": "Appointment",
         "id": booked_id(booked.doctor_id, booked.id),
+        "meta": {"lastUpdated": rfc3339(_last_updated(booked))},
         "identifier": [
             {"system": APPOINTMENT_ID_SYSTEM, "value": booked.id},
             *([{"system": SERIES_ID_SYSTEM, "value": booked.series_id}] if booked.series_id else []),
@@ -175,6 +176,13 @@ def appointment(booked: Appointment, doctor_name: str | None = None) -> Resource
     if booked.replaced_by:
         resource["comment"] = f"Rescheduled to Appointment/{booked_id(booked.doctor_id, booked.replaced_by)}."
     return resource
+
+
+def _last_updated(booked: Appointment) -> datetime:
+    """When the appointment last changed: its history's last entry (or, for a record stored before there was a
+    history, its latest stamp)."""
+    stamps = [booked.created_at, booked.checked_in_at, booked.completed_at, booked.no_show_at, booked.cancelled_at]
+    return max([stamp for stamp in stamps if stamp is not None] + [entry.at for entry in booked.history])
 
 
 def pending(held: Hold, doctor_name: str | None = None) -> Resource:

@@ -4,12 +4,14 @@
 - `openapi_docs`: what the OpenAPI document says about responses, headers and query text;
 - `raw_body`: checks on the raw request body (size, media type, encoding, nesting) before anything parses it;
 - `query_text`: query values that need more than a type (instants);
+- `actor`: who is calling (IAM principal, `X-Acting-User`), as the `Actor` the service records;
 - `resolver`: the REST resolver every function uses, with the problem mapping registered;
 - `handler`: the fixed decorator stack (logs, traces, metrics) around a resolver.
 
 Functions import what they need from here.
 """
 
+from scheduling.http.actor import ACTING_USER_HEADER, request_actor
 from scheduling.http.handler import LambdaHandler, lambda_handler_for
 from scheduling.http.openapi_docs import (
     ETAG_HEADER,
@@ -25,6 +27,7 @@ from scheduling.http.query_text import INSTANT, query_instant
 from scheduling.http.resolver import create_resolver
 
 __all__ = [
+    "ACTING_USER_HEADER",
     "ETAG_HEADER",
     "INSTANT",
     "LOCATION_HEADER",
@@ -40,5 +43,6 @@ __all__ = [
     "lambda_handler_for",
     "problem",
     "query_instant",
+    "request_actor",
     "scheduling_error_response",
 ]

@@ -3,6 +3,7 @@ codec in `scheduling.store.items`."""
 
 from __future__ import annotations
 
+from scheduling.models.actor import LOCAL_PRINCIPAL, Actor, HistoryEntry, HistoryStatus
 from scheduling.models.appointments import (
     Appointment,
     AppointmentsPage,
@@ -47,6 +48,7 @@ from scheduling.models.time import (
 __all__ = [
     "DEFAULT_HOLD_SECONDS",
     "END_OF_INSTANTS",
+    "LOCAL_PRINCIPAL",
     "MAX_INTERVALS_PER_DAY",
     "MAX_LOCATIONS",
     "MAX_OVERRIDES",
@@ -55,6 +57,7 @@ __all__ = [
     "SUPPORTED_RANGE",
     "WEEKDAYS",
     "AcceptedInstant",
+    "Actor",
     "Address",
     "Appointment",
     "AppointmentStatus",
@@ -67,6 +70,8 @@ __all__ = [
     "DoctorSlot",
     "DoctorSlotsPage",
     "DoctorsPage",
+    "HistoryEntry",
+    "HistoryStatus",
     "Hold",
     "HoldRequest",
     "HoldStatus",

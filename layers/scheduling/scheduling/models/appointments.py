@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from scheduling.models.actor import HistoryEntry
 from scheduling.models.base import Address, PatientId, StrictModel
 from scheduling.models.holds import HoldId
 from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
@@ -88,6 +89,11 @@ class Appointment(StrictModel):
     replaces: str | None = Field(None, description="Id of the appointment this one was rescheduled from.")
     replaced_by: str | None = Field(None, description="Id of the appointment this one was rescheduled to.")
     series_id: str | None = Field(None, description="The series (course of appointments) it was booked in.")
+    history: list[HistoryEntry] = Field(
+        default_factory=list,
+        description="Every change, oldest first, with who made it (written with the change itself). An appointment "
+        "made by a reschedule starts with the history of the one it replaces.",
+    )
 
     @property
     def patient_id(self) -> str | None:

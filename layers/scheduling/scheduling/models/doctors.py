@@ -210,6 +210,8 @@ class Doctor(DoctorIn):
     slot_minutes: int = Field(30, ge=5, le=240, description="Length of every bookable slot, in minutes.")
     created_at: Instant
     updated_at: Instant
+    created_by: str | None = Field(None, description="The IAM principal that created it.")
+    updated_by: str | None = Field(None, description="The IAM principal that last changed it.")
     version: int = Field(1, exclude=True)
 
 

@@ -54,3 +54,5 @@ class Hold(StrictModel):
     released_at: Instant | None = None
     appointment_id: str | None = Field(None, description="The appointment it became, once `booked`.")
     patient_id: str | None = Field(None, description="The patient it was made for, if the request named one.")
+    created_by: str | None = Field(None, description="The IAM principal that made it.")
+    released_by: str | None = Field(None, description="The IAM principal that released it, once `released`.")

@@ -14,7 +14,7 @@ from scheduling.errors import (
     StaleRecord,
     TransitionNotAllowed,
 )
-from scheduling.models import Appointment, BookingRequest, RescheduleRequest
+from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, RescheduleRequest
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, check_cutoff, check_the_patient, count_the_day, new_appointment
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
@@ -26,14 +26,14 @@ from scheduling.store import SchedulingStore
 
 
 def book(
-    store: SchedulingStore, doctor_id: str, request: BookingRequest, request_key: str | None = None
+    store: SchedulingStore, doctor_id: str, request: BookingRequest, request_key: str | None = None, *, actor: Actor
 ) -> Appointment:
     """Book a slot, or convert the hold `request.hold_id` names into an appointment. With `request_key` (a
     digest of the caller's Idempotency-Key and request) the appointment id is derived from it, and a booking
     already stored under that id is this request's own, committed by an attempt whose answer was lost: it is
     answered as it is, whatever changed since (docs/design.md, "Exactly-once outcomes")."""
     if request.hold_id is not None:
-        return convert_hold(store, doctor_id, request.hold_id, request)
+        return convert_hold(store, doctor_id, request.hold_id, request, actor=actor)
     missing = [name for name in ("start", "location") if getattr(request, name) is None]
     if missing or request.start is None or request.location is None:
         raise InvalidInput([FieldProblem(name, "is required unless hold_id is given") for name in missing])
@@ -46,7 +46,7 @@ def book(
         check_bookable(current.doctor, request.start, request.location, now)
         appointment = new_appointment(
             current.doctor, request.start, request.location, request.patient, now, appointment_id
-        )
+        ).model_copy(update={"history": [HistoryEntry.of("booked", now, actor)]})
         # an attempt of this same request may commit meanwhile: its time is not another booking's
         day_lock = count_the_day(store, current.doctor, appointment.start, now, leaving=appointment.id)
         patient_lock = check_the_patient(store, appointment, now, moving=appointment.id)
@@ -64,7 +64,9 @@ def _stored(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appo
         return None
 
 
-def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: str | None) -> Appointment:
+def cancel(
+    store: SchedulingStore, doctor_id: str, appointment_id: str, reason: str | None, *, actor: Actor
+) -> Appointment:
     """Cancel once; asking again (or an SDK retry of our own write) answers the stored cancellation unchanged."""
     for _ in attempts(BOOKING_ATTEMPTS):
         appointment = get_appointment(store, doctor_id, appointment_id)
@@ -72,8 +74,14 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
             return answered_again(store, appointment)
         check_transition(appointment, "cancelled", clock.now())
         check_cutoff(store, appointment, clock.now())
+        now = clock.now()
         cancelled = appointment.model_copy(
-            update={"status": "cancelled", "cancelled_at": clock.now(), "cancel_reason": reason}
+            update={
+                "status": "cancelled",
+                "cancelled_at": now,
+                "cancel_reason": reason,
+                "history": [*appointment.history, HistoryEntry.of("cancelled", now, actor)],
+            }
         )
         try:
             return store.cancel(cancelled, read_status=appointment.status).in_own_timezone()
@@ -82,7 +90,9 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
     raise ConcurrentUpdate(f"Appointment '{appointment_id}' kept changing while cancelling it; retry.")
 
 
-def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, request: RescheduleRequest) -> Appointment:
+def reschedule(
+    store: SchedulingStore, doctor_id: str, appointment_id: str, request: RescheduleRequest, *, actor: Actor
+) -> Appointment:
     """Move a booked appointment; asking again for the same move (a retry whose first answer was lost) answers
     the appointment that move made."""
     old = get_appointment(store, doctor_id, appointment_id)
@@ -102,11 +112,19 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
         check_bookable(current.doctor, request.start, location, now)
         if request.start == old.start:
             raise InvalidInput([FieldProblem("start", "is the appointment's current slot; choose another slot")])
+        moved = HistoryEntry.of("rescheduled", now, actor)
         new = new_appointment(current.doctor, request.start, location, old.patient, now).model_copy(
-            update={"replaces": old.id, "series_id": old.series_id}  # a moved appointment stays in its series
+            # A moved appointment stays in its series and carries its history on.
+            update={"replaces": old.id, "series_id": old.series_id, "history": [*old.history, moved]}
         )
         cancelled_old = old.model_copy(
-            update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}
+            update={
+                "status": "cancelled",
+                "cancelled_at": now,
+                "cancel_reason": "rescheduled",
+                "replaced_by": new.id,
+                "history": [*old.history, moved],
+            }
         )
         day_lock = count_the_day(store, current.doctor, new.start, now, leaving=old.id)
         patient_lock = check_the_patient(store, new, now, moving=old.id)

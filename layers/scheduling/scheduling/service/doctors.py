@@ -24,7 +24,7 @@ from scheduling.errors import (
     StaleRecord,
     problems_from_pydantic,
 )
-from scheduling.models import Doctor, DoctorIn
+from scheduling.models import Actor, Doctor, DoctorIn
 from scheduling.service import clock
 from scheduling.service.clock import attempts
 from scheduling.store import DoctorRecord, Page, SchedulingStore
@@ -44,11 +44,19 @@ DELETE_LEASE_MARGIN = timedelta(seconds=10)
 Versions = frozenset[int] | None  # the versions an If-Match accepts; None when the caller set no precondition
 
 
-def create_doctor(store: SchedulingStore, draft: DoctorIn, doctor_id: str | None = None) -> Doctor:
+def create_doctor(store: SchedulingStore, draft: DoctorIn, *, actor: Actor, doctor_id: str | None = None) -> Doctor:
     """A new doctor; `doctor_id` only for sample data that keeps its ids (local/seed.py), never from a request."""
     check_opening_hours(draft)
     now = clock.now()
-    doctor = Doctor(**draft.model_dump(), id=doctor_id or new_doctor_id(), created_at=now, updated_at=now, version=1)
+    doctor = Doctor(
+        **draft.model_dump(),
+        id=doctor_id or new_doctor_id(),
+        created_at=now,
+        updated_at=now,
+        created_by=actor.by,
+        updated_by=actor.by,
+        version=1,
+    )
     return store.create_doctor(doctor).doctor
 
 
@@ -61,12 +69,14 @@ def list_doctors(store: SchedulingStore, limit: int, next_token: str | None) -> 
     return Page([record.doctor for record in page.items], page.next_token)
 
 
-def replace_doctor(store: SchedulingStore, doctor_id: str, draft: DoctorIn, if_match: Versions) -> Doctor:
+def replace_doctor(
+    store: SchedulingStore, doctor_id: str, draft: DoctorIn, if_match: Versions, *, actor: Actor
+) -> Doctor:
     check_opening_hours(draft)
-    return _update_doctor(store, doctor_id, lambda _: draft, if_match)
+    return _update_doctor(store, doctor_id, lambda _: draft, if_match, actor)
 
 
-def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: Versions) -> Doctor:
+def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: Versions, *, actor: Actor) -> Doctor:
     if not isinstance(patch, dict):
         raise InvalidInput([FieldProblem("body", "a merge patch must be a JSON object")])
 
@@ -79,7 +89,7 @@ def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: V
         check_opening_hours(draft)
         return draft
 
-    return _update_doctor(store, doctor_id, patched, if_match)
+    return _update_doctor(store, doctor_id, patched, if_match, actor)
 
 
 def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) -> None:
@@ -106,7 +116,7 @@ def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) ->
 
 
 def _update_doctor(
-    store: SchedulingStore, doctor_id: str, change: Callable[[Doctor], DoctorIn], if_match: Versions
+    store: SchedulingStore, doctor_id: str, change: Callable[[Doctor], DoctorIn], if_match: Versions, actor: Actor
 ) -> Doctor:
     for _ in attempts(DOCTOR_WRITE_ATTEMPTS):
         current = doctor_record(store, doctor_id)
@@ -117,6 +127,8 @@ def _update_doctor(
             id=current.doctor.id,
             created_at=current.doctor.created_at,
             updated_at=clock.now(),
+            created_by=current.doctor.created_by,
+            updated_by=actor.by,
             version=current.doctor.version + 1,
         )
         try:

@@ -19,7 +19,7 @@ from scheduling.errors import (
     InvalidInput,
     StaleRecord,
 )
-from scheduling.models import Appointment, BookingRequest, Hold, HoldRequest, Patient, rfc3339
+from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, Hold, HoldRequest, Patient, rfc3339
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, check_the_patient, count_the_day
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
@@ -28,7 +28,9 @@ from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
 
 
-def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest, request_key: str | None = None) -> Hold:
+def hold(
+    store: SchedulingStore, doctor_id: str, request: HoldRequest, request_key: str | None = None, *, actor: Actor
+) -> Hold:
     """Hold a slot. With `request_key` (a digest of the caller's Idempotency-Key and request) the hold id is
     derived from it, and a hold already stored under that id is this request's own, committed by an attempt whose
     answer was lost: it is answered as it is now (docs/design.md, "Exactly-once outcomes")."""
@@ -52,6 +54,7 @@ def hold(store: SchedulingStore, doctor_id: str, request: HoldRequest, request_k
             expires_at=(now + timedelta(seconds=request.ttl_seconds)).replace(microsecond=0),
             created_at=now,
             patient_id=request.patient.id if request.patient else None,
+            created_by=actor.by,
         )
         # an attempt of this same request may commit meanwhile: its time is not another hold's
         day_lock = count_the_day(store, current.doctor, held.start, now, leaving=held.id)
@@ -95,7 +98,7 @@ def get_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold:
     return stored
 
 
-def release_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> None:
+def release_hold(store: SchedulingStore, doctor_id: str, hold_id: str, *, actor: Actor) -> None:
     """Free a held slot at once; releasing a released or expired hold again changes nothing."""
     for _ in attempts(BOOKING_ATTEMPTS):
         current = get_hold(store, doctor_id, hold_id)
@@ -104,14 +107,16 @@ def release_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> None:
         if current.status == "booked":
             raise HoldConverted(f"Hold '{hold_id}' became appointment '{current.appointment_id}'; cancel that instead.")
         try:
-            store.release_hold(current, clock.now())
+            store.release_hold(current, clock.now(), actor.by)
             return
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Hold '{hold_id}' kept changing while releasing it; retry.")
 
 
-def convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: BookingRequest) -> Appointment:
+def convert_hold(
+    store: SchedulingStore, doctor_id: str, hold_id: str, request: BookingRequest, *, actor: Actor
+) -> Appointment:
     """The held slot becomes an appointment, once: converting again answers the same appointment."""
     for _ in attempts(BOOKING_ATTEMPTS):
         current = get_hold(store, doctor_id, hold_id)
@@ -140,7 +145,10 @@ def convert_hold(store: SchedulingStore, doctor_id: str, hold_id: str, request: 
         # the hold's own entry in the patient's time is replaced by the appointment's
         patient_lock = check_the_patient(store, appointment, now, moving=hold_id)
         # the write's condition `expires_at > now` uses the time read just before it (domain/hold_expiry.py)
-        appointment = appointment.model_copy(update={"created_at": clock.now()})
+        at = clock.now()
+        appointment = appointment.model_copy(
+            update={"created_at": at, "history": [HistoryEntry.of("booked", at, actor)]}
+        )
         try:
             return store.convert_hold(current, appointment, patient_lock).in_own_timezone()
         except StaleRecord:

@@ -6,26 +6,28 @@ from datetime import datetime
 
 from scheduling.domain.lifecycle import NEXT_STATUSES, STAMPS, sources_of, too_early_or_late
 from scheduling.errors import AppointmentNotActive, ConcurrentUpdate, TransitionNotAllowed
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.models import Actor, Appointment, AppointmentStatus, HistoryEntry
 from scheduling.service import clock
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
 from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
 
 
-def check_in(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
-    return _change_status(store, doctor_id, appointment_id, "checked_in")
+def check_in(store: SchedulingStore, doctor_id: str, appointment_id: str, *, actor: Actor) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "checked_in", actor)
 
 
-def complete(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
-    return _change_status(store, doctor_id, appointment_id, "completed")
+def complete(store: SchedulingStore, doctor_id: str, appointment_id: str, *, actor: Actor) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "completed", actor)
 
 
-def mark_no_show(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appointment:
-    return _change_status(store, doctor_id, appointment_id, "no_show")
+def mark_no_show(store: SchedulingStore, doctor_id: str, appointment_id: str, *, actor: Actor) -> Appointment:
+    return _change_status(store, doctor_id, appointment_id, "no_show", actor)
 
 
-def _change_status(store: SchedulingStore, doctor_id: str, appointment_id: str, to: AppointmentStatus) -> Appointment:
+def _change_status(
+    store: SchedulingStore, doctor_id: str, appointment_id: str, to: AppointmentStatus, actor: Actor
+) -> Appointment:
     """One conditional update; repeating the change that produced the current status answers it unchanged."""
     for _ in attempts(BOOKING_ATTEMPTS):
         appointment = get_appointment(store, doctor_id, appointment_id)
@@ -34,7 +36,8 @@ def _change_status(store: SchedulingStore, doctor_id: str, appointment_id: str, 
         now = clock.now()
         check_transition(appointment, to, now)
         try:
-            return store.transition(appointment, to, STAMPS[to], now, sources_of(to)).in_own_timezone()
+            entry = HistoryEntry.of(to, now, actor)
+            return store.transition(appointment, to, STAMPS[to], now, sources_of(to), entry).in_own_timezone()
         except AppointmentNotActive:
             continue  # another change came first: decide again on what is stored
     raise ConcurrentUpdate(f"Appointment '{appointment_id}' kept changing; retry.")

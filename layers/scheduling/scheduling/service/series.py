@@ -16,7 +16,7 @@ from scheduling.domain.daily_cap import local_day
 from scheduling.domain.ids import is_doctor_id
 from scheduling.domain.series import check_series_starts, is_series_id, new_series_id, repeated_starts
 from scheduling.errors import ConcurrentUpdate, FieldProblem, InvalidInput, SeriesNotFound, StaleRecord, TooLateToChange
-from scheduling.models import Appointment, Doctor, Series, SeriesRequest
+from scheduling.models import Actor, Appointment, Doctor, HistoryEntry, Series, SeriesRequest
 from scheduling.service import clock
 from scheduling.service.appointments import cancel
 from scheduling.service.checks import check_bookable, count_the_day, new_appointment, patient_lock_for
@@ -28,7 +28,7 @@ from scheduling.store import DayLock, SchedulingStore
 _MOVES_FOLLOWED = 50  # a rescheduled member is followed to where it moved, this many moves at most
 
 
-def book_series(store: SchedulingStore, doctor_id: str, request: SeriesRequest) -> Series:
+def book_series(store: SchedulingStore, doctor_id: str, request: SeriesRequest, *, actor: Actor) -> Series:
     series_id = new_series_id()
     for _ in attempts(BOOKING_ATTEMPTS):
         current = doctor_record(store, doctor_id)
@@ -38,7 +38,7 @@ def book_series(store: SchedulingStore, doctor_id: str, request: SeriesRequest) 
         _check_all_bookable(doctor, request, starts, now)
         appointments = [
             new_appointment(doctor, start, request.location, request.patient, now).model_copy(
-                update={"series_id": series_id}
+                update={"series_id": series_id, "history": [HistoryEntry.of("booked", now, actor)]}
             )
             for start in starts
         ]
@@ -67,20 +67,22 @@ def get_series(store: SchedulingStore, doctor_id: str, series_id: str) -> Series
     return Series(series_id=series_id, appointments=sorted(members, key=lambda a: a.start))
 
 
-def cancel_series(store: SchedulingStore, doctor_id: str, series_id: str, reason: str | None) -> Series:
+def cancel_series(
+    store: SchedulingStore, doctor_id: str, series_id: str, reason: str | None, *, actor: Actor
+) -> Series:
     """Cancel every future booked appointment of the series, each as a single cancel would (repeat-safe). One
     already started, checked in or past its doctor's cancellation cut-off is left as it is, and answered so."""
     answered = []
     for member in get_series(store, doctor_id, series_id).appointments:
-        answered.append(_cancelled_if_future(store, member, reason))
+        answered.append(_cancelled_if_future(store, member, reason, actor))
     return Series(series_id=series_id, appointments=answered)
 
 
-def _cancelled_if_future(store: SchedulingStore, member: Appointment, reason: str | None) -> Appointment:
+def _cancelled_if_future(store: SchedulingStore, member: Appointment, reason: str | None, actor: Actor) -> Appointment:
     if member.status != "booked" or member.start <= clock.now():
         return member
     try:
-        return cancel(store, member.doctor_id, member.id, reason)
+        return cancel(store, member.doctor_id, member.id, reason, actor=actor)
     except TooLateToChange:
         return member  # inside the cut-off: it stays booked, as a single cancel would have left it
 

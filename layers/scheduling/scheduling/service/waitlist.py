@@ -27,7 +27,7 @@ from scheduling.errors import (
     TransitionNotAllowed,
     WaitlistEntryNotFound,
 )
-from scheduling.models import DEFAULT_HOLD_SECONDS, Hold
+from scheduling.models import DEFAULT_HOLD_SECONDS, Actor, Hold
 from scheduling.models.waitlist import MAX_WAIT_WINDOW_DAYS, WaitlistEntry, WaitlistRequest, WaitlistStatus
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, check_the_patient, count_the_day
@@ -91,7 +91,7 @@ def list_waitlist(
     return Page([_as_of_now(entry) for entry in page.items], page.next_token)
 
 
-def leave_waitlist(store: SchedulingStore, doctor_id: str, entry_id: str) -> None:
+def leave_waitlist(store: SchedulingStore, doctor_id: str, entry_id: str, *, actor: Actor) -> None:
     """Remove a waiting or offered entry (an offer's hold is released, so the slot goes to the next); repeat-safe."""
     for _ in attempts(BOOKING_ATTEMPTS):
         entry = get_waitlist_entry(store, doctor_id, entry_id)
@@ -108,7 +108,7 @@ def leave_waitlist(store: SchedulingStore, doctor_id: str, entry_id: str) -> Non
         except StaleRecord:
             continue
         if entry.hold_id is not None:
-            release_hold(store, doctor_id, entry.hold_id)
+            release_hold(store, doctor_id, entry.hold_id, actor=actor)
         return
     raise ConcurrentUpdate(f"Waitlist entry '{entry_id}' kept changing; retry.")
 

@@ -27,7 +27,7 @@ from scheduling.errors import (
     SlotTaken,
     StaleRecord,
 )
-from scheduling.models import Appointment, AppointmentStatus, rfc3339
+from scheduling.models import Appointment, AppointmentStatus, HistoryEntry, rfc3339
 from scheduling.store.client import cancellation_codes, condition_failed, failed_item, only_conflicts, translated
 from scheduling.store.items import (
     DayLock,
@@ -35,6 +35,7 @@ from scheduling.store.items import (
     booked_item,
     cancelled_item,
     deserialize,
+    history_entries,
     to_appointment,
     version_bump,
 )
@@ -224,25 +225,37 @@ class AppointmentItems(PatientItems):
         return cancelled
 
     def transition(
-        self, appointment: Appointment, to_status: str, stamp: str, at: datetime, from_statuses: tuple[str, ...]
+        self,
+        appointment: Appointment,
+        to_status: str,
+        stamp: str,
+        at: datetime,
+        from_statuses: tuple[str, ...],
+        entry: HistoryEntry,
     ) -> Appointment:
         """Move a booked appointment to `to_status` if it is still in one of `from_statuses`, stamping `at`, and
         only while its doctor exists (a deleted doctor's appointments are read-only). Raises
         `AppointmentNotActive` (with nothing written) when another change came first, `DoctorNotFound` when the
-        doctor is gone. One transaction: the update, the doctor's fence check, and the patient's copy if any."""
+        doctor is gone. One transaction: the update, the doctor's fence check, and the patient's copy if any.
+        `entry` is appended to `history` by the same update: only a write whose condition holds appends it."""
         statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
-        changed = appointment.model_copy(update={"status": to_status, stamp: at})
+        changed = appointment.model_copy(
+            update={"status": to_status, stamp: at, "history": [*appointment.history, entry]}
+        )
         update: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self._table,
                 "Key": key(doctor_pk(appointment.doctor_id), slot_sk(appointment.start)),
-                "UpdateExpression": "SET #status = :to, #stamp = :at",
+                "UpdateExpression": "SET #status = :to, #stamp = :at,"
+                " #history = list_append(if_not_exists(#history, :none), :entry)",
                 "ConditionExpression": f"appointment_id = :id AND #status IN ({', '.join(statuses)})",
-                "ExpressionAttributeNames": {"#status": "status", "#stamp": stamp},
+                "ExpressionAttributeNames": {"#status": "status", "#stamp": stamp, "#history": "history"},
                 "ExpressionAttributeValues": {
                     ":id": {"S": appointment.id},
                     ":to": {"S": to_status},
                     ":at": {"S": rfc3339(at)},
+                    ":none": {"L": []},
+                    ":entry": history_entries([entry]),
                     **statuses,
                 },
             }

@@ -119,7 +119,7 @@ class HoldItems(AppointmentItems):
                 raise StaleRecord(f"Hold '{hold.id}' changed while converting it.") from error
         return appointment
 
-    def release_hold(self, hold: Hold, at: datetime) -> None:
+    def release_hold(self, hold: Hold, at: datetime, by: str) -> None:
         """Free the slot and mark the record released, atomically; `StaleRecord` if the hold changed meanwhile."""
         items: list[TransactWriteItemTypeDef] = [
             {
@@ -130,7 +130,7 @@ class HoldItems(AppointmentItems):
                     "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":hold_id": {"S": hold.id}},
                 }
             },
-            self._hold_record_update(hold, "released", {"released_at": rfc3339(at)}),
+            self._hold_record_update(hold, "released", {"released_at": rfc3339(at), "released_by": by}),
             *self._patient_hold_gone(hold),
         ]
         with translated():

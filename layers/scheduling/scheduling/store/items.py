@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
-from scheduling.models import Appointment, Doctor, Hold
+from scheduling.models import Appointment, Doctor, HistoryEntry, Hold
 from scheduling.store.keys import (
     DOCTORS_PARTITION,
     FENCE,
@@ -76,6 +76,14 @@ def version_bump(table: str, item_key: dict[str, Any], kind: str, read: int) -> 
 
 def serialize(attributes: dict[str, Any]) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in attributes.items() if value is not None}
+
+
+def history_entries(entries: list[HistoryEntry]) -> dict[str, Any]:
+    """History entries as a DynamoDB list, for `list_append` (the same shape `_appointment_attributes` stores)."""
+    serialized: dict[str, Any] = dict(
+        _serializer.serialize([entry.model_dump(mode="json", exclude_none=True) for entry in entries])
+    )
+    return serialized
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
@@ -234,9 +242,10 @@ def _appointment_attributes(appointment: Appointment) -> dict[str, Any]:
         "LSI1SK": appointment_lsi_sk(appointment.start, appointment.id),
         "kind": "appointment",
         "appointment_id": appointment.id,
-        **appointment.model_dump(mode="json", exclude={"start", "end"}),
+        **appointment.model_dump(mode="json", exclude={"start", "end", "history"}),
         "start": utc_key(appointment.start),
         "end": utc_key(appointment.end),
+        "history": [entry.model_dump(mode="json", exclude_none=True) for entry in appointment.history],
     }
 
 
