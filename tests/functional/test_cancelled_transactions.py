@@ -118,7 +118,8 @@ def patch_doctor() -> Write:
 
 
 def delete_doctor() -> Write:
-    return Write(doctors_handler, sample_event("doctors_delete"))
+    # The sample deletes the second sample doctor (who has nothing booked); here, the one given.
+    return Write(doctors_handler, event_with("doctors_delete", path_parameters={"doctor_id": SAMPLE_DOCTOR_ID}))
 
 
 def book() -> Write:
