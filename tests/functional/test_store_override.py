@@ -21,8 +21,13 @@ OTHER = table_names(TEMPLATE, prefix="override-")
 
 @pytest.fixture
 def other_store(aws: None) -> SchedulingStore:
+    """A store on tables of their own, holding the sample doctor; the function's own tables stay empty."""
     create_tables(boto3.client("dynamodb"), TEMPLATE, OTHER)
-    return SchedulingStore(OTHER["SchedulingTable"], dynamodb_client(None))
+    store = SchedulingStore(OTHER["SchedulingTable"], dynamodb_client(None))
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    draft = DoctorIn.model_validate(HOUSE)
+    store.create_doctor(Doctor(**draft.model_dump(), id=SAMPLE_DOCTOR_ID, created_at=now, updated_at=now, version=1))
+    return store
 
 
 @pytest.fixture
@@ -33,15 +38,7 @@ def overridden(other_store: SchedulingStore) -> Iterator[Callable[[], Scheduling
     app.dependency_overrides.clear()
 
 
-def test_a_route_reads_through_the_overriding_store(
-    other_store: SchedulingStore, overridden: Callable[[], SchedulingStore]
-) -> None:
-    now = datetime(2026, 11, 1, tzinfo=UTC)
-    draft = DoctorIn.model_validate(HOUSE)
-    other_store.create_doctor(
-        Doctor(**draft.model_dump(), id=SAMPLE_DOCTOR_ID, created_at=now, updated_at=now, version=1)
-    )
-
+def test_a_route_reads_through_the_overriding_store(overridden: Callable[[], SchedulingStore]) -> None:
     answer = invoke(lambda_handler, sample_event("doctors_get"))
 
     assert answer.status == 200, answer
@@ -49,10 +46,4 @@ def test_a_route_reads_through_the_overriding_store(
 
 
 def test_without_the_override_the_function_s_own_table_is_read(other_store: SchedulingStore) -> None:
-    now = datetime(2026, 11, 1, tzinfo=UTC)
-    draft = DoctorIn.model_validate(HOUSE)
-    other_store.create_doctor(
-        Doctor(**draft.model_dump(), id=SAMPLE_DOCTOR_ID, created_at=now, updated_at=now, version=1)
-    )
-
     assert invoke(lambda_handler, sample_event("doctors_get")).status == 404

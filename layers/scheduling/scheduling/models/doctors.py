@@ -259,7 +259,7 @@ class DoctorSlotsPage(StrictModel):
 
 class _MergePatch(StrictModel):
     model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, None] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, None] = Field(init=False)
 
 
 class BookingRulesPatch(_MergePatch):
@@ -297,9 +297,11 @@ class DoctorPatch(_MergePatch):
         },
     )
 
-    name: Name = Field(None, description="Cannot be removed.")
+    # Not nullable (removing them leaves an invalid doctor), yet optional: the default is never validated here.
+    name: Name = Field(None, description="Cannot be removed.")  # type: ignore[assignment]
     locations: Annotated[list[Address], Field(min_length=1, max_length=MAX_LOCATIONS)] = Field(
-        None, description="The whole list, replaced; cannot be removed."
+        None,  # type: ignore[arg-type]
+        description="The whole list, replaced; cannot be removed.",
     )
     timezone: TimeZoneName | None = None
     slot_minutes: Annotated[StrictInt, Field(ge=5, le=240)] | None = None
