@@ -16,7 +16,11 @@ DESCRIPTION = """Scheduling API of the hospital: doctors, their published slots,
 
 Every request is signed with AWS SigV4 (service `execute-api`); errors are RFC 9457 problem documents
 (`application/problem+json`). Times are RFC 3339 with an offset. Request bodies are limited to 64 KiB (413);
-list pages to 100 items; slot searches to 31 days."""
+list pages to 100 items; slot searches to 31 days.
+
+The examples fit together and succeed as of 2035-06-01T12:00:00Z: a doctor created from `DoctorIn`'s examples,
+then any request body's example (a `hold_id` or a path id being the one the API issued). Move their dates by
+whole weeks to use them at another time (tests/functional/test_openapi_examples.py)."""
 
 
 FHIR_PREFIX = "/fhir/"

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from pydantic import BeforeValidator
 
 from scheduling import service
 from scheduling.config import Settings
@@ -19,6 +20,7 @@ from scheduling.http import (
     request_actor,
 )
 from scheduling.models import Actor, Doctor, DoctorIn, DoctorsPage
+from scheduling.models.doctors import DoctorPatch
 from scheduling.store import SchedulingStore, store_for
 
 settings = Settings()  # read from the environment, fails at cold start if incomplete
@@ -27,7 +29,7 @@ TAGS = ["Doctors"]
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests replace it through `app.dependency_overrides`."""
+    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 
@@ -107,6 +109,11 @@ def replace_doctor(
     return _doctor_response(service.replace_doctor(store, doctor_id, draft, accepted_versions(if_match), actor=actor))
 
 
+# Read as any JSON object and merged into the doctor, which is then validated whole (service.patch_doctor);
+# `DoctorPatch` only tells the document what that refuses (unknown fields among it).
+MergePatch = BeforeValidator(lambda body: body, json_schema_input_type=DoctorPatch)
+
+
 @app.patch(
     "/doctors/<doctor_id>",
     summary="Change some fields of a doctor (JSON merge patch, RFC 7396)",
@@ -114,7 +121,11 @@ def replace_doctor(
     responses=documented(200, "The doctor as stored", *WITH_A_BODY, 404, 412, headers={"ETag": ETAG_HEADER}),
 )
 def patch_doctor(
-    doctor_id: str, patch: Annotated[dict[str, Any], Body()], store: Store, actor: Caller, if_match: IfMatch = None
+    doctor_id: str,
+    patch: Annotated[dict[str, Any], MergePatch, Body()],
+    store: Store,
+    actor: Caller,
+    if_match: IfMatch = None,
 ) -> Response[Doctor]:
     return _doctor_response(service.patch_doctor(store, doctor_id, patch, accepted_versions(if_match), actor=actor))
 

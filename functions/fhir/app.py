@@ -32,7 +32,7 @@ BASE = "/fhir/R4"
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests replace it through `app.dependency_overrides`."""
+    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 

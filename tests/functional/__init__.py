@@ -1,0 +1,1 @@
+"""Handlers invoked in-process against moto, with tables built from template.yaml."""

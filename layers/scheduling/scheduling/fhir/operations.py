@@ -51,8 +51,6 @@ from scheduling.store import Page, SchedulingStore
 
 M = TypeVar("M", bound=BaseModel)
 FIND_PARAMETERS = {"start", "end", "practitioner", "location", "location-reference", "location-string", "specialty"}
-# `$find` parameters whose value is a Reference in a POST body and `Type/id` text in a GET query.
-REFERENCE_PARAMETERS = {"practitioner", "location", "location-reference", "patient-reference", "appointment-reference"}
 
 
 class OperationInput:
@@ -89,7 +87,7 @@ class OperationInput:
                 return str(value)
         return None
 
-    def as_query(self, names: set[str], count: int | None = None) -> dict[str, list[str]]:
+    def as_query(self, names: set[str]) -> dict[str, list[str]]:
         query: dict[str, list[str]] = {}
         for parameter in self.parameters:
             name = parameter.get("name")

@@ -69,7 +69,14 @@ Specialty = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]([A-Za-z0-9 ._-]*[A-Za-z0-9])?$")
 ]
 
-TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
+# The pattern only tells clients the alphabet of tz names; the list itself decides (`_known_timezone`).
+TIME_ZONE_PATTERN = r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"
+TimeZoneName = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_known_timezone),
+    Field(json_schema_extra={"pattern": TIME_ZONE_PATTERN}),
+]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 ClosingTime = Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
 
@@ -194,7 +201,7 @@ class DoctorIn(StrictModel):
     rules: BookingRules = Field(
         default_factory=BookingRules,
         description="Booking rules (notice, horizon, buffer, daily cap, cancellation cut-off); all optional.",
-        examples=[{"min_notice_minutes": 120, "horizon_days": 90, "buffer_minutes": 10}],
+        examples=[{"min_notice_minutes": 120, "horizon_days": 90, "cancel_cutoff_minutes": 1440}],
     )
 
     @property
@@ -243,3 +250,68 @@ class DoctorSlot(StrictModel):
 class DoctorSlotsPage(StrictModel):
     items: list[DoctorSlot] = Field(description="Ascending by start, then by doctor id.")
     next_token: str | None = Field(description="Pass as `next_token` to read the next page; null on the last page.")
+
+
+# PATCH /doctors/{id} takes a JSON merge patch (RFC 7396): the route reads it as a JSON object, merges it into the
+# stored doctor and validates the result as `DoctorIn`, so a field the doctor does not have is refused (422).
+# These models only describe that body in the OpenAPI document: `null` removes a member (back to its default),
+# which `name` and `locations` cannot lose; `schedule`, `overrides` and `rules` are merged member by member. As
+# RFC 7396 says, removing a member that is not there changes nothing: an unknown member is accepted only as `null`.
+
+
+class _MergePatch(StrictModel):
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, None] = Field(init=False)
+
+
+class BookingRulesPatch(_MergePatch):
+    """Members of `rules` to set, or to reset to their default with `null`."""
+
+    min_notice_minutes: Annotated[StrictInt, Field(ge=0, le=525600)] | None = None
+    horizon_days: Annotated[StrictInt, Field(ge=1, le=730)] | None = None
+    buffer_minutes: Annotated[StrictInt, Field(ge=0, le=240)] | None = None
+    max_per_day: Annotated[StrictInt, Field(ge=1, le=500)] | None = None
+    cancel_cutoff_minutes: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None
+    reminders_minutes: Annotated[list[Annotated[StrictInt, Field(ge=1, le=20160)]], Field(max_length=3)] | None = None
+    waitlist_offer_ttl_seconds: Annotated[StrictInt, Field(ge=30, le=86400)] | None = None
+
+
+class WeeklySchedulePatch(_MergePatch):
+    """Weekdays to set, or to close with `null`."""
+
+    monday: DayIntervals | None = None
+    tuesday: DayIntervals | None = None
+    wednesday: DayIntervals | None = None
+    thursday: DayIntervals | None = None
+    friday: DayIntervals | None = None
+    saturday: DayIntervals | None = None
+    sunday: DayIntervals | None = None
+
+
+class DoctorPatch(_MergePatch):
+    """A JSON merge patch (RFC 7396) of a doctor: the fields of `DoctorIn` to change, `null` to remove one (it
+    takes its default). The patched doctor must be valid as a whole."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [{"slot_minutes": 15, "rules": {"horizon_days": 60}, "schedule": {"saturday": []}}]
+        },
+    )
+
+    # Not nullable (removing them leaves an invalid doctor), yet optional: the default is never validated here.
+    name: Name = Field(None, description="Cannot be removed.")  # type: ignore[assignment]
+    locations: Annotated[list[Address], Field(min_length=1, max_length=MAX_LOCATIONS)] = Field(
+        None,  # type: ignore[arg-type]
+        description="The whole list, replaced; cannot be removed.",
+    )
+    timezone: TimeZoneName | None = None
+    slot_minutes: Annotated[StrictInt, Field(ge=5, le=240)] | None = None
+    schedule: WeeklySchedulePatch | None = None
+    overrides: dict[str, DayIntervals | None] | None = Field(
+        None,
+        description="Local dates (YYYY-MM-DD, 1970-01-01 to 8999-12-31) to set, or to give back to the weekly "
+        "hours with `null`.",
+    )
+    specialties: Annotated[list[Specialty], Field(max_length=MAX_SPECIALTIES)] | None = None
+    rules: BookingRulesPatch | None = None

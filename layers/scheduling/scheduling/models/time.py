@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, TypeAdapter, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 # Times and dates (docs/decisions.md, "Times"), defined once for request bodies, query parameters (through
@@ -20,6 +20,9 @@ _RFC3339 = re.compile(
 )
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RFC3339_EXAMPLE = "2035-06-04T09:30:00-04:00"
+# The instant the OpenAPI document's examples are written for: a doctor made from `DoctorIn`'s examples, then
+# each request body's example, succeeds with the clock here (tests/functional/test_openapi_examples.py).
+EXAMPLES_AS_OF = datetime(2035, 6, 1, 12, tzinfo=UTC)
 SUPPORTED_RANGE = f"{EARLIEST_INSTANT:%Y-%m-%dT%H:%M:%SZ} (included) to {END_OF_INSTANTS:%Y-%m-%dT%H:%M:%SZ} (excluded)"
 
 
@@ -62,10 +65,25 @@ def _supported_date(value: date) -> date:
     return value
 
 
+# What the published document says of an accepted instant (JSON Schema has no range for `date-time`): the
+# layout `_rfc3339_text` accepts, with the years of the supported range; 1969-12-31 and 9000-01-01 pass too, as
+# an offset may bring them into the range (the descriptions state it exactly). A `LocalDate` is only ever a key
+# of `overrides`, where a pattern would become `patternProperties`; its range is in that field's description.
+_YEARS = "(19[7-9][0-9]|[2-8][0-9]{3})"
+ACCEPTED_INSTANT_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": rf"^({_YEARS}-[0-9]{{2}}-[0-9]{{2}}|1969-12-31|9000-01-01)[Tt ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}"
+    r"(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$",
+}
+
+
 # Every time the API reads or writes: RFC 3339 text with an offset. Answers and stored records use it as is
 # (a slot or an appointment may *end* on the range's end), what a caller sends is also held to the range.
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
-AcceptedInstant = Annotated[Instant, AfterValidator(_supported_instant)]
+AcceptedInstant = Annotated[
+    Instant, AfterValidator(_supported_instant), WithJsonSchema(ACCEPTED_INSTANT_SCHEMA, mode="validation")
+]
 LocalDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_supported_date)]
 _ACCEPTED: TypeAdapter[datetime] = TypeAdapter(AcceptedInstant)
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)

@@ -16,12 +16,12 @@ from scheduling.errors import (
 )
 from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, RescheduleRequest
 from scheduling.service import clock
-from scheduling.service.checks import check_bookable, check_cutoff, check_the_patient, count_the_day, new_appointment
-from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
+from scheduling.service.checks import check_bookable, check_cutoff, lock_the_day, lock_the_patient, new_appointment
 from scheduling.service.doctors import doctor_record
 from scheduling.service.holds import convert_hold
 from scheduling.service.lifecycle import answered_again, check_transition
 from scheduling.service.queries import get_appointment
+from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
 from scheduling.store import SchedulingStore
 
 
@@ -48,8 +48,8 @@ def book(
             current.doctor, request.start, request.location, request.patient, now, appointment_id
         ).model_copy(update={"history": [HistoryEntry.of("booked", now, actor)]})
         # an attempt of this same request may commit meanwhile: its time is not another booking's
-        day_lock = count_the_day(store, current.doctor, appointment.start, now, leaving=appointment.id)
-        patient_lock = check_the_patient(store, appointment, now, moving=appointment.id)
+        day_lock = lock_the_day(store, current.doctor, appointment.start, now, leaving=appointment.id)
+        patient_lock = lock_the_patient(store, appointment, now, moving=appointment.id)
         try:
             return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock).in_own_timezone()
         except StaleRecord:
@@ -126,8 +126,8 @@ def reschedule(
                 "history": [*old.history, moved],
             }
         )
-        day_lock = count_the_day(store, current.doctor, new.start, now, leaving=old.id)
-        patient_lock = check_the_patient(store, new, now, moving=old.id)
+        day_lock = lock_the_day(store, current.doctor, new.start, now, leaving=old.id)
+        patient_lock = lock_the_patient(store, new, now, moving=old.id)
         try:
             return store.reschedule(
                 new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock

@@ -16,7 +16,7 @@ from scheduling.store import DayLock, PatientLock, SchedulingStore
 from scheduling.store.fan_out import fan_out
 
 
-def count_the_day(
+def lock_the_day(
     store: SchedulingStore,
     doctor: Doctor,
     start: datetime,
@@ -40,7 +40,7 @@ def count_the_day(
     return DayLock(day, version)
 
 
-def check_the_patient(
+def lock_the_patient(
     store: SchedulingStore, booking: Appointment | Hold, now: datetime, moving: str | None = None
 ) -> PatientLock | None:
     """With a patient id: refuse a time the patient already has (with any doctor, booked or held), else the

@@ -26,7 +26,7 @@ from scheduling.errors import (
 )
 from scheduling.models import Actor, Doctor, DoctorIn
 from scheduling.service import clock
-from scheduling.service.clock import attempts
+from scheduling.service.retries import attempts
 from scheduling.store import DoctorRecord, Page, SchedulingStore
 
 # A doctor write without If-Match re-reads and re-applies after each lost race; every lost race means another

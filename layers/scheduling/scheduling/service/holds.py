@@ -21,10 +21,10 @@ from scheduling.errors import (
 )
 from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, Hold, HoldRequest, Patient, rfc3339
 from scheduling.service import clock
-from scheduling.service.checks import check_bookable, check_the_patient, count_the_day
-from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
+from scheduling.service.checks import check_bookable, lock_the_day, lock_the_patient
 from scheduling.service.doctors import doctor_record, get_doctor
 from scheduling.service.queries import get_appointment
+from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
 from scheduling.store import SchedulingStore
 
 
@@ -57,8 +57,8 @@ def hold(
             created_by=actor.by,
         )
         # an attempt of this same request may commit meanwhile: its time is not another hold's
-        day_lock = count_the_day(store, current.doctor, held.start, now, leaving=held.id)
-        patient_lock = check_the_patient(store, held, now, moving=held.id)
+        day_lock = lock_the_day(store, current.doctor, held.start, now, leaving=held.id)
+        patient_lock = lock_the_patient(store, held, now, moving=held.id)
         try:
             return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock))
         except StaleRecord:
@@ -143,7 +143,7 @@ def convert_hold(
             created_at=now,
         )
         # the hold's own entry in the patient's time is replaced by the appointment's
-        patient_lock = check_the_patient(store, appointment, now, moving=hold_id)
+        patient_lock = lock_the_patient(store, appointment, now, moving=hold_id)
         # the write's condition `expires_at > now` uses the time read just before it (domain/hold_expiry.py)
         at = clock.now()
         appointment = appointment.model_copy(

@@ -8,8 +8,8 @@ from scheduling.domain.lifecycle import NEXT_STATUSES, STAMPS, sources_of, too_e
 from scheduling.errors import AppointmentNotActive, ConcurrentUpdate, TransitionNotAllowed
 from scheduling.models import Actor, Appointment, AppointmentStatus, HistoryEntry
 from scheduling.service import clock
-from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
 from scheduling.service.queries import get_appointment
+from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
 from scheduling.store import SchedulingStore
 
 

@@ -19,10 +19,10 @@ from scheduling.errors import ConcurrentUpdate, FieldProblem, InvalidInput, Seri
 from scheduling.models import Actor, Appointment, Doctor, HistoryEntry, Series, SeriesRequest
 from scheduling.service import clock
 from scheduling.service.appointments import cancel
-from scheduling.service.checks import check_bookable, count_the_day, new_appointment, patient_lock_for
-from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
+from scheduling.service.checks import check_bookable, lock_the_day, new_appointment, patient_lock_for
 from scheduling.service.doctors import doctor_record
 from scheduling.service.queries import get_appointment
+from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
 from scheduling.store import DayLock, SchedulingStore
 
 _MOVES_FOLLOWED = 50  # a rescheduled member is followed to where it moved, this many moves at most
@@ -42,7 +42,7 @@ def book_series(store: SchedulingStore, doctor_id: str, request: SeriesRequest, 
             )
             for start in starts
         ]
-        day_locks = _count_the_days(store, doctor, appointments, now)
+        day_locks = _lock_the_days(store, doctor, appointments, now)
         patient_id = request.patient.id if request.patient else None
         patient_lock = (
             None
@@ -122,11 +122,11 @@ def _check_all_bookable(doctor: Doctor, request: SeriesRequest, starts: list[dat
         raise InvalidInput(problems, "This series cannot be booked.")
 
 
-def _count_the_days(
+def _lock_the_days(
     store: SchedulingStore, doctor: Doctor, appointments: list[Appointment], now: datetime
 ) -> list[DayLock]:
     """One day lock per local day the series books on, counting the series' own appointments of that day."""
     per_day = Counter(local_day(a.start, doctor.zone) for a in appointments)
     firsts = {local_day(a.start, doctor.zone): a.start for a in reversed(appointments)}
-    locks = [count_the_day(store, doctor, firsts[day], now, adding=count) for day, count in per_day.items()]
+    locks = [lock_the_day(store, doctor, firsts[day], now, adding=count) for day, count in per_day.items()]
     return [lock for lock in locks if lock is not None]

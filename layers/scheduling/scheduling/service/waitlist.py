@@ -30,10 +30,10 @@ from scheduling.errors import (
 from scheduling.models import DEFAULT_HOLD_SECONDS, Actor, Hold
 from scheduling.models.waitlist import MAX_WAIT_WINDOW_DAYS, WaitlistEntry, WaitlistRequest, WaitlistStatus
 from scheduling.service import clock
-from scheduling.service.checks import check_bookable, check_the_patient, count_the_day
-from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
+from scheduling.service.checks import check_bookable, lock_the_day, lock_the_patient
 from scheduling.service.doctors import doctor_record, get_doctor
 from scheduling.service.holds import release_hold
+from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
 from scheduling.store import DoctorRecord, Page, SchedulingStore
 from scheduling.store.waitlist import EntryNotWaiting, window_of
 
@@ -172,9 +172,9 @@ def _offer_to_first(
             created_at=now,
             patient_id=entry.patient_id,
         )
-        day_lock = count_the_day(store, doctor, hold.start, now)
+        day_lock = lock_the_day(store, doctor, hold.start, now)
         try:
-            patient_lock = check_the_patient(store, hold, now)
+            patient_lock = lock_the_patient(store, hold, now)
         except PatientBusy:
             continue  # this waiter is busy then: the next one
         try:

@@ -28,6 +28,7 @@ from scheduling.errors import (
     StaleRecord,
 )
 from scheduling.models import Appointment, AppointmentStatus, HistoryEntry, rfc3339
+from scheduling.store.appointment_pages import TimeRange, appointments_page
 from scheduling.store.client import cancellation_codes, condition_failed, failed_item, only_conflicts, translated
 from scheduling.store.items import (
     DayLock,
@@ -53,7 +54,6 @@ from scheduling.store.keys import (
     utc_key,
 )
 from scheduling.store.page import Page
-from scheduling.store.pages import TimeRange, appointments_page
 from scheduling.store.patients import PatientItems, has_patient
 
 if TYPE_CHECKING:

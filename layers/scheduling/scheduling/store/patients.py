@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduling.domain.hold_expiry import still_takes_its_time
 from scheduling.models import Appointment, AppointmentStatus, Hold
+from scheduling.store.appointment_pages import TimeRange, appointments_page
 from scheduling.store.client import translated
 from scheduling.store.items import (
     PATIENT_APPOINTMENT,
@@ -34,7 +35,6 @@ from scheduling.store.keys import (
     utc_key,
 )
 from scheduling.store.page import Page
-from scheduling.store.pages import TimeRange, appointments_page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
