@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.ids import new_appointment_id
 from scheduling.domain.lifecycle import NEXT_STATUSES
@@ -16,13 +18,14 @@ from scheduling.errors import (
 )
 from scheduling.models import Appointment, BookingRequest, RescheduleRequest
 from scheduling.service import clock
-from scheduling.service.checks import check_bookable, check_cutoff, check_the_patient, count_the_day, new_appointment
+from scheduling.service.checks import check_bookable, check_cutoff, count_the_day, new_appointment
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
-from scheduling.service.doctors import doctor_record
 from scheduling.service.holds import convert_hold
 from scheduling.service.lifecycle import answered_again, check_transition
+from scheduling.service.looks import Looks, doctor_or_none, look_at_patient, look_before_booking
 from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
+from scheduling.store.fan_out import fan_out
 
 
 def book(
@@ -38,20 +41,26 @@ def book(
     if missing or request.start is None or request.location is None:
         raise InvalidInput([FieldProblem(name, "is required unless hold_id is given") for name in missing])
     appointment_id = new_appointment_id(request.start, request_key) if request_key is not None else None
+    patient_id = request.patient.id if request.patient else None
     for _ in attempts(BOOKING_ATTEMPTS):
-        if appointment_id is not None and (own := _stored(store, doctor_id, appointment_id)) is not None:
-            return own
-        current = doctor_record(store, doctor_id)
-        now = clock.now()
+        now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
+        # one round: the doctor, its booked time, the patient's lock and time, and this request's own earlier
+        # attempt (an attempt of this same request may commit meanwhile: its time is not another booking's)
+        own = partial(_stored, store, doctor_id, appointment_id) if appointment_id is not None else None
+        looks = look_before_booking(store, doctor_id, request.start, patient_id, now, appointment_id, extra=own)
+        if looks.extra is not None:
+            return looks.extra  # type: ignore[no-any-return]
+        current = looks.doctor()
         check_bookable(current.doctor, request.start, request.location, now)
         appointment = new_appointment(
             current.doctor, request.start, request.location, request.patient, now, appointment_id
         )
-        # an attempt of this same request may commit meanwhile: its time is not another booking's
         day_lock = count_the_day(store, current.doctor, appointment.start, now, leaving=appointment.id)
-        patient_lock = check_the_patient(store, appointment, now, moving=appointment.id)
+        patient_lock = looks.patient.check(appointment.start, appointment.end) if looks.patient else None
         try:
-            return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock).in_own_timezone()
+            return store.book(
+                appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=looks.booked
+            ).in_own_timezone()
         except StaleRecord:
             continue  # the hours changed under us: validate again against what is stored now
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while booking; retry.")
@@ -67,11 +76,15 @@ def _stored(store: SchedulingStore, doctor_id: str, appointment_id: str) -> Appo
 def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: str | None) -> Appointment:
     """Cancel once; asking again (or an SDK retry of our own write) answers the stored cancellation unchanged."""
     for _ in attempts(BOOKING_ATTEMPTS):
-        appointment = get_appointment(store, doctor_id, appointment_id)
+        # one round: the appointment and its doctor (for the cut-off)
+        appointment, record = fan_out(
+            [partial(get_appointment, store, doctor_id, appointment_id), partial(doctor_or_none, store, doctor_id)]
+        )
         if appointment.status == "cancelled":
             return answered_again(store, appointment)
         check_transition(appointment, "cancelled", clock.now())
-        check_cutoff(store, appointment, clock.now())
+        if record is not None:  # a deleted doctor's (past) appointments keep no policy
+            check_cutoff(store, appointment, clock.now(), record.doctor)
         cancelled = appointment.model_copy(
             update={"status": "cancelled", "cancelled_at": clock.now(), "cancel_reason": reason}
         )
@@ -85,7 +98,19 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
 def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, request: RescheduleRequest) -> Appointment:
     """Move a booked appointment; asking again for the same move (a retry whose first answer was lost) answers
     the appointment that move made."""
-    old = get_appointment(store, doctor_id, appointment_id)
+    now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
+    # one round: the appointment, the doctor and its booked time around the new start (the patient's look needs
+    # the appointment's patient: a second round when it has one)
+    first = look_before_booking(
+        store,
+        doctor_id,
+        request.start,
+        None,
+        now,
+        None,
+        extra=partial(get_appointment, store, doctor_id, appointment_id),
+    )
+    old: Appointment = first.extra
     if (done := _same_move(store, old, request)) is not None:
         return done
     if old.status != "booked":
@@ -95,9 +120,12 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
             list(NEXT_STATUSES[old.status]),
         )
     location = request.location or old.location
+    looks: Looks | None = first
     for _ in attempts(BOOKING_ATTEMPTS):
-        current = doctor_record(store, doctor_id)
-        now = clock.now()
+        if looks is None:
+            now = clock.now()
+            looks = look_before_booking(store, doctor_id, request.start, None, now, None)
+        current = looks.doctor()
         check_cutoff(store, old, now, current.doctor)
         check_bookable(current.doctor, request.start, location, now)
         if request.start == old.start:
@@ -109,10 +137,14 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
             update={"status": "cancelled", "cancelled_at": now, "cancel_reason": "rescheduled", "replaced_by": new.id}
         )
         day_lock = count_the_day(store, current.doctor, new.start, now, leaving=old.id)
-        patient_lock = check_the_patient(store, new, now, moving=old.id)
+        patient_lock = None
+        if new.patient_id is not None:
+            patient_look, _ = look_at_patient(store, new.patient_id, new.start, now, ignoring=old.id)
+            patient_lock = patient_look.check(new.start, new.end)
+        booked, looks = looks.booked, None
         try:
             return store.reschedule(
-                new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock
+                new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=booked
             ).in_own_timezone()
         except StaleRecord:
             continue
