@@ -181,6 +181,19 @@ def clock_at(text: str) -> Iterator[None]:
         service.clock.now = saved
 
 
+# Rounds per operation before issue #23 (commit c7e75f2, measured by these rows): a write's reads one after another.
+ROUNDS_BEFORE = {
+    "book appointment": 3,
+    "book appointment with a patient id": 5,
+    "reschedule appointment": 4,
+    "cancel appointment": 3,
+    "hold a slot": 3,
+    "convert a hold": 2,
+    "no-show": 2,
+    "check in": 2,
+    "complete": 2,
+}
+
 SEARCH_DOCTORS = 50
 WORKING_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 SEARCH_WEEKDAYS = {day: [{"start": "09:00", "end": "17:00"}] for day in WORKING_DAYS}
