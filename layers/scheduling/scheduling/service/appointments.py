@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.ids import new_appointment_id
@@ -24,7 +26,7 @@ from scheduling.service.holds import convert_hold
 from scheduling.service.lifecycle import answered_again, check_transition
 from scheduling.service.looks import Looks, doctor_or_none, look_at_patient, look_before_booking
 from scheduling.service.queries import get_appointment
-from scheduling.store import SchedulingStore
+from scheduling.store import DoctorRecord, SchedulingStore
 from scheduling.store.fan_out import fan_out
 
 
@@ -77,9 +79,13 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
     """Cancel once; asking again (or an SDK retry of our own write) answers the stored cancellation unchanged."""
     for _ in attempts(BOOKING_ATTEMPTS):
         # one round: the appointment and its doctor (for the cut-off)
-        appointment, record = fan_out(
-            [partial(get_appointment, store, doctor_id, appointment_id), partial(doctor_or_none, store, doctor_id)]
-        )
+        reads: list[Callable[[], Any]] = [
+            partial(get_appointment, store, doctor_id, appointment_id),
+            partial(doctor_or_none, store, doctor_id),
+        ]
+        appointment: Appointment
+        record: DoctorRecord | None
+        appointment, record = fan_out(reads)
         if appointment.status == "cancelled":
             return answered_again(store, appointment)
         check_transition(appointment, "cancelled", clock.now())

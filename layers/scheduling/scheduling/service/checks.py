@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
-from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.booked import LONGEST_BOOKING, BookedInterval
 from scheduling.domain.daily_cap import day_bounds, local_day, taken_per_day
 from scheduling.domain.ids import new_appointment_id
 from scheduling.domain.notice import bookable_times
@@ -32,7 +34,10 @@ def count_the_day(
     day = local_day(start, zone)
     first, last = day_bounds(day, zone)
     count = partial(store.booked_intervals, doctor.id, first, last, LONGEST_BOOKING, now)
-    lock, booked = fan_out([partial(store.day_lock, doctor.id, day), count])
+    reads: list[Callable[[], Any]] = [partial(store.day_lock, doctor.id, day), count]
+    lock: DayLock
+    booked: list[BookedInterval]
+    lock, booked = fan_out(reads)
     if not settled(lock.version == 0, lock.written_at, now):
         booked = count()
     taken = taken_per_day(booked, zone, leaving)[day]

@@ -69,7 +69,7 @@ def look_before_booking(
     doctor_look = partial(_booked_around, store, doctor_id, start, now)
     calls: list[Callable[[], Any]] = [partial(doctor_or_none, store, doctor_id), doctor_look]
     patient_look = partial(_patient_around, store, patient_id, start, now, ignoring) if patient_id else None
-    if patient_look is not None:
+    if patient_id is not None and patient_look is not None:
         calls += [partial(store.patient_lock, patient_id), patient_look]
     if extra is not None:
         calls.append(extra)
@@ -100,7 +100,8 @@ def look_at_patient(
     """The patient's lock and time around `start`, and `extra` if given, together (and the look again in a second
     round if the lock is not settled)."""
     look = partial(_patient_around, store, patient_id, start, now, ignoring)
-    answers = fan_out([partial(store.patient_lock, patient_id), look, *([extra] if extra is not None else [])])
+    calls: list[Callable[[], Any]] = [partial(store.patient_lock, patient_id), look]
+    answers: list[Any] = fan_out([*calls, *([extra] if extra is not None else [])])
     lock, times = answers[0], answers[1]
     if not settled(lock.version == 0, lock.written_at, now):
         times = look()

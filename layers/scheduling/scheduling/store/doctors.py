@@ -73,7 +73,7 @@ class DoctorItems:
         against `current` fail at commit, so a booking never commits against hours that are gone."""
         fence = current.fence + 1 if move_fence else current.fence
         # the fence's stamp (domain/settled.py): this write's clock, read before it is sent
-        moved_at = doctor.updated_at if move_fence else current.fence_moved_at
+        moved_at = doctor.updated_at.replace(microsecond=0) if move_fence else current.fence_moved_at
         written = DoctorRecord(doctor, fence, moved_at)
         put: TransactWriteItemTypeDef = {
             "Put": {
@@ -107,7 +107,7 @@ class DoctorItems:
         booking commits while the lease runs, so what a delete then reads of the bookings is final. `at`: this
         write's clock, read before it is sent (the fence's stamp, domain/settled.py)."""
         doctor_id = current.doctor.id
-        closed = DoctorRecord(current.doctor, current.fence + 1, at)
+        closed = DoctorRecord(current.doctor, current.fence + 1, at.replace(microsecond=0))
         self._write_with_fence(
             [
                 self._set_profile_fence(current, closed.fence, at),
