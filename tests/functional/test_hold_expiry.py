@@ -22,7 +22,7 @@ from functions.doctors.app import lambda_handler as doctors
 from functions.holds.app import lambda_handler as holds
 from scheduling.domain import hold_expiry
 from scheduling.models import Doctor
-from scheduling.store import SchedulingStore
+from scheduling.store import PatientLock, SchedulingStore
 from tests.api.together import overlapping_pairs
 from tests.functional.conftest import invoke, stored_items
 from tests.support.clock import Clock
@@ -247,17 +247,17 @@ def test_a_conversion_racing_another_conversion_of_the_same_hold_answers_the_one
     """Item 3: the second conversion read the hold as `held`, then the first committed before its patient look."""
     always_open(given_doctor)
     held = hold(THREE).json()
-    original = SchedulingStore.patient_version
+    original = SchedulingStore.patient_lock
     looks: list[str] = []
     first: list[Answer] = []
 
-    def after_the_other_conversion(self: SchedulingStore, patient_id: str) -> int:
+    def after_the_other_conversion(self: SchedulingStore, patient_id: str) -> PatientLock:
         looks.append(patient_id)
         if len(looks) == 1:
             first.append(book({"hold_id": held["id"]}))
         return original(self, patient_id)
 
-    monkeypatch.setattr(SchedulingStore, "patient_version", after_the_other_conversion)
+    monkeypatch.setattr(SchedulingStore, "patient_lock", after_the_other_conversion)
     second = book({"hold_id": held["id"]})
 
     assert (first[0].status, second.status) == (201, 201), (first[0], second)

@@ -47,6 +47,16 @@ def is_hold_id(text: str) -> bool:
     return bool(_HOLD_ID.match(text))
 
 
+def hold_start(hold_id: str) -> datetime | None:
+    """The slot start a hold id was minted for, or None when the text is no hold id of ours."""
+    if not is_hold_id(hold_id):
+        return None
+    try:
+        return datetime.strptime(hold_id[:16], _ID_TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 def appointment_start(appointment_id: str) -> datetime | None:
     """The slot start an appointment id was minted for, or None when the text is no id of ours."""
     match = _APPOINTMENT_ID.match(appointment_id)

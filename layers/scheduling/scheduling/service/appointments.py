@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.ids import new_appointment_id
 from scheduling.domain.lifecycle import NEXT_STATUSES
@@ -16,13 +20,14 @@ from scheduling.errors import (
 )
 from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, RescheduleRequest
 from scheduling.service import clock
-from scheduling.service.checks import check_bookable, check_cutoff, lock_the_day, lock_the_patient, new_appointment
-from scheduling.service.doctors import doctor_record
+from scheduling.service.checks import check_bookable, check_cutoff, lock_the_day, new_appointment
 from scheduling.service.holds import convert_hold
 from scheduling.service.lifecycle import answered_again, check_transition
+from scheduling.service.looks import Looks, doctor_or_none, look_at_patient, look_before_booking
 from scheduling.service.queries import get_appointment
 from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
-from scheduling.store import SchedulingStore
+from scheduling.store import DoctorRecord, SchedulingStore
+from scheduling.store.fan_out import fan_out
 
 
 def book(
@@ -38,20 +43,26 @@ def book(
     if missing or request.start is None or request.location is None:
         raise InvalidInput([FieldProblem(name, "is required unless hold_id is given") for name in missing])
     appointment_id = new_appointment_id(request.start, request_key) if request_key is not None else None
+    patient_id = request.patient.id if request.patient else None
     for _ in attempts(BOOKING_ATTEMPTS):
-        if appointment_id is not None and (own := _stored(store, doctor_id, appointment_id)) is not None:
-            return own
-        current = doctor_record(store, doctor_id)
-        now = clock.now()
+        now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
+        # one round: the doctor, its booked time, the patient's lock and time, and this request's own earlier
+        # attempt (an attempt of this same request may commit meanwhile: its time is not another booking's)
+        own = partial(_stored, store, doctor_id, appointment_id) if appointment_id is not None else None
+        looks = look_before_booking(store, doctor_id, request.start, patient_id, now, appointment_id, extra=own)
+        if looks.extra is not None:
+            return looks.extra  # type: ignore[no-any-return]
+        current = looks.doctor()
         check_bookable(current.doctor, request.start, request.location, now)
         appointment = new_appointment(
             current.doctor, request.start, request.location, request.patient, now, appointment_id
         ).model_copy(update={"history": [HistoryEntry.of("booked", now, actor)]})
-        # an attempt of this same request may commit meanwhile: its time is not another booking's
         day_lock = lock_the_day(store, current.doctor, appointment.start, now, leaving=appointment.id)
-        patient_lock = lock_the_patient(store, appointment, now, moving=appointment.id)
+        patient_lock = looks.patient.check(appointment.start, appointment.end) if looks.patient else None
         try:
-            return store.book(appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock).in_own_timezone()
+            return store.book(
+                appointment, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=looks.booked
+            ).in_own_timezone()
         except StaleRecord:
             continue  # the hours changed under us: validate again against what is stored now
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while booking; retry.")
@@ -69,12 +80,20 @@ def cancel(
 ) -> Appointment:
     """Cancel once; asking again (or an SDK retry of our own write) answers the stored cancellation unchanged."""
     for _ in attempts(BOOKING_ATTEMPTS):
-        appointment = get_appointment(store, doctor_id, appointment_id)
+        # one round: the appointment and its doctor (for the cut-off)
+        reads: list[Callable[[], Any]] = [
+            partial(get_appointment, store, doctor_id, appointment_id),
+            partial(doctor_or_none, store, doctor_id),
+        ]
+        appointment: Appointment
+        record: DoctorRecord | None
+        appointment, record = fan_out(reads)
         if appointment.status == "cancelled":
             return answered_again(store, appointment)
         check_transition(appointment, "cancelled", clock.now())
-        check_cutoff(store, appointment, clock.now())
         now = clock.now()
+        if record is not None:  # a deleted doctor's (past) appointments keep no policy
+            check_cutoff(store, appointment, now, record.doctor)
         cancelled = appointment.model_copy(
             update={
                 "status": "cancelled",
@@ -95,7 +114,19 @@ def reschedule(
 ) -> Appointment:
     """Move a booked appointment; asking again for the same move (a retry whose first answer was lost) answers
     the appointment that move made."""
-    old = get_appointment(store, doctor_id, appointment_id)
+    now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
+    # one round: the appointment, the doctor and its booked time around the new start (the patient's look needs
+    # the appointment's patient: a second round when it has one)
+    first = look_before_booking(
+        store,
+        doctor_id,
+        request.start,
+        None,
+        now,
+        None,
+        extra=partial(get_appointment, store, doctor_id, appointment_id),
+    )
+    old: Appointment = first.extra
     if (done := _same_move(store, old, request)) is not None:
         return done
     if old.status != "booked":
@@ -105,9 +136,12 @@ def reschedule(
             list(NEXT_STATUSES[old.status]),
         )
     location = request.location or old.location
+    looks: Looks | None = first
     for _ in attempts(BOOKING_ATTEMPTS):
-        current = doctor_record(store, doctor_id)
-        now = clock.now()
+        if looks is None:
+            now = clock.now()
+            looks = look_before_booking(store, doctor_id, request.start, None, now, None)
+        current = looks.doctor()
         check_cutoff(store, old, now, current.doctor)
         check_bookable(current.doctor, request.start, location, now)
         if request.start == old.start:
@@ -127,10 +161,14 @@ def reschedule(
             }
         )
         day_lock = lock_the_day(store, current.doctor, new.start, now, leaving=old.id)
-        patient_lock = lock_the_patient(store, new, now, moving=old.id)
+        patient_lock = None
+        if new.patient_id is not None:
+            patient_look, _ = look_at_patient(store, new.patient_id, new.start, now, ignoring=old.id)
+            patient_lock = patient_look.check(new.start, new.end)
+        booked, looks = looks.booked, None
         try:
             return store.reschedule(
-                new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock
+                new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=booked
             ).in_own_timezone()
         except StaleRecord:
             continue

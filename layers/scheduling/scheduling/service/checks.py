@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
-from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.booked import LONGEST_BOOKING, BookedInterval
 from scheduling.domain.daily_cap import day_bounds, local_day, taken_per_day
 from scheduling.domain.ids import new_appointment_id
 from scheduling.domain.notice import bookable_times
+from scheduling.domain.settled import settled
 from scheduling.domain.slots import published_slot_at
 from scheduling.errors import DayFull, DoctorNotFound, FieldProblem, InvalidInput, PatientBusy, TooLateToChange
 from scheduling.models import Appointment, Doctor, Hold, Patient
@@ -25,19 +28,28 @@ def lock_the_day(
     adding: int = 1,
 ) -> DayLock | None:
     """With a daily cap: refuse a full day, else the day's lock as counted, for the write to check. The lock's
-    version is read before the count, so any booking of that day that commits after it was read fails ours.
-    `adding`: how many appointments the write puts on that day (a series may put several)."""
+    version and the count are read together; the count counts for that version once it is settled, else it is
+    made again after the read (domain/settled.py), so any booking of that day that commits after the version
+    was written and before our count fails ours. One round more than an uncapped doctor (the day depends on the
+    doctor's zone, known only after the doctor's read). `adding`: how many appointments the write puts on that
+    day (a series may put several)."""
     cap = doctor.rules.max_per_day
     if cap is None:
         return None
     zone = doctor.zone
     day = local_day(start, zone)
-    version = store.day_version(doctor.id, day)
     first, last = day_bounds(day, zone)
-    taken = taken_per_day(store.booked_intervals(doctor.id, first, last, LONGEST_BOOKING, now), zone, leaving)[day]
+    count = partial(store.booked_intervals, doctor.id, first, last, LONGEST_BOOKING, now)
+    reads: list[Callable[[], Any]] = [partial(store.day_lock, doctor.id, day), count]
+    lock: DayLock
+    booked: list[BookedInterval]
+    lock, booked = fan_out(reads)
+    if not settled(lock.version == 0, lock.written_at, now):
+        booked = count()
+    taken = taken_per_day(booked, zone, leaving)[day]
     if taken + adding > cap:
         raise DayFull(f"Doctor '{doctor.id}' takes at most {cap} appointments on {day.isoformat()}; that day is full.")
-    return DayLock(day, version)
+    return lock
 
 
 def lock_the_patient(

@@ -98,14 +98,15 @@ def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) ->
     for _ in attempts(DOCTOR_WRITE_ATTEMPTS):
         current = doctor_record(store, doctor_id)
         _check_if_match(current.doctor, if_match)
-        until = clock.now() + DELETE_LEASE
+        closing_at = clock.now()
+        until = closing_at + DELETE_LEASE
         try:
-            closed = store.close_doctor(current, until)
+            closed = store.close_doctor(current, until, closing_at)
             now = clock.now()
             blockers = store.delete_blockers(doctor_id, now, LONGEST_BOOKING)
             if blockers:
                 with suppress(StaleRecord):
-                    store.reopen_doctor(closed)
+                    store.reopen_doctor(closed, clock.now())
                 raise DoctorHasBookings(refusal(doctor_id, blockers, now))
             with suppress(DoctorNotFound):  # gone by the time we wrote: ours retried by the SDK, or a racing delete
                 store.delete_doctor(closed, until, not_after=clock.now() + DELETE_LEASE_MARGIN)

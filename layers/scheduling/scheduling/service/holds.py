@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.hold_expiry import convertible
-from scheduling.domain.ids import is_doctor_id, is_hold_id, new_appointment_id, new_hold_id
+from scheduling.domain.ids import hold_start, is_doctor_id, is_hold_id, new_appointment_id, new_hold_id
 from scheduling.domain.windows import slot_window
 from scheduling.errors import (
     ConcurrentUpdate,
@@ -21,8 +22,9 @@ from scheduling.errors import (
 )
 from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, Hold, HoldRequest, Patient, rfc3339
 from scheduling.service import clock
-from scheduling.service.checks import check_bookable, lock_the_day, lock_the_patient
-from scheduling.service.doctors import doctor_record, get_doctor
+from scheduling.service.checks import check_bookable, lock_the_day
+from scheduling.service.doctors import get_doctor
+from scheduling.service.looks import PatientLook, look_at_patient, look_before_booking
 from scheduling.service.queries import get_appointment
 from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
 from scheduling.store import SchedulingStore
@@ -36,11 +38,16 @@ def hold(
     answer was lost: it is answered as it is now (docs/design.md, "Exactly-once outcomes")."""
     start = request.start.astimezone(UTC)
     hold_id = new_hold_id(start, request_key) if request_key is not None else None
+    patient_id = request.patient.id if request.patient else None
     for _ in attempts(BOOKING_ATTEMPTS):
-        if hold_id is not None and (own := _stored(store, doctor_id, hold_id)) is not None:
-            return _in_own_timezone(own)
-        current = doctor_record(store, doctor_id)
-        now = clock.now()
+        now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
+        # one round: the doctor, its booked time, the patient's lock and time, and this request's own earlier
+        # attempt (an attempt of this same request may commit meanwhile: its time is not another hold's)
+        own = partial(_stored, store, doctor_id, hold_id) if hold_id is not None else None
+        looks = look_before_booking(store, doctor_id, start, patient_id, now, hold_id, extra=own)
+        if looks.extra is not None:
+            return _in_own_timezone(looks.extra)
+        current = looks.doctor()
         check_bookable(current.doctor, request.start, request.location, now)
         held = Hold(
             id=hold_id or new_hold_id(start),
@@ -53,14 +60,15 @@ def hold(
             # whole seconds, as stored and compared: the answer's expires_at is the exact moment the hold lapses
             expires_at=(now + timedelta(seconds=request.ttl_seconds)).replace(microsecond=0),
             created_at=now,
-            patient_id=request.patient.id if request.patient else None,
+            patient_id=patient_id,
             created_by=actor.by,
         )
-        # an attempt of this same request may commit meanwhile: its time is not another hold's
         day_lock = lock_the_day(store, current.doctor, held.start, now, leaving=held.id)
-        patient_lock = lock_the_patient(store, held, now, moving=held.id)
+        patient_lock = looks.patient.check(held.start, held.end) if looks.patient else None
         try:
-            return _in_own_timezone(store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock))
+            return _in_own_timezone(
+                store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=looks.booked)
+            )
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
@@ -118,8 +126,18 @@ def convert_hold(
     store: SchedulingStore, doctor_id: str, hold_id: str, request: BookingRequest, *, actor: Actor
 ) -> Appointment:
     """The held slot becomes an appointment, once: converting again answers the same appointment."""
+    asked = request.patient.id if request.patient else None
+    held_from = hold_start(hold_id)
     for _ in attempts(BOOKING_ATTEMPTS):
-        current = get_hold(store, doctor_id, hold_id)
+        looked_at = clock.now()  # before the patient's look (domain/hold_expiry.py, domain/settled.py)
+        pre_read: PatientLook | None = None
+        if asked is not None and held_from is not None and is_doctor_id(doctor_id):
+            # one round: the hold and the patient the request names (the hold's own patient, or its only one)
+            pre_read, current = look_at_patient(
+                store, asked, held_from, looked_at, hold_id, extra=partial(get_hold, store, doctor_id, hold_id)
+            )
+        else:
+            current = get_hold(store, doctor_id, hold_id)
         _check_matches_hold(current, request)  # a replay too: another slot or patient is never "the same"
         if current.status == "booked" and current.appointment_id:
             return get_appointment(store, doctor_id, current.appointment_id)
@@ -143,7 +161,12 @@ def convert_hold(
             created_at=now,
         )
         # the hold's own entry in the patient's time is replaced by the appointment's
-        patient_lock = lock_the_patient(store, appointment, now, moving=hold_id)
+        patient_lock = None
+        if appointment.patient_id is not None:
+            if pre_read is None or pre_read.lock.patient_id != appointment.patient_id:
+                # the hold names a patient the request did not: a second round
+                pre_read, _ = look_at_patient(store, appointment.patient_id, appointment.start, now, hold_id)
+            patient_lock = pre_read.check(appointment.start, appointment.end)
         # the write's condition `expires_at > now` uses the time read just before it (domain/hold_expiry.py)
         at = clock.now()
         appointment = appointment.model_copy(

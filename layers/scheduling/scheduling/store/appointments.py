@@ -37,6 +37,7 @@ from scheduling.store.items import (
     cancelled_item,
     deserialize,
     history_entries,
+    lock_version,
     to_appointment,
     version_bump,
 )
@@ -134,11 +135,16 @@ class AppointmentItems(PatientItems):
 
     def day_version(self, doctor_id: str, day: date) -> int:
         """The version of a local day's lock (0 before its first capped booking)."""
+        return self.day_lock(doctor_id, day).version
+
+    def day_lock(self, doctor_id: str, day: date) -> DayLock:
+        """A local day's lock as stored now: its version and when that version was written."""
         with translated():
             response = self._client.get_item(
                 TableName=self._table, Key=key(doctor_pk(doctor_id), day_sk(day)), ConsistentRead=True
             )
-        return int(response.get("Item", {}).get("version", {}).get("N", "0"))
+        version, written_at = lock_version(response.get("Item"))
+        return DayLock(day, version, written_at)
 
     def book(
         self,
@@ -147,9 +153,12 @@ class AppointmentItems(PatientItems):
         longest: timedelta,
         day_lock: DayLock | None = None,
         patient_lock: PatientLock | None = None,
+        looked: list[BookedInterval] | None = None,
     ) -> Appointment:
         """Book if nothing overlaps and the doctor's fence is still `fence` (and, with a daily cap, the day was
-        not booked since it was counted); answers the stored appointment."""
+        not booked since it was counted); answers the stored appointment. `looked`: the doctor's booked time
+        around the slot as the caller already read it (a look that counts for `fence`: domain/settled.py);
+        without it the store looks itself."""
         # its own id is never an overlap: an earlier attempt of this request (a retried write, or a re-run of a
         # request whose id derives from its Idempotency-Key) may have stored it; the slot put then answers it
         self._refuse_overlaps(
@@ -159,11 +168,12 @@ class AppointmentItems(PatientItems):
             appointment.created_at,
             longest,
             moving=appointment.id,
+            looked=looked,
         )
         items = [
             self._fence_check(appointment.doctor_id, fence, appointment.created_at),
             self._slot_put(booked_item(appointment), appointment.created_at),
-            *self._day_bump(appointment.doctor_id, day_lock),
+            *self._day_bump(appointment.doctor_id, day_lock, appointment.created_at),
             *self._patient_items(appointment, patient_lock),
         ]
         with translated():
@@ -184,14 +194,17 @@ class AppointmentItems(PatientItems):
         longest: timedelta,
         day_lock: DayLock | None = None,
         patient_lock: PatientLock | None = None,
+        looked: list[BookedInterval] | None = None,
     ) -> Appointment:
-        """Book the new slot and cancel the old appointment in one fenced transaction."""
-        self._refuse_overlaps(new.doctor_id, new.start, new.end, new.created_at, longest, moving=cancelled_old.id)
+        """Book the new slot and cancel the old appointment in one fenced transaction (`looked`: as for `book`)."""
+        self._refuse_overlaps(
+            new.doctor_id, new.start, new.end, new.created_at, longest, moving=cancelled_old.id, looked=looked
+        )
         items = [
             self._fence_check(new.doctor_id, fence, new.created_at),
             self._slot_put(booked_item(new), new.created_at),
             *self._cancel_items(cancelled_old, from_statuses=("booked",)),
-            *self._day_bump(new.doctor_id, day_lock),
+            *self._day_bump(new.doctor_id, day_lock, new.created_at),
             *self._patient_items(new, patient_lock),
         ]
         with translated():
@@ -306,20 +319,30 @@ class AppointmentItems(PatientItems):
         return appointments_page(self._client, self._table, where, (start, end), status, limit, next_token)
 
     def _refuse_overlaps(
-        self, doctor_id: str, start: datetime, end: datetime, now: datetime, longest: timedelta, moving: str | None
+        self,
+        doctor_id: str,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        longest: timedelta,
+        moving: str | None,
+        looked: list[BookedInterval] | None = None,
     ) -> None:
-        for booked in self.booked_intervals(doctor_id, start, end, longest, now):
-            if booked.appointment_id == moving:
+        if looked is None:
+            looked = self.booked_intervals(doctor_id, start, end, longest, now)
+        for booked in looked:
+            if booked.appointment_id == moving or not (booked.start < end and start < booked.end):
                 continue
             if booked.held_until is not None:
                 raise SlotHeld(doctor_id, booked.start)
             raise SlotTaken(doctor_id, booked.start)
 
-    def _day_bump(self, doctor_id: str, day_lock: DayLock | None) -> list[TransactWriteItemTypeDef]:
+    def _day_bump(self, doctor_id: str, day_lock: DayLock | None, at: datetime) -> list[TransactWriteItemTypeDef]:
         """The day lock's next version, if nobody booked that day since it was counted (daily cap only)."""
         if day_lock is None:
             return []
-        return [version_bump(self._table, key(doctor_pk(doctor_id), day_sk(day_lock.day)), "day", day_lock.version)]
+        day_key = key(doctor_pk(doctor_id), day_sk(day_lock.day))
+        return [version_bump(self._table, day_key, "day", day_lock.version, at)]
 
     def _fence_check(self, doctor_id: str, fence: int | None, now: datetime) -> TransactWriteItemTypeDef:
         """The doctor still publishes the hours the booking was checked against (`fence`; None: still exists),

@@ -72,10 +72,13 @@ class DoctorItems:
         """Write `doctor` if the stored one is still `current`. Moving the fence makes every booking validated
         against `current` fail at commit, so a booking never commits against hours that are gone."""
         fence = current.fence + 1 if move_fence else current.fence
+        # the fence's stamp (domain/settled.py): this write's clock, read before it is sent
+        moved_at = doctor.updated_at.replace(microsecond=0) if move_fence else current.fence_moved_at
+        written = DoctorRecord(doctor, fence, moved_at)
         put: TransactWriteItemTypeDef = {
             "Put": {
                 "TableName": self._table,
-                "Item": doctor_item(doctor, fence),
+                "Item": doctor_item(doctor, fence, moved_at),
                 "ConditionExpression": _UNCHANGED,
                 "ExpressionAttributeValues": _expected(current),
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -88,37 +91,41 @@ class DoctorItems:
                     self._client.put_item(**put["Put"])
                 except self._client.exceptions.ConditionalCheckFailedException as error:
                     stored: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
-                    if not _is_written(stored, DoctorRecord(doctor, fence)):
+                    if not _is_written(stored, written):
                         raise _missing_or_stale(doctor.id, stored) from error
-            return DoctorRecord(doctor, fence)
+            return written
         fence_move = [_fence_move(self._table, doctor.id, current.fence, fence)] if move_fence else []
         retagging = [
             *self._tag_deletes(doctor.id, old_tags - new_tags),
             *self._tag_puts(doctor.id, new_tags - old_tags),
         ]
-        self._write_with_fence([put, *fence_move, *retagging], doctor.id, written=DoctorRecord(doctor, fence))
-        return DoctorRecord(doctor, fence)
+        self._write_with_fence([put, *fence_move, *retagging], doctor.id, written=written)
+        return written
 
-    def close_doctor(self, current: DoctorRecord, until: datetime) -> DoctorRecord:
+    def close_doctor(self, current: DoctorRecord, until: datetime, at: datetime) -> DoctorRecord:
         """Move the fence and close it until `until` (a delete's lease): bookings in flight fail, and no new
-        booking commits while the lease runs, so what a delete then reads of the bookings is final."""
+        booking commits while the lease runs, so what a delete then reads of the bookings is final. `at`: this
+        write's clock, read before it is sent (the fence's stamp, domain/settled.py)."""
         doctor_id = current.doctor.id
-        closed = DoctorRecord(current.doctor, current.fence + 1)
+        closed = DoctorRecord(current.doctor, current.fence + 1, at.replace(microsecond=0))
         self._write_with_fence(
             [
-                self._set_profile_fence(current, closed.fence),
+                self._set_profile_fence(current, closed.fence, at),
                 _fence_move(self._table, doctor_id, current.fence, closed.fence, closed_until=until),
             ],
             doctor_id,
         )
         return closed
 
-    def reopen_doctor(self, closed: DoctorRecord) -> None:
+    def reopen_doctor(self, closed: DoctorRecord, at: datetime) -> None:
         """End a delete's lease early (the delete was refused); a failure is harmless, the lease runs out."""
         doctor_id = closed.doctor.id
         reopened = closed.fence + 1
         self._write_with_fence(
-            [self._set_profile_fence(closed, reopened), _fence_move(self._table, doctor_id, closed.fence, reopened)],
+            [
+                self._set_profile_fence(closed, reopened, at),
+                _fence_move(self._table, doctor_id, closed.fence, reopened),
+            ],
             doctor_id,
         )
 
@@ -161,14 +168,18 @@ class DoctorItems:
             for tag in sorted(tags)
         ]
 
-    def _set_profile_fence(self, current: DoctorRecord, fence: int) -> TransactWriteItemTypeDef:
+    def _set_profile_fence(self, current: DoctorRecord, fence: int, at: datetime) -> TransactWriteItemTypeDef:
         return {
             "Update": {
                 "TableName": self._table,
                 "Key": profile_key(current.doctor.id),
-                "UpdateExpression": "SET fence = :next",
+                "UpdateExpression": "SET fence = :next, fence_moved_at = :at",
                 "ConditionExpression": _UNCHANGED,
-                "ExpressionAttributeValues": {**_expected(current), ":next": {"N": str(fence)}},
+                "ExpressionAttributeValues": {
+                    **_expected(current),
+                    ":next": {"N": str(fence)},
+                    ":at": {"S": utc_key(at)},
+                },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }

@@ -7,7 +7,7 @@ call waits for a connection. A search across doctors issues one Query per doctor
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import cache
 from typing import TypeVar
 
@@ -23,8 +23,10 @@ def _pool() -> ThreadPoolExecutor:
 
 def fan_out(calls: Sequence[Callable[[], Result]]) -> list[Result]:
     """Run `calls` concurrently (up to MAX_CONCURRENT_CALLS at a time); results in the order of `calls`. A failure
-    is raised as the first failed call in that order."""
+    is raised as the first failed call in that order, once every call has ended (nothing of a request keeps
+    running after it answered: a Lambda container is frozen between requests)."""
     if len(calls) <= 1:
         return [call() for call in calls]
     futures = [_pool().submit(call) for call in calls]
+    wait(futures)
     return [future.result() for future in futures]

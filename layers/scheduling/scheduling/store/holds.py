@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from scheduling.domain.booked import BookedInterval
 from scheduling.errors import DoctorNotFound, HoldNotFound, StaleRecord
 from scheduling.models import Appointment, Hold, rfc3339
 from scheduling.store.appointments import AppointmentItems
@@ -44,12 +45,13 @@ class HoldItems(AppointmentItems):
         longest: timedelta,
         day_lock: DayLock | None = None,
         patient_lock: PatientLock | None = None,
+        looked: list[BookedInterval] | None = None,
     ) -> Hold:
         """Claim the slot for `hold` if nothing unexpired overlaps it and the doctor's fence is still `fence`
         (and, for a patient, if no booking or hold of the patient committed since `patient_lock` was read)."""
         now = hold.created_at
         # its own id is never an overlap: an earlier attempt of this request may have stored it (see `book`)
-        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=hold.id)
+        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=hold.id, looked=looked)
         items: list[TransactWriteItemTypeDef] = [
             self._fence_check(hold.doctor_id, fence, now),
             self._slot_put(hold_lock_item(hold), now),
@@ -60,7 +62,7 @@ class HoldItems(AppointmentItems):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
-            *self._day_bump(hold.doctor_id, day_lock),
+            *self._day_bump(hold.doctor_id, day_lock, now),
             *self._patient_items(hold, patient_lock),
         ]
         with translated():

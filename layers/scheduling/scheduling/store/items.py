@@ -23,6 +23,7 @@ from scheduling.store.keys import (
     cancelled_sk,
     doctor_pk,
     hold_sk,
+    parse_utc,
     patient_pk,
     patient_time_sk,
     slot_sk,
@@ -43,6 +44,8 @@ class DoctorRecord:
 
     doctor: Doctor
     fence: int
+    # the fence writer's clock before it wrote (domain/settled.py); None on the first fence and on older items
+    fence_moved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class DayLock:
 
     day: date
     version: int
+    written_at: datetime | None = None  # when that version was written (domain/settled.py)
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,20 @@ class PatientLock:
 
     patient_id: str
     version: int
+    written_at: datetime | None = None  # when that version was written (domain/settled.py)
 
 
-def version_bump(table: str, item_key: dict[str, Any], kind: str, read: int) -> TransactWriteItemTypeDef:
+def version_bump(
+    table: str, item_key: dict[str, Any], kind: str, read: int, at: datetime | None = None
+) -> TransactWriteItemTypeDef:
     """A transaction Put that moves a lock item from the version `read` to the next one, failing if another
-    write moved it first (used by the day lock and the patient lock)."""
+    write moved it first (used by the day lock and the patient lock). `at`: the writer's clock, read before it
+    sends this write (domain/settled.py)."""
+    stamp = utc_key(at) if at is not None else None
     return {
         "Put": {
             "TableName": table,
-            "Item": {**item_key, **serialize({"kind": kind, "version": read + 1})},
+            "Item": {**item_key, **serialize({"kind": kind, "version": read + 1, "at": stamp})},
             "ConditionExpression": "attribute_not_exists(PK) OR version = :read",
             "ExpressionAttributeValues": {":read": {"N": str(read)}},
         }
@@ -101,7 +110,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def doctor_item(doctor: Doctor, fence: int) -> dict[str, Any]:
+def doctor_item(doctor: Doctor, fence: int, fence_moved_at: datetime | None = None) -> dict[str, Any]:
     return serialize(
         {
             "PK": doctor_pk(doctor.id),
@@ -111,6 +120,7 @@ def doctor_item(doctor: Doctor, fence: int) -> dict[str, Any]:
             "kind": "doctor",
             "version": doctor.version,
             "fence": fence,
+            "fence_moved_at": utc_key(fence_moved_at) if fence_moved_at else None,
             **doctor.model_dump(mode="json"),
         }
     )
@@ -140,7 +150,19 @@ def fence_item(doctor_id: str, fence: int, closed_until: datetime | None = None)
 
 def to_doctor_record(item: dict[str, Any]) -> DoctorRecord:
     attributes = deserialize(item)
-    return DoctorRecord(Doctor.model_validate(_model_fields(Doctor, attributes)), int(attributes.get("fence", 1)))
+    moved_at = attributes.get("fence_moved_at")
+    return DoctorRecord(
+        Doctor.model_validate(_model_fields(Doctor, attributes)),
+        int(attributes.get("fence", 1)),
+        parse_utc(moved_at) if moved_at else None,
+    )
+
+
+def lock_version(item: dict[str, Any] | None) -> tuple[int, datetime | None]:
+    """A lock item's version (0 before its first write) and when it was written (None if not stamped)."""
+    item = item or {}
+    at = item.get("at", {}).get("S")
+    return int(item.get("version", {}).get("N", "0")), parse_utc(at) if at else None
 
 
 def booked_item(appointment: Appointment) -> dict[str, Any]:

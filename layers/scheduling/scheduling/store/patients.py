@@ -20,6 +20,7 @@ from scheduling.store.items import (
     PATIENT_APPOINTMENT,
     PATIENT_HOLD,
     PatientLock,
+    lock_version,
     patient_entry_item,
     patient_hold_item,
     version_bump,
@@ -49,11 +50,16 @@ class PatientItems:
     _client: DynamoDBClient
 
     def patient_version(self, patient_id: str) -> int:
+        return self.patient_lock(patient_id).version
+
+    def patient_lock(self, patient_id: str) -> PatientLock:
+        """The patient's lock as stored now: its version and when that version was written."""
         with translated():
             response = self._client.get_item(
                 TableName=self._table, Key=key(patient_pk(patient_id), PATIENT_LOCK), ConsistentRead=True
             )
-        return int(response.get("Item", {}).get("version", {}).get("N", "0"))
+        version, written_at = lock_version(response.get("Item"))
+        return PatientLock(patient_id, version, written_at)
 
     def patient_busy(
         self, patient_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime, ignoring: str | None
@@ -61,6 +67,14 @@ class PatientItems:
         """The first of the patient's active appointments or holds that still take their time at `now` (until a
         margin after `expires_at`) that overlaps `[start, end)`, as (start, end); `ignoring` names an appointment
         or hold that does not count (the one being moved), nor does an appointment that hold became."""
+        return next(iter(self.patient_times(patient_id, start, end, longest, now, ignoring)), None)
+
+    def patient_times(
+        self, patient_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime, ignoring: str | None
+    ) -> list[tuple[datetime, datetime]]:
+        """Every one of the patient's active appointments or holds that still take their time at `now` and
+        overlap `[start, end)`, as (start, end), ascending: one consistent Query (plus pages past 1 MB)."""
+        found: list[tuple[datetime, datetime]] = []
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
@@ -84,9 +98,9 @@ class PatientItems:
                         and other[0] < end
                         and start < other[1]
                     ):
-                        return other
+                        found.append(other)
                 if "LastEvaluatedKey" not in response:
-                    return None
+                    return found
                 query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def list_patient_appointments(
@@ -107,10 +121,11 @@ class PatientItems:
         if lock is None:
             return []
         lock_key = key(patient_pk(lock.patient_id), PATIENT_LOCK)
+        bump = version_bump(self._table, lock_key, "patient-lock", lock.version, entry.created_at)
         if isinstance(entry, Hold):
             held: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": patient_hold_item(entry)}}
-            return [version_bump(self._table, lock_key, "patient-lock", lock.version), held]
-        return [version_bump(self._table, lock_key, "patient-lock", lock.version), self._patient_copy(entry)]
+            return [bump, held]
+        return [bump, self._patient_copy(entry)]
 
     def _patient_hold_gone(self, hold: Hold) -> list[TransactWriteItemTypeDef]:
         """A released or converted hold no longer takes its patient's time."""

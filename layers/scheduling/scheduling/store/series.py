@@ -62,7 +62,7 @@ class SeriesItems(AppointmentItems):
         items: list[TransactWriteItemTypeDef] = [
             self._fence_check(doctor_id, fence, now),
             *(self._slot_put(booked_item(appointment), now) for appointment in appointments),
-            *(item for day_lock in day_locks for item in self._day_bump(doctor_id, day_lock)),
+            *(item for day_lock in day_locks for item in self._day_bump(doctor_id, day_lock, now)),
             *patient_items,
             {
                 "Put": {

@@ -179,7 +179,7 @@ class WaitlistItems(HoldItems):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
-            *self._day_bump(hold.doctor_id, day_lock),
+            *self._day_bump(hold.doctor_id, day_lock, now),
             *self._patient_items(hold, patient_lock),
             self._entry_move(
                 entry,
