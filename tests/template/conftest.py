@@ -1,10 +1,11 @@
 """Shared by the built-artifact tests: one `sam build` with the layer for this machine, the runtime's SDK, and
-moto's server (DynamoDB and EventBridge)."""
+moto's server (DynamoDB and EventBridge); and the transformed template."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -14,6 +15,13 @@ from moto.server import ThreadedMotoServer
 from local.process import free_port
 from local.template import create_tables, event_bus_names, load_template, table_names
 from tests.template.artifacts import TWIN, install_runtime_sdk, sam_build
+from tests.template.transformed import transformed_template
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    """What CloudFormation receives for the template's defaults (a fresh copy per module: tests may change it)."""
+    return transformed_template()
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.template.test_transformed_template import of_type, transformed
-
-__all__ = ["transformed"]
+from tests.template.transformed import of_type
 
 PATIENT_DATA_FUNCTIONS = {"AppointmentsFunction", "HoldsFunction", "PatientsFunction", "FhirFunction"}
 

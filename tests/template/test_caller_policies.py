@@ -18,10 +18,7 @@ from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionRes
 from local.template import api_routes, load_template
 from scheduling.domain.ids import new_appointment_id, new_doctor_id, new_hold_id
 from scheduling.domain.series import new_series_id
-from tests.template.test_transformed_template import of_type, transformed
-
-__all__ = ["transformed"]
-
+from tests.template.transformed import of_type
 
 ROUTES = api_routes(load_template())
 REGION, ACCOUNT, API_ID, STAGE = "us-east-1", "123456789012", "a1b2c3d4e5", "prod"

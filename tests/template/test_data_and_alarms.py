@@ -8,10 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.template.test_transformed_template import of_type, transformed
-
-__all__ = ["transformed"]
-
+from tests.template.transformed import of_type
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "HospitalScheduling"

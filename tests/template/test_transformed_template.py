@@ -8,37 +8,14 @@ with ours.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.template import api_routes, load_template
+from tests.template.transformed import of_type
 
-ROOT = Path(__file__).resolve().parents[2]
-SAM_CLI = Path(os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam")))
 FORBIDDEN_IN_ACCESS_LOGS = ("$input", "$util", "body", "querystring", "$method.request", "requestOverride")
-
-
-@pytest.fixture(scope="module")
-def transformed() -> dict[str, Any]:
-    result = subprocess.run(
-        [str(SAM_CLI.parent / "python"), str(Path(__file__).resolve().parents[2] / "tools" / "sam_transform.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    template: dict[str, Any] = json.loads(result.stdout)
-    return template
-
-
-def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {name: resource for name, resource in template["Resources"].items() if resource["Type"] == kind}
 
 
 def methods(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -144,12 +121,18 @@ def test_tables_are_retained_except_when_the_first_create_fails(transformed: dic
 def test_functions_run_python313_on_arm64_with_the_one_layer(transformed: dict[str, Any]) -> None:
     [layer] = of_type(transformed, "AWS::Lambda::LayerVersion")
 
-    for function in of_type(transformed, "AWS::Lambda::Function").values():
-        assert function["Properties"]["Layers"] == [{"Ref": layer}]
+    layerless = []
+    for name, function in of_type(transformed, "AWS::Lambda::Function").items():
         assert function["Properties"]["Runtime"] == "python3.13"
         assert function["Properties"]["Architectures"] == ["arm64"]
+        if "Layers" not in function["Properties"]:
+            layerless.append(name)
+            continue
+        assert function["Properties"]["Layers"] == [{"Ref": layer}]
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Ref": "DisableTracerSdk"}
+    # Only the deploy-time custom resource's function (boto3 only, no scheduling code) runs without the layer.
+    assert layerless == ["DeploySettingsFunction"]
     assert transformed["Parameters"]["DisableTracerSdk"]["Default"] == "true"
 
 
