@@ -29,6 +29,11 @@ def still_takes_its_time(expires_at: datetime, now: datetime) -> bool:
     return now < expires_at + HOLD_EXPIRY_MARGIN
 
 
+def counted_until(expires_at: datetime) -> datetime:
+    """The instant from which no writer or reader counts the hold any more: its items may go only then."""
+    return expires_at + HOLD_EXPIRY_MARGIN
+
+
 def lapsed_by(now: datetime) -> datetime:
     """The latest `expires_at` of a hold whose time another writer may take at `now`."""
     return now - HOLD_EXPIRY_MARGIN

@@ -5,6 +5,7 @@ A stored attribute keeps its name even if an API field is renamed: `_STORED_AS` 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
+from scheduling.domain import hold_expiry
 from scheduling.models import Appointment, Doctor, Hold
 from scheduling.store.keys import (
     DOCTORS_PARTITION,
@@ -164,6 +166,14 @@ def cancelled_item(appointment: Appointment) -> dict[str, Any]:
 
 
 HOLD_RECORD_KEPT = timedelta(days=30)  # DynamoDB TTL removes a hold's record this long after it expired
+TTL_SLACK = timedelta(seconds=1)
+
+
+def hold_ttl(hold: Hold) -> int:
+    """When TTL may remove a hold's claim and its patient entry: not before every writer stopped counting the
+    hold (`expires_at + HOLD_EXPIRY_MARGIN`), as DynamoDB may delete an item any time after its `ttl`; rounded
+    up to whole epoch seconds, plus a second of slack."""
+    return math.ceil((hold_expiry.counted_until(hold.expires_at) + TTL_SLACK).timestamp())
 
 
 def hold_lock_item(hold: Hold) -> dict[str, Any]:
@@ -178,7 +188,7 @@ def hold_lock_item(hold: Hold) -> dict[str, Any]:
             "start": utc_key(hold.start),
             "end": utc_key(hold.end),
             "expires_at": utc_key(hold.expires_at),
-            "ttl": int(hold.expires_at.timestamp()),  # clean-up only: the conditions ignore it
+            "ttl": hold_ttl(hold),  # clean-up only: the conditions ignore it
         }
     )
 
@@ -213,7 +223,7 @@ def patient_hold_item(hold: Hold) -> dict[str, Any]:
             "end": utc_key(hold.end),
             "status": "held",
             "expires_at": utc_key(hold.expires_at),
-            "ttl": int(hold.expires_at.timestamp()),  # clean-up only: the overlap look ignores expired entries
+            "ttl": hold_ttl(hold),  # clean-up only: the overlap look ignores expired entries
         }
     )
 
