@@ -188,3 +188,68 @@ def test_a_search_by_a_schedule_of_another_server_is_refused(doctor: Doctor) -> 
     answer = invoke(fhir_handler, event_with("fhir_slots", query=query))
 
     assert resource(answer, 400)["issue"][0]["code"] == "invalid"
+
+
+def fhir_request(
+    method: str, path: str, query: dict[str, str] | None = None, body: str | None = None, form: bool = False
+) -> Answer:
+    """Any FHIR route, from the Slot search sample with its method, path and query replaced."""
+    event = event_with("fhir_slots", query=query if query is not None else {})
+    event["httpMethod"], event["path"] = method, path
+    if path.startswith("/fhir/R4/Appointment/"):
+        event["resource"] = (
+            "/fhir/R4/Appointment/{appointment_id}" if method == "GET" else "/fhir/R4/Appointment/{operation}"
+        )
+        event["pathParameters"] = {
+            ("appointment_id" if method == "GET" else "operation"): path.removeprefix("/fhir/R4/Appointment/")
+        }
+    else:
+        event["resource"], event["pathParameters"] = path, None
+    if body is not None:
+        event["body"] = body
+        content_type = "application/x-www-form-urlencoded" if form else "application/fhir+json"
+        event["headers"] = {**(event["headers"] or {}), "Content-Type": content_type}
+        event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+    return invoke(fhir_handler, event)
+
+
+PRACTITIONER = f"Practitioner/{SAMPLE_DOCTOR_ID}"
+PAST_THE_RANGE = ["ge9999-12-31", "le9999-12-31", "eq9999-12-31", "9999-12-31", "gt8999-12-31", "ge9000-01-01"]
+
+
+@pytest.mark.parametrize("date", [*PAST_THE_RANGE, "ge9998-12-31", "le9999-12-31T23:59:59Z"])
+@pytest.mark.parametrize("who", [{"practitioner": PRACTITIONER}, {"patient": "Patient/p1"}])
+def test_an_appointment_search_past_the_supported_range_is_invalid_for_every_kind_of_search(
+    doctor: Doctor, who: dict[str, str], date: str
+) -> None:
+    """Found by the outside tester: year 9999 answered 500 (OverflowError), and a patient's search took dates
+    the practitioner's refused."""
+    answer = fhir_request("GET", "/fhir/R4/Appointment", {**who, "date": date})
+
+    assert resource(answer, 400)["issue"][0]["code"] == "invalid"
+    assert resource(answer, 400)["issue"][0]["expression"] == ["date"]
+
+
+def test_the_last_supported_day_is_searchable_for_a_patient_and_a_practitioner(doctor: Doctor) -> None:
+    for who in ({"practitioner": PRACTITIONER}, {"patient": "Patient/p1"}):
+        for date in ("ge8999-12-31", "le8999-12-31", "eq8999-12-31"):
+            assert fhir_request("GET", "/fhir/R4/Appointment", {**who, "date": date}).status == 200, (who, date)
+
+
+@pytest.mark.parametrize("date", ["ge9999-12-31", "le9999-12-31", "eq9999-12-31", "gt8999-12-31"])
+def test_a_posted_appointment_search_or_a_slot_search_past_the_range_is_invalid(doctor: Doctor, date: str) -> None:
+    posted = fhir_request(
+        "POST", "/fhir/R4/Appointment/_search", body=f"practitioner={PRACTITIONER}&date={date}", form=True
+    )
+    slots = fhir_request("GET", "/fhir/R4/Slot", {"schedule": f"Schedule/{SAMPLE_DOCTOR_ID}", "start": date})
+
+    assert resource(posted, 400)["issue"][0]["code"] == "invalid"
+    assert resource(slots, 400)["issue"][0]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("stamp", ["99991231T235959Z", "90000101T000000Z", "19691231T235959Z"])
+def test_a_proposed_appointment_id_outside_the_range_is_no_id_of_ours_never_a_500(doctor: Doctor, stamp: str) -> None:
+    """A read of an id that cannot exist is 404 (FHIR read), as for any other id not of ours."""
+    answer = fhir_request("GET", f"/fhir/R4/Appointment/p.{SAMPLE_DOCTOR_ID}.{stamp}.948595bd0490")
+
+    assert resource(answer, 404)["issue"][0]["code"] == "not-found"

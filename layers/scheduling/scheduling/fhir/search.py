@@ -15,13 +15,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, not_supported
-from scheduling.models import parse_rfc3339, rfc3339
+from scheduling.models import END_OF_INSTANTS, SUPPORTED_RANGE, parse_local_date, parse_rfc3339, rfc3339
+from scheduling.models.time import END_OF_DATES
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 100
 PAGE_TOKEN = "_page_token"  # noqa: S105  # a query parameter's name
 # Accepted everywhere and changing nothing in what is found.
 ALWAYS_ACCEPTED = frozenset({"_count", PAGE_TOKEN, "_format", "_pretty"})
+DAY = timedelta(days=1)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PREFIX = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$")
 _STRICT = re.compile(r"(^|[;,\s])handling\s*=\s*strict($|[;,\s])")
@@ -188,7 +190,7 @@ def _bound(name: str, value: str) -> tuple[str | None, str | None]:
         raise not_supported(f"The date prefix '{prefix}' is not supported; use ge, gt, le, lt or eq.", name)
     if _DATE.fullmatch(text):
         day = _date(name, text)
-        following = (day + timedelta(days=1)).isoformat()
+        following = _within_range(name, prefix, (day + timedelta(days=1)).isoformat(), day == END_OF_DATES - DAY)
         return {
             "eq": (text, following),
             "ge": (text, None),
@@ -199,7 +201,8 @@ def _bound(name: str, value: str) -> tuple[str | None, str | None]:
     instant = _parse(name, text)
     # Starts are whole seconds (whole minutes in practice), and so are the native bounds: the next second is the
     # first instant after this one that can matter (a microsecond would round back to this very second).
-    just_after = rfc3339(instant + timedelta(seconds=1))
+    after = instant + timedelta(seconds=1)
+    just_after = _within_range(name, prefix, rfc3339(after), after >= END_OF_INSTANTS)
     return {
         "eq": (text, just_after),
         "ge": (text, None),
@@ -209,17 +212,38 @@ def _bound(name: str, value: str) -> tuple[str | None, str | None]:
     }[prefix]
 
 
+def _within_range(name: str, prefix: str, following: str, past_the_end: bool) -> str | None:
+    """The bound just after the given day or second; past the supported range's end it bounds nothing from above
+    (nothing is stored there: `le`, `eq` end at the range's end), and nothing can start after it (`gt`)."""
+    if not past_the_end:
+        return following
+    if prefix == "gt":
+        raise invalid(f"Parameter '{name}': nothing is after the supported range ({SUPPORTED_RANGE}).", name)
+    return None
+
+
 def _date(name: str, text: str) -> date:
+    """A date in the supported range (the native API's: 1970-01-01 to 8999-12-31), for every search alike."""
     try:
-        return date.fromisoformat(text)
+        date.fromisoformat(text)
     except ValueError:
         raise invalid(f"Parameter '{name}': '{text}' is not a date.", name) from None
+    try:
+        return parse_local_date(text)
+    except ValidationError:
+        raise invalid(
+            f"Parameter '{name}': '{text}' is outside the supported range ({SUPPORTED_RANGE}).", name
+        ) from None
 
 
 def _parse(name: str, text: str) -> datetime:
     try:
         return parse_rfc3339(text)
-    except ValidationError:
+    except ValidationError as error:
+        if any(detail["type"] == "instant_out_of_range" for detail in error.errors()):
+            raise invalid(
+                f"Parameter '{name}': '{text}' is outside the supported range ({SUPPORTED_RANGE}).", name
+            ) from None
         raise invalid(
             f"Parameter '{name}' must be a date (YYYY-MM-DD) or a dateTime with seconds and a time zone "
             "(e.g. ge2035-06-04T09:00:00Z), optionally after a prefix ge, gt, le, lt or eq.",
