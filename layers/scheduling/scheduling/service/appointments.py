@@ -20,7 +20,7 @@ from scheduling.service.checks import check_bookable, check_cutoff, check_the_pa
 from scheduling.service.clock import BOOKING_ATTEMPTS, attempts
 from scheduling.service.doctors import doctor_record
 from scheduling.service.holds import convert_hold
-from scheduling.service.lifecycle import answered_again, check_transition
+from scheduling.service.lifecycle import answered_again, check_transition, refused_while_the_doctor_exists
 from scheduling.service.queries import get_appointment
 from scheduling.store import SchedulingStore
 
@@ -70,7 +70,11 @@ def cancel(store: SchedulingStore, doctor_id: str, appointment_id: str, reason: 
         appointment = get_appointment(store, doctor_id, appointment_id)
         if appointment.status == "cancelled":
             return answered_again(store, appointment)
-        check_transition(appointment, "cancelled", clock.now())
+        try:
+            check_transition(appointment, "cancelled", clock.now())
+        except TransitionNotAllowed:
+            refused_while_the_doctor_exists(store, doctor_id)
+            raise
         check_cutoff(store, appointment, clock.now())
         cancelled = appointment.model_copy(
             update={"status": "cancelled", "cancelled_at": clock.now(), "cancel_reason": reason}
@@ -89,6 +93,7 @@ def reschedule(store: SchedulingStore, doctor_id: str, appointment_id: str, requ
     if (done := _same_move(store, old, request)) is not None:
         return done
     if old.status != "booked":
+        refused_while_the_doctor_exists(store, doctor_id)
         raise TransitionNotAllowed(
             f"Appointment '{appointment_id}' is {old.status}; only a booked appointment can be rescheduled.",
             old.status,
