@@ -253,3 +253,67 @@ def test_a_proposed_appointment_id_outside_the_range_is_no_id_of_ours_never_a_50
     answer = fhir_request("GET", f"/fhir/R4/Appointment/p.{SAMPLE_DOCTOR_ID}.{stamp}.948595bd0490")
 
     assert resource(answer, 404)["issue"][0]["code"] == "not-found"
+
+
+# Found by the outside tester: `actor` took any server's references; loose edges of reference parsing
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        f"http://other.example/fhir/R4/Practitioner/{SAMPLE_DOCTOR_ID}",
+        f"http://other.example/Location/{SAMPLE_DOCTOR_ID}-948595bd0490",
+        f"urn:uuid:{SAMPLE_DOCTOR_ID}",
+        SAMPLE_DOCTOR_ID,  # a bare id names no type: Practitioner or Location?
+        f"Patient/{SAMPLE_DOCTOR_ID}",
+    ],
+)
+def test_a_schedule_search_by_an_actor_not_of_ours_is_refused(doctor: Doctor, actor: str) -> None:
+    answer = fhir_request("GET", "/fhir/R4/Schedule", {"actor": actor})
+
+    issue = resource(answer, 400)["issue"][0]
+    assert (issue["code"], issue["expression"]) == ("invalid", ["actor"])
+
+
+@pytest.mark.parametrize("actor", [f"Practitioner/{SAMPLE_DOCTOR_ID}", f"{OUR_BASE}/Practitioner/{SAMPLE_DOCTOR_ID}"])
+def test_a_schedule_search_by_our_practitioner_finds_the_schedule(doctor: Doctor, actor: str) -> None:
+    answer = fhir_request("GET", "/fhir/R4/Schedule", {"actor": actor})
+
+    assert [entry["resource"]["id"] for entry in resource(answer)["entry"]] == [SAMPLE_DOCTOR_ID]
+
+
+LOOSE_PATIENT_REFERENCES = [
+    "ftp://localhost/fhir/R4/Patient/p1",
+    "Patient/p1/",
+    " Patient/p1 ",
+    "Patient/p1?x=1",
+    "#p1",
+    "Patient/p1%2Fx",
+    "http:\\\\localhost\\fhir\\R4\\Patient\\p1",
+    "Patient/p 1",
+]
+
+
+@pytest.mark.parametrize("text", LOOSE_PATIENT_REFERENCES)
+@pytest.mark.parametrize("name", ["patient-reference", "patient-id"])
+def test_a_loose_patient_reference_is_invalid_naming_the_parameter_sent(
+    doctor: Doctor, clock: Clock, text: str, name: str
+) -> None:
+    pending = only_entry(invoke(fhir_handler, sample_event("fhir_hold")))
+    before = stored_items()
+    patient = reference(name, text) if name == "patient-reference" else {"name": name, "valueUri": text}
+
+    answer = book_with(reference("appointment-reference", f"Appointment/{pending['id']}"), patient)
+
+    issue = resource(answer, 400)["issue"][0]
+    assert (issue["code"], issue["expression"]) == ("invalid", [name]), issue
+    assert f"'{name}'" in issue["diagnostics"]
+    assert stored_items() == before
+
+
+@pytest.mark.parametrize("text", LOOSE_PATIENT_REFERENCES)
+def test_a_loose_patient_reference_in_a_search_is_invalid(doctor: Doctor, text: str) -> None:
+    answer = fhir_request("GET", "/fhir/R4/Appointment", {"patient": text})
+
+    issue = resource(answer, 400)["issue"][0]
+    assert (issue["code"], issue["expression"]) == ("invalid", ["patient"]), issue

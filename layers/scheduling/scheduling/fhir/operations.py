@@ -273,21 +273,21 @@ def _change_booked(
 
 
 def _target(request: OperationInput) -> AppointmentKey:
-    texts = [
-        text
+    texts = [  # (reference, the parameter sent)
+        (text, str(parameter.get("name")))
         for parameter in request.named("appointment-reference", "appt-id")
         if (text := request.text(parameter)) is not None
     ]
     given = request.resource("appointment-resource", "appt-resource")
     if given is not None and isinstance(given.get("id"), str):
-        texts.append(f"Appointment/{given['id']}")
+        texts.append((f"Appointment/{given['id']}", "appt-resource.id"))
     if not texts:
         raise invalid(
             "Name the appointment: appointment-reference (Reference), appt-id (uri) or appt-resource with its id.",
             "appointment-reference",
             code="required",
         )
-    idents = {reference_id(text, "Appointment", "appointment-reference", request.base) for text in texts}
+    idents = {reference_id(text, "Appointment", sent, request.base) for text, sent in texts}
     if len(idents) > 1:
         raise invalid("The parameters name different appointments.", "appointment-reference")
     [ident] = idents
@@ -316,23 +316,24 @@ def _replaced(request: OperationInput) -> BookedId | None:
 
 def _patient(request: OperationInput, given: dict[str, Any] | None) -> Patient | None:
     """The patient from `patient-id`/`patient-reference`, or the Patient participant of the Appointment."""
-    candidates: list[tuple[str | None, str | None]] = []
+    candidates: list[tuple[str | None, str | None, str]] = []  # (reference, display, the parameter sent)
     for parameter in request.named("patient-id", "patient-reference"):
         value = parameter.get("valueReference")
-        _refuse_identifier(value, "patient-reference")
+        sent = str(parameter.get("name"))
+        _refuse_identifier(value, sent)
         display = value.get("display") if isinstance(value, dict) else None
-        candidates.append((request.text(parameter), display))
+        candidates.append((request.text(parameter), display, sent))
     for participant in (given or {}).get("participant") or []:
         actor = participant.get("actor") or {}
         if actor.get("type") == "Patient":
             _refuse_identifier(actor, "appt-resource.participant.actor")
         ref = actor.get("reference")
         if (isinstance(ref, str) and "Patient/" in ref) or (not ref and isinstance(actor.get("display"), str)):
-            candidates.append((ref, actor.get("display")))
+            candidates.append((ref, actor.get("display"), "appt-resource.participant.actor"))
     if not candidates:
         return None
-    ref, display = candidates[0]
-    patient_id = reference_id(ref, "Patient", "patient-id", request.base) if ref else None
+    ref, display, sent = candidates[0]
+    patient_id = reference_id(ref, "Patient", sent, request.base) if ref else None
     return _model(Patient, id=patient_id, name=display)
 
 
