@@ -317,3 +317,12 @@ def test_a_loose_patient_reference_in_a_search_is_invalid(doctor: Doctor, text: 
 
     issue = resource(answer, 400)["issue"][0]
     assert (issue["code"], issue["expression"]) == ("invalid", ["patient"]), issue
+
+
+def test_a_parameters_body_naming_a_member_twice_is_400(doctor: Doctor, clock: Clock) -> None:
+    body = '{"resourceType": "Parameters", "parameter": [], "parameter": []}'
+
+    answer = fhir_request("POST", "/fhir/R4/Appointment/$hold", body=body)
+
+    issue = resource(answer, 400)["issue"][0]
+    assert "more than once" in issue["diagnostics"]

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from scheduling.domain import hold_expiry
 from scheduling.models import Appointment, Doctor, Hold
+from scheduling.models.base import STORED
 from scheduling.store.keys import (
     DOCTORS_PARTITION,
     FENCE,
@@ -134,7 +135,9 @@ def fence_item(doctor_id: str, fence: int, closed_until: datetime | None = None)
 
 def to_doctor_record(item: dict[str, Any]) -> DoctorRecord:
     attributes = deserialize(item)
-    return DoctorRecord(Doctor.model_validate(_model_fields(Doctor, attributes)), int(attributes.get("fence", 1)))
+    return DoctorRecord(
+        Doctor.model_validate(_model_fields(Doctor, attributes), context=STORED), int(attributes.get("fence", 1))
+    )
 
 
 def booked_item(appointment: Appointment) -> dict[str, Any]:
@@ -229,13 +232,13 @@ def patient_hold_item(hold: Hold) -> dict[str, Any]:
 
 
 def to_hold(item: dict[str, Any]) -> Hold:
-    hold = Hold.model_validate(_model_fields(Hold, deserialize(item)))
+    hold = Hold.model_validate(_model_fields(Hold, deserialize(item)), context=STORED)
     zone = ZoneInfo(hold.timezone)
     return hold.model_copy(update={"start": hold.start.astimezone(zone), "end": hold.end.astimezone(zone)})
 
 
 def to_appointment(item: dict[str, Any]) -> Appointment:
-    return Appointment.model_validate(_model_fields(Appointment, deserialize(item))).in_own_timezone()
+    return Appointment.model_validate(_model_fields(Appointment, deserialize(item)), context=STORED).in_own_timezone()
 
 
 def _appointment_attributes(appointment: Appointment) -> dict[str, Any]:
