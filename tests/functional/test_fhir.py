@@ -3,15 +3,17 @@ DynamoDB calls per request counted (reads are keyed reads)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 
 from functions.fhir.app import lambda_handler as fhir_handler
 from scheduling.models import Doctor
-from tests.functional.conftest import CallLog, invoke, stored_items
+from tests.functional.conftest import TABLES, CallLog, invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.fhir import parsed
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with, sample_event
@@ -326,3 +328,78 @@ def test_a_parameters_body_naming_a_member_twice_is_400(doctor: Doctor, clock: C
 
     issue = resource(answer, 400)["issue"][0]
     assert "more than once" in issue["diagnostics"]
+
+
+# Idempotency-Key on $hold and $book (found by the outside tester: it was silently ignored)
+
+PROPOSED = f"Appointment/p.{SAMPLE_DOCTOR_ID}.20350604T133000Z.948595bd0490"
+
+
+def operation_with_key(name: str, key: str, *parameters: dict[str, Any]) -> Answer:
+    event = event_with(
+        "fhir_hold", body={"resourceType": "Parameters", "parameter": [*parameters]}, headers={"Idempotency-Key": key}
+    )
+    event["path"], event["pathParameters"] = f"/fhir/R4/Appointment/{name}", {"operation": name}
+    return invoke(fhir_handler, event)
+
+
+def stored_holds() -> list[dict[str, Any]]:
+    return [item for item in stored_items() if item.get("kind", {}).get("S") == "hold-record"]
+
+
+def forget_idempotency_records() -> None:
+    """As when the worker died after its commit: the idempotency record never completed (and has expired)."""
+    client = boto3.client("dynamodb")
+    for item in client.scan(TableName=TABLES["IdempotencyTable"])["Items"]:
+        client.delete_item(TableName=TABLES["IdempotencyTable"], Key={"id": item["id"]})
+
+
+@pytest.mark.parametrize("lost", [False, True])
+def test_a_keyed_hold_retried_answers_the_same_pending_appointment_and_holds_once(
+    doctor: Doctor, clock: Clock, lost: bool
+) -> None:
+    first = operation_with_key("$hold", "key-1", reference("appointment-reference", PROPOSED))
+    if lost:
+        forget_idempotency_records()
+    again = operation_with_key("$hold", "key-1", reference("appointment-reference", PROPOSED))
+
+    assert (first.status, again.status) == (200, 200), (first, again)
+    assert only_entry(again)["id"] == only_entry(first)["id"]
+    assert len(stored_holds()) == 1
+
+
+@pytest.mark.parametrize("lost", [False, True])
+def test_a_keyed_book_of_a_proposed_appointment_retried_answers_the_same_appointment(
+    doctor: Doctor, clock: Clock, lost: bool
+) -> None:
+    patient = reference("patient-reference", "Patient/p-7")
+    first = operation_with_key("$book", "key-2", reference("appointment-reference", PROPOSED), patient)
+    if lost:
+        forget_idempotency_records()
+    again = operation_with_key("$book", "key-2", reference("appointment-reference", PROPOSED), patient)
+
+    assert (first.status, again.status) == (200, 200), (first, again)
+    assert only_entry(again)["id"] == only_entry(first)["id"]
+    assert len(stored_appointments()) == 1
+
+
+def test_a_key_reused_with_another_body_is_refused_and_books_nothing_more(doctor: Doctor, clock: Clock) -> None:
+    first = operation_with_key("$book", "key-3", reference("appointment-reference", PROPOSED))
+    other = operation_with_key(
+        "$book", "key-3", reference("appointment-reference", PROPOSED), reference("patient-reference", "Patient/p-8")
+    )
+
+    assert first.status == 200, first
+    assert resource(other, 422)["issue"][0]["expression"] == ["Idempotency-Key"]
+    assert len(stored_appointments()) == 1
+
+
+def test_a_keyed_books_record_keeps_no_patient_name(doctor: Doctor, clock: Clock) -> None:
+    patient = {"name": "patient-reference", "valueReference": {"reference": "Patient/p-7", "display": "Ada Lovelace"}}
+
+    answer = operation_with_key("$book", "key-4", reference("appointment-reference", PROPOSED), patient)
+
+    assert answer.status == 200, answer
+    records = boto3.client("dynamodb").scan(TableName=TABLES["IdempotencyTable"])["Items"]
+    assert records
+    assert "Ada Lovelace" not in json.dumps(records)

@@ -207,9 +207,10 @@ def _names(wanted: str, text: str) -> bool:
 # $hold
 
 
-def hold(store: SchedulingStore, request: OperationInput) -> Resource:
+def hold(store: SchedulingStore, request: OperationInput, request_key: str | None = None) -> Resource:
     """ITI-116: the proposed appointment becomes pending, backed by a hold (the native hold's default expiry); with
-    a patient (`patient-reference`, `patient-id` or a Patient participant), the patient's time is held too."""
+    a patient (`patient-reference`, `patient-id` or a Patient participant), the patient's time is held too. With
+    `request_key` (a digest of the caller's Idempotency-Key and body) the hold's id is derived from it, as natively."""
     target = _target(request)
     if not isinstance(target, ProposedId):
         raise invalid("Only a proposed appointment (from $find) can be held.", "appointment-reference")
@@ -217,21 +218,24 @@ def hold(store: SchedulingStore, request: OperationInput) -> Resource:
     address = _address(doctor.locations, target)
     patient = _patient(request, request.resource("appointment-resource", "appt-resource"))
     whom = {"id": patient.id} if patient is not None and patient.id else None
-    held = hold_slot(store, doctor.id, _model(HoldRequest, start=target.start, location=address, patient=whom))
+    asked = _model(HoldRequest, start=target.start, location=address, patient=whom)
+    held = hold_slot(store, doctor.id, asked, request_key)
     return resources.pending(held, doctor.name)
 
 
 # $book
 
 
-def book_appointment(store: SchedulingStore, request: OperationInput) -> Resource:
+def book_appointment(store: SchedulingStore, request: OperationInput, request_key: str | None = None) -> Resource:
     """ITI-117: book a proposed or pending appointment; with an Appointment whose status is `cancelled`, cancel a
-    booked one (or release a pending one); with another start (or `cancelled-appt-id`), reschedule."""
+    booked one (or release a pending one); with another start (or `cancelled-appt-id`), reschedule. With
+    `request_key`, a booking of a proposed appointment derives its id from it (the other changes are repeat-safe
+    by their own records: docs/design.md, "Exactly-once outcomes")."""
     target = _target(request)
     given = request.resource("appointment-resource", "appt-resource")
     cancelling = bool(given and given.get("status") == "cancelled")
     if isinstance(target, ProposedId):
-        return _book_proposed(store, request, target, given, cancelling)
+        return _book_proposed(store, request, target, given, cancelling, request_key)
     if isinstance(target, PendingId):
         if cancelling:
             release_hold(store, target.doctor_id, target.hold_id)
@@ -242,7 +246,12 @@ def book_appointment(store: SchedulingStore, request: OperationInput) -> Resourc
 
 
 def _book_proposed(
-    store: SchedulingStore, request: OperationInput, target: ProposedId, given: dict[str, Any] | None, cancelling: bool
+    store: SchedulingStore,
+    request: OperationInput,
+    target: ProposedId,
+    given: dict[str, Any] | None,
+    cancelling: bool,
+    request_key: str | None,
 ) -> Resource:
     if cancelling:
         raise invalid("A proposed appointment has nothing to cancel.", "appt-resource.status")
@@ -251,7 +260,7 @@ def _book_proposed(
     replaced = _replaced(request)
     if replaced is None:
         booking = _model(BookingRequest, start=target.start, location=address, patient=_patient(request, given))
-        return resources.appointment(book(store, doctor.id, booking), doctor.name)
+        return resources.appointment(book(store, doctor.id, booking, request_key), doctor.name)
     if replaced.doctor_id != doctor.id:
         raise InvalidInput([], "Rescheduling moves an appointment within one practitioner's schedule.")
     moving = _model(RescheduleRequest, start=target.start, location=address)
