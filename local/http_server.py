@@ -7,7 +7,7 @@ is closed, never left hanging. Every wait is a total deadline, however slowly th
 - a new connection that sends nothing for `head_seconds`, or a kept-alive one nothing for `idle_seconds`
   between requests, is closed without an answer (nothing was asked);
 - past `max_connections` open connections, a new one is answered 503 + Retry-After and closed at once.
-Unknown methods reach the gateway, which answers 405.
+Unknown methods reach the gateway, which answers 403 MISSING_AUTHENTICATION_TOKEN as API Gateway does.
 """
 
 from __future__ import annotations

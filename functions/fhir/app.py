@@ -6,19 +6,20 @@ API Gateway path parts cannot hold `$`, so operations arrive as `Appointment/{id
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from scheduling.audit import audit
-from scheduling.config import Settings
+from scheduling.config import FhirSettings
 from scheduling.fhir import interactions, operations
 from scheduling.fhir.bundles import SearchPage, searchset, single
 from scheduling.fhir.capability import capability_statement
 from scheduling.fhir.edge import base_url, create_fhir_resolver, reject_unreadable_fhir_body
-from scheduling.fhir.outcomes import fhir_response, not_found
+from scheduling.fhir.outcomes import fhir_response, invalid, not_found
 from scheduling.fhir.resources import Resource
 from scheduling.fhir.search import SearchQuery
 from scheduling.http import lambda_handler_for, request_actor
@@ -26,7 +27,10 @@ from scheduling.models import Actor
 from scheduling.observability import logger, metrics
 from scheduling.store import SchedulingStore, store_for
 
-settings = Settings()  # read from the environment, fails at cold start if incomplete
+if TYPE_CHECKING:
+    from scheduling.idempotency import IdempotentRunner
+
+settings = FhirSettings()  # read from the environment, fails at cold start if incomplete
 app = create_fhir_resolver()
 BASE = "/fhir/R4"
 
@@ -141,18 +145,56 @@ def appointment_operation(operation: str, store: Store, actor: Caller) -> Respon
         query = _query(request.as_query(operations.FIND_PARAMETERS))
         return _bundle("Appointment/$find", query, operations.find(store, query))
     if operation == "$hold":
-        pending = operations.hold(store, operations.OperationInput(body, base), actor)
+        pending = _once("$hold", store, body, base, actor)
         audit("fhir.appointment.hold", actor, appointment_id=str(pending["id"]), patients=_patients(pending))
         metrics.add_metric(name="SlotsHeld", unit=MetricUnit.Count, value=1)
         logger.info("slot held through FHIR")
         return _ok(single(base, pending))
     if operation == "$book":
-        booked = operations.book_appointment(store, operations.OperationInput(body, base), actor)
+        booked = _once("$book", store, body, base, actor)
         audit("fhir.appointment.book", actor, appointment_id=str(booked["id"]), patients=_patients(booked))
         metrics.add_metric(name="FhirBookings", unit=MetricUnit.Count, value=1)
         logger.info("FHIR $book", extra={"status": booked["status"]})
         return _ok(single(base, booked))
     raise not_found(f"Appointment has no operation '{operation}' here; see /fhir/R4/metadata.")
+
+
+def _run_operation(
+    request: dict[str, Any], request_key: str | None, store: SchedulingStore, actor: Actor
+) -> dict[str, Any]:
+    body, base = request["body"]["parameters"], request["body"]["base"]
+    run = operations.hold if request["body"]["operation"] == "$hold" else operations.book_appointment
+    resource: dict[str, Any] = run(store, operations.OperationInput(body, base), actor, request_key)
+    return resource
+
+
+def _run_keeping_the_id(
+    request: dict[str, Any], request_key: str | None, store: SchedulingStore, actor: Actor
+) -> dict[str, Any]:
+    """What an idempotency record keeps of the answer: the Appointment's id, never the patient's name."""
+    return {"id": _run_operation(request, request_key, store, actor)["id"]}
+
+
+@cache
+def _run_once(operation: str) -> IdempotentRunner:
+    """Built on the first keyed operation: the idempotency utility is not needed at cold start otherwise."""
+    from scheduling.idempotency import IdempotentRunner
+
+    return IdempotentRunner(settings, _run_keeping_the_id, name=f"fhir-{operation.removeprefix('$')}")
+
+
+def _once(operation: str, store: SchedulingStore, body: str | None, base: str, actor: Actor) -> Resource:
+    """`$hold` or `$book`; with an `Idempotency-Key` header at most once per key and body, as the native routes
+    (scheduling/idempotency.py): a retry answers the first result, or finds its own write if that answer was lost."""
+    request = {"operation": operation, "parameters": body, "base": base}
+    keys = [value for name, value in (app.current_event.headers or {}).items() if name.lower() == "idempotency-key"]
+    if not keys:
+        return _run_operation({"body": request}, None, store, actor)
+    if not 1 <= len(keys[0]) <= 255:
+        raise invalid("Idempotency-Key must be 1 to 255 characters.", "Idempotency-Key")
+    # Keys are scoped to the facade (`fhir`), not a doctor: the doctor is known only once the body is read.
+    done = _run_once(operation)(app.lambda_context, "fhir", keys[0], request, store=store, actor=actor)
+    return interactions.read_appointment(store, done["id"])  # the first answer and every retry read it alike
 
 
 def _form(body: str | None) -> dict[str, list[str]]:

@@ -49,10 +49,12 @@ IDS = [
     "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
     "//evil.example/Patient/p-1",
 ]
+# The supported range's ends and beyond (year 9999 once overflowed into a 500).
+EDGES_OF_TIME = ["ge9999-12-31", "le9999-12-31", "9999-12-31", "gt8999-12-31", "le8999-12-31T23:59:59Z", "1969-12-31"]
 texts = st.one_of(
     st.sampled_from(IDS),
     st.text(max_size=40),
-    st.sampled_from(["2035-06-04", "2035-06-04T09:00:00Z", "ge2035", "0", "-1", "101"]),
+    st.sampled_from(["2035-06-04", "2035-06-04T09:00:00Z", "ge2035", "0", "-1", "101", *EDGES_OF_TIME]),
 )
 values = st.one_of(
     st.builds(lambda text: {"valueString": text}, texts),
@@ -118,3 +120,43 @@ def test_searches_never_answer_5xx(api: Api, path: str, query: dict[str, str], s
     headers = {"Prefer": "handling=strict"} if strict else {}
 
     fhir_answer(api.get(f"{R4}/{path}", params=query, headers=headers))
+
+
+PRACTITIONER = f"Practitioner/{DOCTOR}"
+
+
+def _year_9999_requests(api: Api) -> list[tuple[str, Any]]:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    return [
+        *[
+            (f"{who} {date}", api.get(f"{R4}/Appointment", params={who: ref, "date": date}))
+            for who, ref in (("practitioner", PRACTITIONER), ("patient", "Patient/p1"))
+            for date in ("ge9999-12-31", "le9999-12-31", "eq9999-12-31", "9999-12-31", "ge9998-12-31", "gt8999-12-31")
+        ],
+        *[
+            (
+                f"_search {date}",
+                api.post(f"{R4}/Appointment/_search", data=f"practitioner={PRACTITIONER}&date={date}", headers=form),
+            )
+            for date in ("ge9999-12-31", "le9999-12-31")
+        ],
+        *[
+            (f"Slot {start}", api.get(f"{R4}/Slot", params={"schedule": f"Schedule/{DOCTOR}", "start": start}))
+            for start in ("ge9999-12-31", "le9999-12-31", "eq9999-12-31")
+        ],
+    ]
+
+
+def test_dates_past_the_supported_range_are_invalid_on_every_fhir_search(api: Api) -> None:
+    """Found by the outside tester: these answered 500 (OverflowError), or 200 for a patient's search only."""
+    for label, answer in _year_9999_requests(api):
+        assert answer.status_code == 400, (label, answer.text)
+        assert answer.json()["issue"][0]["code"] == "invalid", (label, answer.text)
+        assert answer.json()["issue"][0]["expression"] in (["date"], ["start"]), (label, answer.text)
+
+
+def test_a_proposed_appointment_in_year_9999_is_not_found(api: Api) -> None:
+    answer = api.get(f"{R4}/Appointment/p.{DOCTOR}.99991231T235959Z.948595bd0490")
+
+    assert answer.status_code == 404, answer.text
+    parsed(answer.json())

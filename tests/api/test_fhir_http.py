@@ -663,3 +663,26 @@ def test_another_servers_references_are_refused_and_ours_are_taken_as_the_runner
         p["actor"]["reference"] for p in appointment["participant"] if "Patient/" in p["actor"].get("reference", "")
     ]
     assert patients == ["Patient/p-own-base"]
+
+
+def test_keyed_hold_and_book_retried_through_the_runner_write_once(api: Api) -> None:
+    """Found by the outside tester: `$hold` and `$book` ignored `Idempotency-Key`; a retry was a second write."""
+    doctor_id = new_doctor(api, "Keyed Retry")
+    proposed = entries(find(api, doctor_id))  # one per slot and location
+    first_slot = proposed[0]
+    second_slot = next(entry for entry in proposed if entry["start"] != first_slot["start"])
+    fhir_json = {"Content-Type": "application/fhir+json"}
+
+    def keyed(name: str, key: str, proposed_id: str) -> Any:
+        body = {"resourceType": "Parameters", "parameter": [ref("appointment-reference", f"Appointment/{proposed_id}")]}
+        return api.post(f"{R4}/Appointment/{name}", json=body, headers={**fhir_json, "Idempotency-Key": key})
+
+    hold_key, book_key = str(uuid.uuid4()), str(uuid.uuid4())
+    holds = [entries(fhir(keyed("$hold", hold_key, first_slot["id"]), 200, "Bundle"))[0] for _ in range(2)]
+    books = [entries(fhir(keyed("$book", book_key, second_slot["id"]), 200, "Bundle"))[0] for _ in range(2)]
+
+    assert holds[0]["id"] == holds[1]["id"]
+    assert books[0]["id"] == books[1]["id"]
+    stored = api.stored_items(doctor_id)
+    assert len([item for item in stored if item["kind"]["S"] == "hold-record"]) == 1
+    assert len([item for item in stored if item["kind"]["S"] == "appointment"]) == 1

@@ -277,3 +277,30 @@ def test_writers_racing_a_hold_around_its_expiry_never_overlap(api: Api, batch: 
         for what, answer in round_.answers
     )
     print(f"batch {batch}: {sorted(outcomes.items())}")  # what the race did, for the record
+
+
+def test_ttl_leaves_an_expired_holds_claim_and_patient_entry_until_its_margin_ends(api: Api) -> None:
+    """The runner's TTL sweep (every 5 s, like DynamoDB TTL deleting any time after `ttl`) must not remove the
+    hold's claim or its patient entry inside the margin: at `expires_at + 7 s` the slot is still held, on this
+    grid, and the patient is still busy elsewhere (the outside tester's exp_margin.py)."""
+    doctor_id, elsewhere = new_doctor(api), new_doctor(api)
+    patient = f"p-margin-{uuid.uuid4().hex}"
+    held = api.post(
+        f"/doctors/{doctor_id}/holds",
+        json={"start": at(20), "location": "North Wing", "ttl_seconds": 30, "patient": {"id": patient}},
+    )
+    assert held.status_code == 201, held.text
+    seven_after = datetime.fromisoformat(held.json()["expires_at"]).timestamp() + 7
+    time.sleep(max(0.0, seven_after - time.time()))
+
+    same_slot = api.post(f"/doctors/{doctor_id}/appointments", json={"start": at(20), "location": "North Wing"})
+    same_patient = api.post(
+        f"/doctors/{elsewhere}/appointments",
+        json={"start": at(20), "location": "North Wing", "patient": {"id": patient}},
+    )
+    offered = api.get(f"/doctors/{doctor_id}/slots", params={"from": at(20), "to": at(21)}).json()["items"]
+
+    assert (same_slot.status_code, same_slot.json()["type"]) == (409, "/problems/slot-held"), same_slot.text
+    assert (same_patient.status_code, same_patient.json()["type"]) == (409, "/problems/patient-busy")
+    assert offered == []
+    assert booked_in_store(api, doctor_id) == booked_in_store(api, elsewhere) == []

@@ -113,6 +113,23 @@ def test_unknown_methods_are_403_as_api_gateway_answers_them(api: Api, method: s
         assert body["code"] == "MISSING_AUTHENTICATION_TOKEN"
 
 
+def test_head_is_403_like_any_method_without_a_route_and_carries_no_body(api: Api) -> None:
+    """The outside tester saw `HEAD /doctors` answer 405; the template has no HEAD routes, so API Gateway answers
+    403 MISSING_AUTHENTICATION_TOKEN, and a HEAD answer has no body: the next request on the connection is read."""
+    request = b"HEAD /doctors HTTP/1.1\r\nHost: x\r\n\r\nGET /doctors?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", urlsplit(api.base_url).port or 80), timeout=30) as connection:
+        connection.sendall(request)
+        head = http.client.HTTPResponse(connection, method="HEAD")
+        head.begin()
+        head.read()
+        following = http.client.HTTPResponse(connection, method="GET")
+        following.begin()
+
+        assert (head.status, head.getheader("Content-Type")) == (403, "application/problem+json")
+        assert following.status == 200
+        assert "items" in json.loads(following.read())
+
+
 def test_a_refusal_does_not_spoil_the_next_request_on_another_connection(api: Api) -> None:
     send_raw(api, b"POST /doctors HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")[2].close()
 

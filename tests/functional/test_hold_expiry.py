@@ -263,3 +263,24 @@ def test_a_conversion_racing_another_conversion_of_the_same_hold_answers_the_one
     assert (first[0].status, second.status) == (201, 201), (first[0], second)
     assert first[0].json() == second.json()
     assert [item["id"] for item in appointment_items()] == [second.json()["id"]]
+
+
+def test_ttl_never_removes_a_holds_claim_or_patient_entry_before_its_margin_ends(
+    given_doctor: Callable[..., Doctor], clock: Clock
+) -> None:
+    """DynamoDB TTL may delete an item any time after its `ttl` (the local sweep within 5 s): a claim or a
+    patient entry removed inside the margin would let another writer take the hold's time early."""
+    clock.set(T0 + timedelta(milliseconds=480))  # a fractional second, so rounding down would show
+    always_open(given_doctor)
+    held = hold(THREE).json()
+    expires_at = datetime.fromisoformat(held["expires_at"])
+    lasts_until = (expires_at + hold_expiry.HOLD_EXPIRY_MARGIN).timestamp()
+
+    ttls = {
+        item["kind"]["S"]: int(item["ttl"]["N"])
+        for item in stored_items()
+        if "ttl" in item and item.get("hold_id", item.get("id", {})).get("S") == held["id"]
+    }
+
+    assert set(ttls) == {"hold", "patient-hold", "hold-record"}
+    assert all(ttl >= lasts_until for ttl in ttls.values()), (ttls, lasts_until)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -249,4 +249,23 @@ def test_the_answered_expires_at_is_the_stored_one(doctor: Doctor, clock: Clock)
     held = hold(ttl=30).json()
     read = on_hold("holds_get", held["id"]).json()
 
-    assert held["expires_at"] == read["expires_at"] == "2035-06-01T12:00:30Z"
+    # whole seconds, rounded up: the hold lasts at least its 30 s
+    assert held["expires_at"] == read["expires_at"] == "2035-06-01T12:00:31Z"
+
+
+@pytest.mark.parametrize("fraction_ms", [0, 1, 480, 999])
+def test_a_hold_lasts_at_least_its_ttl_whatever_the_fraction_of_the_second_it_was_made_in(
+    doctor: Doctor, clock: Clock, fraction_ms: int
+) -> None:
+    """Found by the outside tester: made at 07:44:42.048 with ttl 30, a hold expired at 07:45:12 (1 s short).
+    `expires_at` is a whole second, rounded up: the hold lasts its ttl and less than a second more."""
+    made = T0 + timedelta(milliseconds=fraction_ms)
+    clock.set(made)
+
+    held = hold(ttl=30).json()
+
+    expires_at = datetime.fromisoformat(held["expires_at"])
+    assert made + timedelta(seconds=30) <= expires_at < made + timedelta(seconds=31)
+    assert expires_at.microsecond == 0
+    [record] = [item for item in stored_items() if item["SK"]["S"] == f"HOLD#{held['id']}"]
+    assert datetime.fromisoformat(record["expires_at"]["S"]) == expires_at

@@ -269,6 +269,37 @@ def test_a_deleted_doctors_appointments_answer_404_to_every_change_and_stay_read
     assert (read.status, read.json()["status"]) == (200, "checked_in" if steps else "booked")
 
 
+@pytest.mark.parametrize(
+    ("steps", "after_delete"),
+    [
+        *[(["check-in", "complete"], name) for name in ("cancel", "no-show", "check-in", "reschedule")],
+        ([], "check-in"),  # an ended booked appointment can no longer be checked in or completed
+        ([], "complete"),
+    ],
+)
+def test_a_change_refused_by_the_stored_status_of_a_deleted_doctors_appointment_is_404_too(
+    appointment_id: str, clock: Clock, steps: list[str], after_delete: str
+) -> None:
+    """Found by the outside tester: these answered 409 invalid-transition, though the doctor is gone."""
+    clock.set(START - timedelta(minutes=5))
+    for step in steps:
+        clock.advance(60)
+        assert change(step, appointment_id).status == 200
+    clock.set(START + timedelta(hours=1))
+    assert delete_doctor().status == 204
+    before = stored_items()
+
+    if after_delete == "reschedule":
+        path = {"doctor_id": SAMPLE_DOCTOR_ID, "appointment_id": appointment_id}
+        body = {"start": "2035-06-05T09:30:00-04:00"}
+        answer = invoke(appointments, event_with("appointments_reschedule", path_parameters=path, body=body))
+    else:
+        answer = change(after_delete, appointment_id)
+
+    assert (answer.status, answer.json()["type"]) == (404, "/problems/doctor-not-found"), answer
+    assert stored_items() == before
+
+
 @pytest.mark.parametrize("name", ["no-show", "cancel"])
 def test_a_change_racing_the_delete_is_refused_by_the_database(
     appointment_id: str, clock: Clock, monkeypatch: pytest.MonkeyPatch, name: str

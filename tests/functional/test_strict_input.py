@@ -11,13 +11,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from functions.appointments.app import lambda_handler as appointments_handler
 from functions.availability.app import lambda_handler as slots_handler
 from functions.doctors.app import lambda_handler as doctors_handler
 from scheduling.models import Doctor
-from tests.functional.conftest import HOUSE, invoke, stored_items
+from tests.functional.conftest import HOUSE, TABLES, invoke, stored_items
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -456,3 +457,62 @@ def test_query_integers_are_written_with_digits_only(text: str) -> None:
 
     assert answer.status == 422, answer
     assert answer.json()["errors"][0]["path"].endswith("limit")
+
+
+# Found by the outside tester: a NUL in a name was stored; duplicate JSON names were read (the last one won)
+
+
+@pytest.mark.usefixtures("unchanged_table")
+@pytest.mark.parametrize("character", ["\u0000", "\u0007", "\n", "\u001b", "\u007f", "\u0085"])
+@pytest.mark.parametrize("field", ["name", "locations"])
+def test_a_control_character_in_a_doctors_name_or_address_is_422(field: str, character: str) -> None:
+    body: dict[str, Any] = {"name": "Dr X", "locations": ["1 Road"]}
+    body[field] = f"Dr{character}X" if field == "name" else [f"1{character}Road"]
+
+    answer = send("doctors_create", body=body)
+
+    assert problem_paths(answer) == [field if field == "name" else "locations[0]"]
+    assert "control character" in answer.json()["errors"][0]["message"]
+
+
+@pytest.mark.usefixtures("unchanged_table")
+def test_a_control_character_in_a_patients_name_is_422() -> None:
+    body = {"start": OTHER_SLOT, "location": "123 Main St", "patient": {"id": "p-1", "name": "Ada\u0000"}}
+
+    assert problem_paths(send("appointments_book", body=body)) == ["patient.name"]
+
+
+def test_names_in_any_script_with_spaces_and_punctuation_are_still_names() -> None:
+    answer = send("doctors_create", body={"name": "Dr. Zoë O'Brien-Müller 李", "locations": ["1 Road, Suite 2"]})
+
+    assert answer.status == 201, answer
+
+
+@pytest.mark.usefixtures("unchanged_table")
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "x", "name": "y", "locations": ["a"]}',
+        '{"name": "x", "locations": ["a"], "schedule": {"monday": [], "monday": []}}',
+    ],
+)
+def test_a_json_object_naming_a_member_twice_is_400(body: str) -> None:
+    answer = send("doctors_create", body=body)
+
+    assert (answer.status, answer.headers["content-type"]) == (400, "application/problem+json"), answer
+    assert "more than once" in answer.json()["detail"]
+
+
+def test_a_name_stored_before_the_rule_still_reads(doctor: Doctor) -> None:
+    """The rule is for what callers send: a record written before it (with a NUL) stays readable, not a 500."""
+    boto3.client("dynamodb").update_item(
+        TableName=TABLES["SchedulingTable"],
+        Key={"PK": {"S": f"DOCTOR#{SAMPLE_DOCTOR_ID}"}, "SK": {"S": "PROFILE"}},
+        UpdateExpression="SET #name = :name",
+        ExpressionAttributeNames={"#name": "name"},
+        ExpressionAttributeValues={":name": {"S": "Old\u0000Name"}},
+    )
+
+    answer = send("doctors_get")
+
+    assert (answer.status, answer.json()["name"]) == (200, "Old\u0000Name")

@@ -41,6 +41,10 @@ class HoldsSettings(IdempotentSettings):
     pass
 
 
+class FhirSettings(IdempotentSettings):
+    """The FHIR facade: `$hold` and `$book` take an `Idempotency-Key` as the native routes do."""
+
+
 class EventsSettings(BaseSettings):
     """The stream consumer: where it publishes (it reads no table)."""
 

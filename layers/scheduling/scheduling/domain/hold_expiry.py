@@ -18,6 +18,14 @@ from datetime import datetime, timedelta
 HOLD_EXPIRY_MARGIN = timedelta(seconds=15)
 
 
+def expiry_after(now: datetime, ttl: timedelta) -> datetime:
+    """`expires_at` for a hold made at `now`: a whole second (as answered and stored), rounded up, so a hold
+    never lasts less than its ttl (and less than a second more)."""
+    exact = now + ttl
+    whole = exact.replace(microsecond=0)
+    return whole if whole == exact else whole + timedelta(seconds=1)
+
+
 def convertible(expires_at: datetime, now: datetime) -> bool:
     """Whether the hold's own conversion may still commit at `now` (read just before its write)."""
     return now < expires_at
@@ -27,6 +35,11 @@ def still_takes_its_time(expires_at: datetime, now: datetime) -> bool:
     """Whether a hold keeps its slot (and its patient's time, and its place in the day's count) at `now`, for
     every writer and reader other than its own conversion."""
     return now < expires_at + HOLD_EXPIRY_MARGIN
+
+
+def counted_until(expires_at: datetime) -> datetime:
+    """The instant from which no writer or reader counts the hold any more: its items may go only then."""
+    return expires_at + HOLD_EXPIRY_MARGIN
 
 
 def lapsed_by(now: datetime) -> datetime:

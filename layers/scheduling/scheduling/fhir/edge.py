@@ -23,6 +23,7 @@ from scheduling.http.raw_body import (
     MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
     MAX_NUMBER_DIGITS,
+    a_name_given_twice,
     has_a_non_json_number,
     has_a_number_longer_than,
     nests_deeper_than,
@@ -90,6 +91,8 @@ def _unreadable_json(body: str) -> Response[str] | None:
         return body_problem(HTTPStatus.BAD_REQUEST, f"The body has a number with more than {MAX_NUMBER_DIGITS} digits.")
     if has_a_non_json_number(body):
         return body_problem(HTTPStatus.BAD_REQUEST, "NaN, Infinity and -Infinity are not JSON numbers (RFC 8259).")
+    if (twice := a_name_given_twice(body)) is not None:
+        return body_problem(HTTPStatus.BAD_REQUEST, twice)
     return None
 
 

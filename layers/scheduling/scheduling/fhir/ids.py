@@ -20,6 +20,8 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from scheduling.models.time import EARLIEST_INSTANT, END_OF_INSTANTS
+
 _ALPHABET = string.digits + string.ascii_letters  # base 62, ordered like ASCII
 _B62_WIDTH = 22  # 62**22 > 2**128
 _TIME = "%Y%m%dT%H%M%SZ"
@@ -117,10 +119,12 @@ def _stamp(instant: datetime) -> str:
 
 
 def _parse_stamp(text: str) -> datetime | None:
+    """The instant, or None when it is no instant or lies outside the supported range (no id of ours does)."""
     try:
-        return datetime.strptime(text, _TIME).replace(tzinfo=UTC)
+        instant = datetime.strptime(text, _TIME).replace(tzinfo=UTC)
     except ValueError:
         return None
+    return instant if EARLIEST_INSTANT <= instant < END_OF_INSTANTS else None
 
 
 def _b62(number: int) -> str:

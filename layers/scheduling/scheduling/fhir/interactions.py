@@ -20,7 +20,7 @@ from scheduling.fhir.ids import (
 )
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, not_found
 from scheduling.fhir.resources import NATIVE_STATUS, Resource
-from scheduling.fhir.search import SearchQuery, matches
+from scheduling.fhir.search import SearchQuery, matches, typed_reference
 from scheduling.models import Appointment, AppointmentStatus, Doctor, rfc3339
 from scheduling.service import (
     clock,
@@ -120,14 +120,11 @@ def search_schedules(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     doctor_ids = list(query.values("_id"))
     for value in query.values("actor"):
         for part in value.split(","):
-            kind, _, ident = part.rstrip("/").rpartition("/")
-            kind = kind.rsplit("/", 1)[-1]
+            kind, ident = typed_reference(part, ("Practitioner", "Location"), "actor", query.base)
             if kind == "Practitioner":
                 doctor_ids.append(ident)
-            elif kind == "Location" and (key := parse_location_id(ident)) is not None:
+            elif (key := parse_location_id(ident)) is not None:
                 doctor_ids.append(key.doctor_id)
-            elif kind not in {"Practitioner", "Location"}:
-                raise invalid("Parameter 'actor' must reference a Practitioner or a Location.", "actor")
     if query.values("actor") or query.values("_id"):
         return SearchPage(_known_doctors(store, doctor_ids, lambda doctor: resources.schedule(doctor, now)))
     return native_page(

@@ -205,9 +205,10 @@ def _names(wanted: str, text: str) -> bool:
 # $hold
 
 
-def hold(store: SchedulingStore, request: OperationInput, actor: Actor) -> Resource:
+def hold(store: SchedulingStore, request: OperationInput, actor: Actor, request_key: str | None = None) -> Resource:
     """ITI-116: the proposed appointment becomes pending, backed by a hold (the native hold's default expiry); with
-    a patient (`patient-reference`, `patient-id` or a Patient participant), the patient's time is held too."""
+    a patient (`patient-reference`, `patient-id` or a Patient participant), the patient's time is held too. With
+    `request_key` (a digest of the caller's Idempotency-Key and body) the hold's id is derived from it, as natively."""
     target = _target(request)
     if not isinstance(target, ProposedId):
         raise invalid("Only a proposed appointment (from $find) can be held.", "appointment-reference")
@@ -216,21 +217,25 @@ def hold(store: SchedulingStore, request: OperationInput, actor: Actor) -> Resou
     patient = _patient(request, request.resource("appointment-resource", "appt-resource"))
     whom = {"id": patient.id} if patient is not None and patient.id else None
     asked = _model(HoldRequest, start=target.start, location=address, patient=whom)
-    held = hold_slot(store, doctor.id, asked, actor=actor)
+    held = hold_slot(store, doctor.id, asked, request_key, actor=actor)
     return resources.pending(held, doctor.name)
 
 
 # $book
 
 
-def book_appointment(store: SchedulingStore, request: OperationInput, actor: Actor) -> Resource:
+def book_appointment(
+    store: SchedulingStore, request: OperationInput, actor: Actor, request_key: str | None = None
+) -> Resource:
     """ITI-117: book a proposed or pending appointment; with an Appointment whose status is `cancelled`, cancel a
-    booked one (or release a pending one); with another start (or `cancelled-appt-id`), reschedule."""
+    booked one (or release a pending one); with another start (or `cancelled-appt-id`), reschedule. With
+    `request_key`, a booking of a proposed appointment derives its id from it (the other changes are repeat-safe
+    by their own records: docs/design.md, "Exactly-once outcomes")."""
     target = _target(request)
     given = request.resource("appointment-resource", "appt-resource")
     cancelling = bool(given and given.get("status") == "cancelled")
     if isinstance(target, ProposedId):
-        return _book_proposed(store, request, target, given, cancelling, actor)
+        return _book_proposed(store, request, target, given, cancelling, actor, request_key)
     if isinstance(target, PendingId):
         if cancelling:
             release_hold(store, target.doctor_id, target.hold_id, actor=actor)
@@ -247,6 +252,7 @@ def _book_proposed(
     given: dict[str, Any] | None,
     cancelling: bool,
     actor: Actor,
+    request_key: str | None,
 ) -> Resource:
     if cancelling:
         raise invalid("A proposed appointment has nothing to cancel.", "appt-resource.status")
@@ -255,7 +261,7 @@ def _book_proposed(
     replaced = _replaced(request)
     if replaced is None:
         booking = _model(BookingRequest, start=target.start, location=address, patient=_patient(request, given))
-        return resources.appointment(book(store, doctor.id, booking, actor=actor), doctor.name)
+        return resources.appointment(book(store, doctor.id, booking, request_key, actor=actor), doctor.name)
     if replaced.doctor_id != doctor.id:
         raise InvalidInput([], "Rescheduling moves an appointment within one practitioner's schedule.")
     moving = _model(RescheduleRequest, start=target.start, location=address)
@@ -283,21 +289,21 @@ def _change_booked(
 
 
 def _target(request: OperationInput) -> AppointmentKey:
-    texts = [
-        text
+    texts = [  # (reference, the parameter sent)
+        (text, str(parameter.get("name")))
         for parameter in request.named("appointment-reference", "appt-id")
         if (text := request.text(parameter)) is not None
     ]
     given = request.resource("appointment-resource", "appt-resource")
     if given is not None and isinstance(given.get("id"), str):
-        texts.append(f"Appointment/{given['id']}")
+        texts.append((f"Appointment/{given['id']}", "appt-resource.id"))
     if not texts:
         raise invalid(
             "Name the appointment: appointment-reference (Reference), appt-id (uri) or appt-resource with its id.",
             "appointment-reference",
             code="required",
         )
-    idents = {reference_id(text, "Appointment", "appointment-reference", request.base) for text in texts}
+    idents = {reference_id(text, "Appointment", sent, request.base) for text, sent in texts}
     if len(idents) > 1:
         raise invalid("The parameters name different appointments.", "appointment-reference")
     [ident] = idents
@@ -326,23 +332,24 @@ def _replaced(request: OperationInput) -> BookedId | None:
 
 def _patient(request: OperationInput, given: dict[str, Any] | None) -> Patient | None:
     """The patient from `patient-id`/`patient-reference`, or the Patient participant of the Appointment."""
-    candidates: list[tuple[str | None, str | None]] = []
+    candidates: list[tuple[str | None, str | None, str]] = []  # (reference, display, the parameter sent)
     for parameter in request.named("patient-id", "patient-reference"):
         value = parameter.get("valueReference")
-        _refuse_identifier(value, "patient-reference")
+        sent = str(parameter.get("name"))
+        _refuse_identifier(value, sent)
         display = value.get("display") if isinstance(value, dict) else None
-        candidates.append((request.text(parameter), display))
+        candidates.append((request.text(parameter), display, sent))
     for participant in (given or {}).get("participant") or []:
         actor = participant.get("actor") or {}
         if actor.get("type") == "Patient":
             _refuse_identifier(actor, "appt-resource.participant.actor")
         ref = actor.get("reference")
         if (isinstance(ref, str) and "Patient/" in ref) or (not ref and isinstance(actor.get("display"), str)):
-            candidates.append((ref, actor.get("display")))
+            candidates.append((ref, actor.get("display"), "appt-resource.participant.actor"))
     if not candidates:
         return None
-    ref, display = candidates[0]
-    patient_id = reference_id(ref, "Patient", "patient-id", request.base) if ref else None
+    ref, display, sent = candidates[0]
+    patient_id = reference_id(ref, "Patient", sent, request.base) if ref else None
     return _model(Patient, id=patient_id, name=display)
 
 

@@ -15,16 +15,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, not_supported
-from scheduling.models import parse_rfc3339, rfc3339
+from scheduling.models import END_OF_INSTANTS, SUPPORTED_RANGE, parse_local_date, parse_rfc3339, rfc3339
+from scheduling.models.time import END_OF_DATES
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 100
 PAGE_TOKEN = "_page_token"  # noqa: S105  # a query parameter's name
 # Accepted everywhere and changing nothing in what is found.
 ALWAYS_ACCEPTED = frozenset({"_count", PAGE_TOKEN, "_format", "_pretty"})
+DAY = timedelta(days=1)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PREFIX = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$")
 _STRICT = re.compile(r"(^|[;,\s])handling\s*=\s*strict($|[;,\s])")
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
+# `Type/id` or `id`; ids as the native API's (FHIR ids and patient ids such as `ehr1:mrn-77`), nothing else.
+_RELATIVE_REFERENCE = re.compile(r"(?:([A-Z][A-Za-z]*)/)?([A-Za-z0-9][A-Za-z0-9._~:@-]*)")
 _ABSOLUTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|urn:)", re.IGNORECASE)  # a URL or a URN
 
 
@@ -127,30 +132,37 @@ def instant(name: str, text: str) -> datetime:
 
 
 def reference_id(text: str, resource_type: str, name: str, base: str | None = None) -> str:
-    """The id a reference names on this server: a bare `id`, `Type/id`, or `{our base}/Type/id`. An absolute
-    reference to any other server (or a `urn:`) is refused, never read as a local id: another system's
-    `Patient/mrn-77` is not our patient `mrn-77` (docs/fhir.md, "References")."""
-    relative = _relative(text.strip(), base)
+    """The id a reference names on this server: a bare `id`, `Type/id`, or `{our base}/Type/id`."""
+    return typed_reference(text, (resource_type,), name, base)[1]
+
+
+def typed_reference(text: str, resource_types: tuple[str, ...], name: str, base: str | None = None) -> tuple[str, str]:
+    """(type, id) of a reference to this server: `Type/id`, `{our base}/Type/id` over http or https, or a bare
+    `id` when only one type is possible. An absolute reference to any other server (or a `urn:`, or another
+    scheme) is refused, never read as a local id: another system's `Patient/mrn-77` is not our patient `mrn-77`
+    (docs/fhir.md, "References"). Nothing else is tidied up: spaces, a trailing slash, a query or fragment, an
+    escape or a backslash make the reference invalid, not another id."""
+    relative = _relative(text, base)
     if relative is None:
         raise invalid(
             f"Parameter '{name}' references another server; only references to this server are accepted: "
-            f"'{resource_type}/[id]'{f' or {base}/{resource_type}/[id]' if base else ''}.",
+            f"'{resource_types[0]}/[id]'{f' or {base}/{resource_types[0]}/[id]' if base else ''}.",
             name,
         )
-    parts = relative.rstrip("/").split("/")
-    if len(parts) == 1 and parts[0]:
-        return parts[0]
-    if len(parts) == 2 and parts[0] == resource_type and parts[1]:
-        return parts[1]
-    raise invalid(f"Parameter '{name}' must reference a {resource_type} ('{resource_type}/[id]').", name)
+    match = _RELATIVE_REFERENCE.fullmatch(relative)
+    kind = (match.group(1) or (resource_types[0] if len(resource_types) == 1 else None)) if match else None
+    if match is None or kind not in resource_types:
+        wanted = " or ".join(f"'{kind}/[id]'" for kind in resource_types)
+        raise invalid(f"Parameter '{name}' must reference a {' or a '.join(resource_types)} ({wanted}).", name)
+    return str(kind), match.group(2)
 
 
 def _relative(text: str, base: str | None) -> str | None:
-    """`text` relative to our base, or None when it is absolute and not ours (schemes aside: behind API Gateway
-    the caller may name our base as https while a proxy forwarded http)."""
+    """`text` relative to our base, or None when it is absolute and not ours (http and https alike: behind API
+    Gateway the caller may name our base as https while a proxy forwarded http)."""
     if not (_ABSOLUTE.match(text) or text.startswith("//")):
         return text
-    if base is None:
+    if base is None or not (_WEB.match(text) or text.startswith("//")):
         return None
     ours = base.split("://", 1)[-1].rstrip("/") + "/"
     theirs = text.split("://", 1)[-1] if "://" in text else text.removeprefix("//")
@@ -188,7 +200,7 @@ def _bound(name: str, value: str) -> tuple[str | None, str | None]:
         raise not_supported(f"The date prefix '{prefix}' is not supported; use ge, gt, le, lt or eq.", name)
     if _DATE.fullmatch(text):
         day = _date(name, text)
-        following = (day + timedelta(days=1)).isoformat()
+        following = _within_range(name, prefix, (day + timedelta(days=1)).isoformat(), day == END_OF_DATES - DAY)
         return {
             "eq": (text, following),
             "ge": (text, None),
@@ -199,7 +211,8 @@ def _bound(name: str, value: str) -> tuple[str | None, str | None]:
     instant = _parse(name, text)
     # Starts are whole seconds (whole minutes in practice), and so are the native bounds: the next second is the
     # first instant after this one that can matter (a microsecond would round back to this very second).
-    just_after = rfc3339(instant + timedelta(seconds=1))
+    after = instant + timedelta(seconds=1)
+    just_after = _within_range(name, prefix, rfc3339(after), after >= END_OF_INSTANTS)
     return {
         "eq": (text, just_after),
         "ge": (text, None),
@@ -209,17 +222,38 @@ def _bound(name: str, value: str) -> tuple[str | None, str | None]:
     }[prefix]
 
 
+def _within_range(name: str, prefix: str, following: str, past_the_end: bool) -> str | None:
+    """The bound just after the given day or second; past the supported range's end it bounds nothing from above
+    (nothing is stored there: `le`, `eq` end at the range's end), and nothing can start after it (`gt`)."""
+    if not past_the_end:
+        return following
+    if prefix == "gt":
+        raise invalid(f"Parameter '{name}': nothing is after the supported range ({SUPPORTED_RANGE}).", name)
+    return None
+
+
 def _date(name: str, text: str) -> date:
+    """A date in the supported range (the native API's: 1970-01-01 to 8999-12-31), for every search alike."""
     try:
-        return date.fromisoformat(text)
+        date.fromisoformat(text)
     except ValueError:
         raise invalid(f"Parameter '{name}': '{text}' is not a date.", name) from None
+    try:
+        return parse_local_date(text)
+    except ValidationError:
+        raise invalid(
+            f"Parameter '{name}': '{text}' is outside the supported range ({SUPPORTED_RANGE}).", name
+        ) from None
 
 
 def _parse(name: str, text: str) -> datetime:
     try:
         return parse_rfc3339(text)
-    except ValidationError:
+    except ValidationError as error:
+        if any(detail["type"] == "instant_out_of_range" for detail in error.errors()):
+            raise invalid(
+                f"Parameter '{name}': '{text}' is outside the supported range ({SUPPORTED_RANGE}).", name
+            ) from None
         raise invalid(
             f"Parameter '{name}' must be a date (YYYY-MM-DD) or a dateTime with seconds and a time zone "
             "(e.g. ge2035-06-04T09:00:00Z), optionally after a prefix ge, gt, le, lt or eq.",

@@ -71,6 +71,8 @@ def _unreadable_json(body: str) -> Response[str] | None:
         return scheduling_error_response(
             BadRequest("The body is not valid JSON: NaN, Infinity and -Infinity are not JSON numbers (RFC 8259).")
         )
+    if (twice := a_name_given_twice(body)) is not None:
+        return scheduling_error_response(BadRequest(twice))
     if _is_json_array(body):
         # powertools validates a list body against an object parameter as its first element; we refuse it.
         return scheduling_error_response(InvalidInput([FieldProblem("body", "must be a JSON object, not an array")]))
@@ -96,6 +98,34 @@ def has_a_non_json_number(text: str) -> bool:
     except ValueError:
         return False  # malformed for another reason: the parser's 400
     return False
+
+
+class _NameGivenTwice(ValueError):
+    pass
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            raise _NameGivenTwice(name)
+        seen.add(name)
+    return dict(pairs)
+
+
+def a_name_given_twice(text: str) -> str | None:
+    """Why the body is refused if an object in it names a member more than once, else None. RFC 8259 says names
+    SHOULD be unique and parsers differ on which value wins (Python's takes the last): we refuse rather than
+    guess. The name is said (a field name, never a value); malformed text is left to the parser's 400."""
+    if text.count('"') < 4:
+        return None  # fewer than two strings: no object with two members
+    try:
+        json.loads(text, object_pairs_hook=_unique_names)
+    except _NameGivenTwice as twice:
+        return f"The body is refused: an object in it names the member {json.dumps(str(twice)[:100])} more than once."
+    except ValueError:
+        return None
+    return None
 
 
 def _is_json_array(text: str) -> bool:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, StringConstraints
 
 from scheduling.models.actor import HistoryEntry
-from scheduling.models.base import Address, PatientId, StrictModel
+from scheduling.models.base import Address, PatientId, PatientName, StrictModel
 from scheduling.models.holds import HoldId
 from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
 
@@ -17,7 +17,7 @@ class Patient(StrictModel):
     id: PatientId | None = Field(
         None, description="1-100 of letters, digits, `.`, `_`, `~`, `:`, `@`, `-`, starting with a letter or digit."
     )
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    name: PatientName | None = None
 
 
 class BookingRequest(StrictModel):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationInfo
 
 
 class StrictModel(BaseModel):
@@ -17,8 +18,35 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
-Address = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_not_blank)]
+# The validation context of records read back from the table: rules added later for what callers send (control
+# characters) must not make an older record unreadable.
+STORED: dict[str, bool] = {"stored": True}
+
+
+def _no_control_characters(value: str, info: ValidationInfo) -> str:
+    """Names and addresses are one line of printable text: no NUL, newline, escape or other control character
+    (Unicode category Cc: C0, DEL, C1), which would end up in lists, logs of others' systems and letters."""
+    if isinstance(info.context, dict) and info.context.get("stored"):
+        return value
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValueError("must not contain a control character (U+0000-U+001F, U+007F-U+009F)")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(_not_blank),
+    AfterValidator(_no_control_characters),
+]
+Address = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=300),
+    AfterValidator(_not_blank),
+    AfterValidator(_no_control_characters),
+]
+# A patient's name as given with a booking: may be blank as before, but one line of printable text.
+PatientName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control_characters)]
 
 
 # A patient id as the caller's systems issue it (an MRN, a UUID). Limited to characters a URL path carries

@@ -13,6 +13,7 @@ from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
     ConcurrentUpdate,
+    DoctorNotFound,
     FieldProblem,
     InvalidInput,
     StaleRecord,
@@ -22,7 +23,7 @@ from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, 
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, check_cutoff, lock_the_day, new_appointment
 from scheduling.service.holds import convert_hold
-from scheduling.service.lifecycle import answered_again, check_transition
+from scheduling.service.lifecycle import answered_again, check_transition, refused_while_the_doctor_exists
 from scheduling.service.looks import Looks, doctor_or_none, look_at_patient, look_before_booking
 from scheduling.service.queries import get_appointment
 from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
@@ -90,8 +91,13 @@ def cancel(
         appointment, record = fan_out(reads)
         if appointment.status == "cancelled":
             return answered_again(store, appointment)
-        check_transition(appointment, "cancelled", clock.now())
         now = clock.now()
+        try:
+            check_transition(appointment, "cancelled", now)
+        except TransitionNotAllowed:
+            if record is None:  # a deleted doctor's appointments are read-only: the refusal is the doctor's absence
+                raise DoctorNotFound(doctor_id) from None
+            raise
         if record is not None:  # a deleted doctor's (past) appointments keep no policy
             check_cutoff(store, appointment, now, record.doctor)
         cancelled = appointment.model_copy(
@@ -130,6 +136,7 @@ def reschedule(
     if (done := _same_move(store, old, request)) is not None:
         return done
     if old.status != "booked":
+        refused_while_the_doctor_exists(store, doctor_id)
         raise TransitionNotAllowed(
             f"Appointment '{appointment_id}' is {old.status}; only a booked appointment can be rescheduled.",
             old.status,

@@ -7,7 +7,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from scheduling.domain.booked import LONGEST_BOOKING
-from scheduling.domain.hold_expiry import convertible
+from scheduling.domain.hold_expiry import convertible, expiry_after
 from scheduling.domain.ids import hold_start, is_doctor_id, is_hold_id, new_appointment_id, new_hold_id
 from scheduling.domain.windows import slot_window
 from scheduling.errors import (
@@ -58,7 +58,7 @@ def hold(
             timezone=current.doctor.timezone,
             status="held",
             # whole seconds, as stored and compared: the answer's expires_at is the exact moment the hold lapses
-            expires_at=(now + timedelta(seconds=request.ttl_seconds)).replace(microsecond=0),
+            expires_at=expiry_after(now, timedelta(seconds=request.ttl_seconds)),
             created_at=now,
             patient_id=patient_id,
             created_by=actor.by,

@@ -34,7 +34,11 @@ def _change_status(
         if appointment.status == to:
             return answered_again(store, appointment)
         now = clock.now()
-        check_transition(appointment, to, now)
+        try:
+            check_transition(appointment, to, now)
+        except TransitionNotAllowed:
+            refused_while_the_doctor_exists(store, doctor_id)
+            raise
         try:
             entry = HistoryEntry.of(to, now, actor)
             return store.transition(appointment, to, STAMPS[to], now, sources_of(to), entry).in_own_timezone()
@@ -48,6 +52,13 @@ def answered_again(store: SchedulingStore, appointment: Appointment) -> Appointm
     appointments answer every change 404, the first and the repeated alike."""
     store.get_doctor(appointment.doctor_id)
     return appointment
+
+
+def refused_while_the_doctor_exists(store: SchedulingStore, doctor_id: str) -> None:
+    """Before refusing a change for the stored status: a deleted doctor's appointments answer every change 404
+    (docs/design.md, point 4), whatever their status. A read, as nothing is written; writes stay the database's
+    to decide (each change's transaction checks the doctor's fence)."""
+    store.get_doctor(doctor_id)
 
 
 def check_transition(appointment: Appointment, to: AppointmentStatus, now: datetime) -> None:

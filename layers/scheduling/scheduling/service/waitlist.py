@@ -12,6 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.hold_expiry import expiry_after
 from scheduling.domain.ids import is_doctor_id, new_hold_id
 from scheduling.errors import (
     AlreadyWaiting,
@@ -168,7 +169,7 @@ def _offer_to_first(
             location=location,
             timezone=doctor.timezone,
             status="held",
-            expires_at=(now + ttl).replace(microsecond=0),
+            expires_at=expiry_after(now, ttl),
             created_at=now,
             patient_id=entry.patient_id,
         )

@@ -5,6 +5,7 @@ A stored attribute keeps its name even if an API field is renamed: `_STORED_AS` 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +15,9 @@ from zoneinfo import ZoneInfo
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
+from scheduling.domain import hold_expiry
 from scheduling.models import Appointment, Doctor, HistoryEntry, Hold
+from scheduling.models.base import STORED
 from scheduling.store.keys import (
     DOCTORS_PARTITION,
     FENCE,
@@ -152,7 +155,7 @@ def to_doctor_record(item: dict[str, Any]) -> DoctorRecord:
     attributes = deserialize(item)
     moved_at = attributes.get("fence_moved_at")
     return DoctorRecord(
-        Doctor.model_validate(_model_fields(Doctor, attributes)),
+        Doctor.model_validate(_model_fields(Doctor, attributes), context=STORED),
         int(attributes.get("fence", 1)),
         parse_utc(moved_at) if moved_at else None,
     )
@@ -194,6 +197,14 @@ def cancelled_item(appointment: Appointment) -> dict[str, Any]:
 
 
 HOLD_RECORD_KEPT = timedelta(days=30)  # DynamoDB TTL removes a hold's record this long after it expired
+TTL_SLACK = timedelta(seconds=1)
+
+
+def hold_ttl(hold: Hold) -> int:
+    """When TTL may remove a hold's claim and its patient entry: not before every writer stopped counting the
+    hold (`expires_at + HOLD_EXPIRY_MARGIN`), as DynamoDB may delete an item any time after its `ttl`; rounded
+    up to whole epoch seconds, plus a second of slack."""
+    return math.ceil((hold_expiry.counted_until(hold.expires_at) + TTL_SLACK).timestamp())
 
 
 def hold_lock_item(hold: Hold) -> dict[str, Any]:
@@ -208,7 +219,7 @@ def hold_lock_item(hold: Hold) -> dict[str, Any]:
             "start": utc_key(hold.start),
             "end": utc_key(hold.end),
             "expires_at": utc_key(hold.expires_at),
-            "ttl": int(hold.expires_at.timestamp()),  # clean-up only: the conditions ignore it
+            "ttl": hold_ttl(hold),  # clean-up only: the conditions ignore it
         }
     )
 
@@ -243,19 +254,19 @@ def patient_hold_item(hold: Hold) -> dict[str, Any]:
             "end": utc_key(hold.end),
             "status": "held",
             "expires_at": utc_key(hold.expires_at),
-            "ttl": int(hold.expires_at.timestamp()),  # clean-up only: the overlap look ignores expired entries
+            "ttl": hold_ttl(hold),  # clean-up only: the overlap look ignores expired entries
         }
     )
 
 
 def to_hold(item: dict[str, Any]) -> Hold:
-    hold = Hold.model_validate(_model_fields(Hold, deserialize(item)))
+    hold = Hold.model_validate(_model_fields(Hold, deserialize(item)), context=STORED)
     zone = ZoneInfo(hold.timezone)
     return hold.model_copy(update={"start": hold.start.astimezone(zone), "end": hold.end.astimezone(zone)})
 
 
 def to_appointment(item: dict[str, Any]) -> Appointment:
-    return Appointment.model_validate(_model_fields(Appointment, deserialize(item))).in_own_timezone()
+    return Appointment.model_validate(_model_fields(Appointment, deserialize(item)), context=STORED).in_own_timezone()
 
 
 def _appointment_attributes(appointment: Appointment) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduling.errors import StaleRecord, WaitlistEntryNotFound
 from scheduling.models import Hold, rfc3339
+from scheduling.models.base import STORED
 from scheduling.models.waitlist import WaitlistEntry, WaitlistStatus
 from scheduling.store.client import condition_failed, failed_item, translated
 from scheduling.store.holds import HoldItems
@@ -293,4 +294,6 @@ def entry_item(entry: WaitlistEntry) -> dict[str, Any]:
 def to_entry(item: dict[str, Any]) -> WaitlistEntry:
     fields = deserialize(item)
     names = {field.alias or name for name, field in WaitlistEntry.model_fields.items()}
-    return WaitlistEntry.model_validate({name: value for name, value in fields.items() if name in names})
+    return WaitlistEntry.model_validate(
+        {name: value for name, value in fields.items() if name in names}, context=STORED
+    )
