@@ -11,7 +11,8 @@ Run: `python -m local.runner [--port 3000] [--host 127.0.0.1] [--no-seed] [--art
   local/workers.py      worker processes per function (local/lambda_runtime.py inside each)
   local/gateway.py      routing a request to its function, or answering it (404, 405, 503, ...)
   local/http_server.py  connections, deadlines and answers (local/http_framing.py: what a well-formed head is)
-  local/seed.py         the sample doctors
+  local/seed.py         the sample doctors; local/seed_hospital.py: a big hospital (`--seed hospital`)
+  local/state.py        the tables' items kept across restarts (`--state DIR`; `--fresh` starts empty)
   local/domain_events.py  the table's stream -> the events function -> the embedded bus -> /_local/events
 """
 
@@ -22,7 +23,8 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.domain_events import LocalEvents
@@ -36,8 +38,10 @@ from local.lambda_runtime import LambdaContext
 from local.packages import ArtifactIncomplete, artifact_packages, source_packages
 from local.routing import Router
 from local.seed import seed_sample_doctors
+from local.seed_hospital import DOCTORS, seed_hospital, unpublished
 from local.settings import InvalidSetting, RunnerSettings
 from local.stack import LocalStack, deploy
+from local.state import LocalState
 from local.template import (
     TEMPLATE_PATH,
     api_routes,
@@ -65,20 +69,36 @@ class Runtime:
     endpoint: str
     events: LocalEvents | None = None
     stack: LocalStack | None = None
+    state: LocalState | None = None
+    restored: int = 0  # items restored from the state directory
+    hospital: list[str] = field(default_factory=list)  # the big hospital's doctors, when seeded
 
     def stop(self) -> None:
-        """Stop listening, end the open connections and every worker, then the embedded DynamoDB."""
+        """Stop listening, end the open connections and every worker, save the state, then the embedded DynamoDB."""
         self.server.server_close()
         self.server.close_connections()
         if self.events is not None:
             self.events.stop()
         self.gateway.stop()
+        if self.state is not None:
+            self.state.stop()
         if self.embedded is not None:
             self.embedded.stop()
 
 
-def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path | None = None) -> Runtime:
-    """Deploy the template's resources, prepare the functions, and bind the server (not yet serving)."""
+def start(
+    port: int,
+    host: str = "127.0.0.1",
+    seed: bool = True,
+    artifact: Path | None = None,
+    state_dir: Path | None = None,
+    fresh: bool = False,
+    hospital_doctors: int = 0,
+) -> Runtime:
+    """Deploy the template's resources, prepare the functions, and bind the server (not yet serving).
+
+    `state_dir`: keep the embedded tables' items there across restarts (`fresh`: forget what was kept);
+    `hospital_doctors`: seed a big hospital of that many doctors (local/seed_hospital.py) as well."""
     settings = RunnerSettings.from_environment()
     for name, value in {**OFFLINE_AWS, **QUIET_POWERTOOLS}.items():
         os.environ.setdefault(name, value)
@@ -101,6 +121,9 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
     gateway = None
     events = None
     stack = None
+    state = None
+    restored = 0
+    hospital: list[str] = []
     try:
         import boto3
 
@@ -113,6 +136,11 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
             for name in packages:
                 roles[name] = credentials(session, endpoint, stack.roles[name], name)
                 embedded.authorizer.grant(roles[name]["AWS_ACCESS_KEY_ID"], stack.roles[name], name)
+            if state_dir is not None:
+                state = LocalState(state_dir, embedded.lock, lambda: embedded.writes, settings.state_save_seconds)
+                if fresh:
+                    state.discard()
+                restored = state.restore(list(stack.tables.values()))
         else:  # another DynamoDB (DYNAMODB_ENDPOINT_URL): no CloudFormation there, the tables only
             references = {**event_bus_names(template), **table_names(template)}
             create_tables(session.client("dynamodb", endpoint_url=endpoint), template, table_names(template))
@@ -129,13 +157,20 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
         }
         gateway = Gateway(Router(api_routes(template)), functions, embedded, template=template)
         _prestart(functions)
+        table = function_environment(template, "DoctorsFunction", references)["TABLE_NAME"]
+        if hospital_doctors:  # before the stream is read: with the embedded moto, the seed is not published
+            with unpublished(table) if embedded is not None else nullcontext():
+                hospital = seed_hospital(endpoint, table, hospital_doctors)
         if embedded is not None and stack is not None:
             events = LocalEvents.start(template, embedded, functions, settings, stack.tables, stack.buses)
             gateway.queries.update(events.pages() if events else {})
-        table = function_environment(template, "DoctorsFunction", references)["TABLE_NAME"]
         seeded = seed_sample_doctors(endpoint, table) if seed else []
+        if state is not None:
+            state.start()
         server = LocalServer((host, port), make_request_handler(gateway, settings.access_log))
     except BaseException:
+        if state is not None:
+            state.stop()
         if events is not None:
             events.stop()
         if gateway is not None:
@@ -143,7 +178,7 @@ def start(port: int, host: str = "127.0.0.1", seed: bool = True, artifact: Path 
         if embedded is not None:
             embedded.stop()
         raise
-    return Runtime(server, gateway, seeded, embedded, endpoint, events, stack)
+    return Runtime(server, gateway, seeded, embedded, endpoint, events, stack, state, restored, hospital)
 
 
 def _prestart(functions: dict[str, FunctionWorkers]) -> None:
@@ -177,6 +212,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--no-seed", action="store_true", help="start with empty tables")
     parser.add_argument(
+        "--seed",
+        choices=("samples", "hospital"),
+        default="samples",
+        help="hospital: also a big hospital (local/seed_hospital.py), unless a kept state has it",
+    )
+    parser.add_argument("--hospital-doctors", type=int, default=DOCTORS, help="the big hospital's size")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="keep the embedded tables' items in this directory across restarts (`make run`: .local-state)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="with --state: forget what was kept, start empty")
+    parser.add_argument(
         "--artifact",
         type=Path,
         help="serve the built functions and layers in this `sam build` directory (e.g. .aws-sam/build) "
@@ -186,7 +234,15 @@ def main(argv: list[str] | None = None) -> None:
     for stop_signal in (signal.SIGINT, signal.SIGTERM):  # also when started in the background (SIGINT ignored)
         signal.signal(stop_signal, _stop)
     try:
-        runtime = start(args.port, args.host, seed=not args.no_seed, artifact=args.artifact)
+        runtime = start(
+            args.port,
+            args.host,
+            seed=not args.no_seed,
+            artifact=args.artifact,
+            state_dir=args.state,
+            fresh=args.fresh,
+            hospital_doctors=args.hospital_doctors if args.seed == "hospital" else 0,
+        )
     except (InvalidSetting, ArtifactIncomplete, FunctionFailed, TransformUnavailable) as error:
         sys.exit(f"Local API not started: {error}")
     except KeyboardInterrupt:
@@ -196,7 +252,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Functions: {code}; DynamoDB: {where}", flush=True)
     if runtime.stack is not None:
         print(f"{runtime.stack.describe()} (the template's, deployed into the embedded moto)", flush=True)
+    if runtime.state is not None:
+        print(f"State: {runtime.state.path} ({runtime.restored} items restored)", flush=True)
     print(f"Sample doctors: {', '.join(runtime.seeded) or 'none'}", flush=True)
+    if runtime.hospital:
+        print(f"Hospital: {len(runtime.hospital)} doctors ({runtime.hospital[0]}, ...)", flush=True)
     base = f"http://{args.host}:{runtime.server.server_port}"
     if runtime.events is not None:
         print(runtime.events.describe(base), flush=True)

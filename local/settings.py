@@ -15,6 +15,7 @@ class RunnerSettings:
     ttl_sweep_seconds: float = 5.0  # LOCAL_TTL_SWEEP_SECONDS: how often expired items are deleted (DynamoDB TTL)
     webhook_url: str = ""  # LOCAL_WEBHOOK_URL: every published event is POSTed there (structured CloudEvent)
     dynamodb_port: int = 8000  # DYNAMODB_PORT: where the embedded DynamoDB listens (0: any free port, for tests)
+    state_save_seconds: float = 5.0  # LOCAL_STATE_SAVE_SECONDS: how often the kept state is saved (after writes)
 
     @classmethod
     def from_environment(cls) -> RunnerSettings:
@@ -27,6 +28,7 @@ class RunnerSettings:
             ttl_sweep_seconds=_number("LOCAL_TTL_SWEEP_SECONDS", defaults.ttl_sweep_seconds, minimum=0.1),
             webhook_url=_webhook_url(os.environ.get("LOCAL_WEBHOOK_URL", "")),
             dynamodb_port=int(_number("DYNAMODB_PORT", defaults.dynamodb_port, minimum=0, integer=True)),
+            state_save_seconds=_number("LOCAL_STATE_SAVE_SECONDS", defaults.state_save_seconds, minimum=0.1),
         )
 
 
