@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
 from local import moto_serializer
 from tests.functional.conftest import TABLES
@@ -70,6 +70,7 @@ def answers(prepare: Callable[[], None]) -> list[Any]:
 
 def test_every_item_read_answers_the_document_moto_would(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized)  # undone after the test
+    monkeypatch.setattr(DynamoResult, "__init__", DynamoResult.__init__)
     client = boto3.client("dynamodb")
     client.put_item(TableName=TABLE, Item={**key("A"), **EVERY_TYPE})
     client.put_item(TableName=TABLE, Item={**key("B"), "s": {"S": "second"}})
@@ -84,6 +85,7 @@ def test_every_item_read_answers_the_document_moto_would(monkeypatch: pytest.Mon
 
 def test_errors_and_other_operations_keep_moto_s_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized)
+    monkeypatch.setattr(DynamoResult, "__init__", DynamoResult.__init__)
     moto_serializer.install()
     client = boto3.client("dynamodb")
 
@@ -91,5 +93,10 @@ def test_errors_and_other_operations_keep_moto_s_answers(monkeypatch: pytest.Mon
         client.get_item(TableName="no-such-table", Key=key("A"))
     description = client.describe_table(TableName=TABLE)["Table"]
 
+    client.put_item(TableName=TABLE, Item={**key("A"), **EVERY_TYPE})
+    old = client.put_item(TableName=TABLE, Item={**key("A"), "s": {"S": "new"}}, ReturnValues="ALL_OLD")["Attributes"]
+
+    assert old["b"] == EVERY_TYPE["b"]  # a write's answer with items: moto's serializer, after its first pass
+    assert old["m"] == EVERY_TYPE["m"]
     assert description["TableName"] == TABLE
     assert description["CreationDateTime"].year >= 2024  # a timestamp: moto's serializer wrote it
