@@ -49,7 +49,7 @@ def install() -> None:
         return [item for bucket in table.items.values() for item in bucket.values()]
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = kwargs.get("index_name") if len(args) < 7 else args[6]  # noqa: PLR2004  # its position
+        index_name = kwargs.get("index_name") if len(args) < 7 else args[6]  # its position
         if index_name:
             chosen = (self, lambda: every_item(self))
         elif hash_key is None:  # not a Query moto answers from one partition: as moto does it

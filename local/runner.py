@@ -70,7 +70,6 @@ class Runtime:
     events: LocalEvents | None = None
     stack: LocalStack | None = None
     state: LocalState | None = None
-    restored: int = 0  # items restored from the state directory
     hospital: list[str] = field(default_factory=list)  # the big hospital's doctors, when seeded
 
     def stop(self) -> None:
@@ -122,8 +121,6 @@ def start(
     events = None
     stack = None
     state = None
-    restored = 0
-    hospital: list[str] = []
     try:
         import boto3
 
@@ -136,11 +133,7 @@ def start(
             for name in packages:
                 roles[name] = credentials(session, endpoint, stack.roles[name], name)
                 embedded.authorizer.grant(roles[name]["AWS_ACCESS_KEY_ID"], stack.roles[name], name)
-            if state_dir is not None:
-                state = LocalState(state_dir, embedded.lock, lambda: embedded.writes, settings.state_save_seconds)
-                if fresh:
-                    state.discard()
-                restored = state.restore(list(stack.tables.values()))
+            state = _restored(state_dir, fresh, embedded, stack, settings.state_save_seconds)
         else:  # another DynamoDB (DYNAMODB_ENDPOINT_URL): no CloudFormation there, the tables only
             references = {**event_bus_names(template), **table_names(template)}
             create_tables(session.client("dynamodb", endpoint_url=endpoint), template, table_names(template))
@@ -158,9 +151,7 @@ def start(
         gateway = Gateway(Router(api_routes(template)), functions, embedded, template=template)
         _prestart(functions)
         table = function_environment(template, "DoctorsFunction", references)["TABLE_NAME"]
-        if hospital_doctors:  # before the stream is read: with the embedded moto, the seed is not published
-            with unpublished(table) if embedded is not None else nullcontext():
-                hospital = seed_hospital(endpoint, table, hospital_doctors)
+        hospital = _hospital(endpoint, table, hospital_doctors, embedded is not None)
         if embedded is not None and stack is not None:
             events = LocalEvents.start(template, embedded, functions, settings, stack.tables, stack.buses)
             gateway.queries.update(events.pages() if events else {})
@@ -169,16 +160,44 @@ def start(
             state.start()
         server = LocalServer((host, port), make_request_handler(gateway, settings.access_log))
     except BaseException:
-        if state is not None:
-            state.stop()
-        if events is not None:
-            events.stop()
-        if gateway is not None:
-            gateway.stop()
-        if embedded is not None:
-            embedded.stop()
+        _stop_started(state, events, gateway, embedded)
         raise
-    return Runtime(server, gateway, seeded, embedded, endpoint, events, stack, state, restored, hospital)
+    return Runtime(server, gateway, seeded, embedded, endpoint, events, stack, state, hospital)
+
+
+def _stop_started(
+    state: LocalState | None, events: LocalEvents | None, gateway: Gateway | None, embedded: EmbeddedDynamoDB | None
+) -> None:
+    """What `start` had started when it failed, stopped in the order `Runtime.stop` uses."""
+    if events is not None:
+        events.stop()
+    if gateway is not None:
+        gateway.stop()
+    if state is not None:
+        state.stop()
+    if embedded is not None:
+        embedded.stop()
+
+
+def _restored(
+    folder: Path | None, fresh: bool, embedded: EmbeddedDynamoDB, stack: LocalStack, save_seconds: float
+) -> LocalState | None:
+    """The state kept in `folder` put back into the stack's tables (none with `fresh`); None without a folder."""
+    if folder is None:
+        return None
+    state = LocalState(folder, embedded.lock, lambda: embedded.writes, save_seconds)
+    if fresh:
+        state.discard()
+    state.restore(list(stack.tables.values()))
+    return state
+
+
+def _hospital(endpoint: str, table: str, doctors: int, embedded: bool) -> list[str]:
+    """Seed the big hospital (before the stream is read: with the embedded moto, the seed is not published)."""
+    if not doctors:
+        return []
+    with unpublished(table) if embedded else nullcontext():
+        return seed_hospital(endpoint, table, doctors)
 
 
 def _prestart(functions: dict[str, FunctionWorkers]) -> None:
@@ -253,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     if runtime.stack is not None:
         print(f"{runtime.stack.describe()} (the template's, deployed into the embedded moto)", flush=True)
     if runtime.state is not None:
-        print(f"State: {runtime.state.path} ({runtime.restored} items restored)", flush=True)
+        print(f"State: {runtime.state.path} ({runtime.state.restored} items restored)", flush=True)
     print(f"Sample doctors: {', '.join(runtime.seeded) or 'none'}", flush=True)
     if runtime.hospital:
         print(f"Hospital: {len(runtime.hospital)} doctors ({runtime.hospital[0]}, ...)", flush=True)

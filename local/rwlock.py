@@ -25,9 +25,9 @@ class ReadWriteLock:
         with self._state:
             while self._writing or self._writers_waiting:
                 left = deadline - time.monotonic()
-                if left <= 0 or not self._state.wait(left):
-                    if self._writing or self._writers_waiting:
-                        return False
+                if left <= 0:
+                    return False
+                self._state.wait(left)
             if self._readers == 0:
                 self._busy_since = time.perf_counter()
             self._readers += 1

@@ -1,5 +1,6 @@
 """A big hospital for the local runner (`make run SEED=hospital`): 500 doctors over 10 locations (all at the main
-campus, each also at one of nine clinics) and 20 specialties, each profile about 10 KB (a year of weekend hours as date overrides), and a month of bookings.
+campus, each also at one of nine clinics) and 20 specialties, each profile about 10 KB (a year of weekend hours as
+date overrides), and a month of bookings.
 
 The doctors are created through the service's own create_doctor (the same checks and items as POST /doctors),
 with fixed ids (`doctor_id`) so that a runner that kept its state finds them and seeds nothing

@@ -50,6 +50,7 @@ class LocalState:
         self._writes = writes
         self._every = every_seconds
         self._saved_writes = -1
+        self.restored = 0  # items put back by `restore`
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -80,6 +81,7 @@ class LocalState:
                 tables[name].items = items
                 restored += sum(len(value) if isinstance(value, dict) else 1 for value in items.values())
             self._saved_writes = self._writes()  # what was just restored needs no save
+        self.restored = restored
         return restored
 
     def save(self) -> None:
