@@ -73,7 +73,10 @@ def _cpu_seconds(pid: int) -> float:
     total = 0.0
     pids = [pid]
     for task in Path(f"/proc/{pid}/task").iterdir():
-        pids += [int(child) for child in (task / "children").read_text().split()]
+        try:
+            pids += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue  # the thread ended meanwhile
     for one in pids:
         try:
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
@@ -83,11 +86,12 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-def rows() -> list[tuple[str, int, int, float, str, str, str, str, float]]:
+def rows(*arguments: str) -> list[tuple[str, int, int, float, str, str, str, str, float]]:
     """(scenario, requests, failures, requests/s, median ms, p95 ms, p99 ms, moto busy %, CPU ms per request).
 
     The CPU per request (the runner and its workers) depends little on what else runs on the machine; the
-    throughput and latencies do: report the load average beside them.
+    throughput and latencies do: report the load average beside them. `arguments` go to the runner (e.g.
+    `--state <a copy of a hospital's state>` to load-test a runner that holds a month of bookings).
     """
     table = []
     with tempfile.TemporaryDirectory() as temporary:
@@ -95,7 +99,7 @@ def rows() -> list[tuple[str, int, int, float, str, str, str, str, float]]:
         port = free_port()
         # Latency of served requests under load, as before the runner shed: no 503 for waiting up to a minute.
         settings = {"POWERTOOLS_LOG_LEVEL": "ERROR", "LOCAL_QUEUE_WAIT_SECONDS": "60"}
-        runner = start_runner(port, folder / "runner.log", "--no-seed", environment=settings)
+        runner = start_runner(port, folder / "runner.log", "--no-seed", *arguments, environment=settings)
         base = f"http://127.0.0.1:{port}"
         try:
             doctor = _http(
