@@ -4,7 +4,7 @@ Run: `python -m local.runner [--port 3000] [--host 127.0.0.1] [--no-seed] [--art
 (the Makefile's `make run`). This module only wires the parts together and handles start and stop:
 
   local/settings.py     LOCAL_* settings (concurrency, queue and DynamoDB bounds)
-  local/dynamodb.py     the embedded DynamoDB (moto's server, 127.0.0.1:8000 or DYNAMODB_PORT), one operation at a time
+  local/dynamodb.py     the embedded DynamoDB (moto's server, :8000 or DYNAMODB_PORT): reads together, writes alone
   local/stack.py        the transformed template (local/transformed.py) deployed into the embedded moto
   local/iam.py          each function's role credentials, and its policies enforced on every call
   local/packages.py     what each function's workers load: the source tree or a `sam build` artifact
