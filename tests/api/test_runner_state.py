@@ -50,7 +50,7 @@ def all_doctors(base: str, limit: int) -> list[dict[str, Any]]:
 
 
 def new_doctor(base: str) -> dict[str, Any]:
-    body = {
+    body: dict[str, Any] = {
         "name": "Kept Doctor",
         "locations": ["Ward 9"],
         "schedule": {"monday": [{"start": "09:00", "end": "12:00"}]},
@@ -135,8 +135,8 @@ def test_a_small_hospital_is_seeded_once_and_served_at_every_page_size(tmp_path:
         tmp_path, "--no-seed", "--seed", "hospital", "--hospital-doctors", str(size), "--state", str(state)
     ) as base:
         pages = {limit: all_doctors(base, limit) for limit in (1, 5, 100)}
-        search = requests.get(f"{base}/slots", params={"location": MAIN_CAMPUS, "limit": 100}, timeout=60)
-        clinic = requests.get(f"{base}/slots", params={"location": CLINICS[1], "limit": 100}, timeout=60)
+        search = requests.get(f"{base}/slots", params={"location": MAIN_CAMPUS, "limit": "100"}, timeout=60)
+        clinic = requests.get(f"{base}/slots", params={"location": CLINICS[1], "limit": "100"}, timeout=60)
         booked = [
             requests.get(f"{base}/doctors/{doctor_id(number)}/appointments", timeout=60).json()["items"]
             for number in range(1, size + 1)

@@ -16,7 +16,7 @@ from tests.functional.conftest import TABLES
 pytestmark = pytest.mark.usefixtures("aws")
 
 TABLE = TABLES["SchedulingTable"]
-EVERY_TYPE = {
+EVERY_TYPE: dict[str, Any] = {
     "s": {"S": 'text with "quotes", ü and \u2603'},
     "n": {"N": "-12.50"},
     "b": {"B": b"\x00\x01binary\xff"},
