@@ -57,9 +57,12 @@ $(CHECKOV): $(UV)
 
 tools: $(SAM) $(CHECKOV)
 
-## run: start the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB and two sample doctors
+## run: start the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB and two sample doctors; the data is
+## kept in $(STATE) across restarts (FRESH=1 starts empty; SEED=hospital adds 500 doctors and a month of bookings)
+STATE ?= .local-state
 run: $(VENV)/.installed $(SAM)
-	SAM_CLI=$(abspath $(SAM)) PORT=$(PORT) $(PY) -m local.runner
+	SAM_CLI=$(abspath $(SAM)) PORT=$(PORT) $(PY) -m local.runner --state $(STATE) \
+		$(if $(filter 1 yes true,$(FRESH)),--fresh) $(if $(SEED),--seed $(SEED))
 
 ## check: the fast loop (ruff, mypy, unit and functional tests in parallel); builds neither the SAM CLI nor checkov
 check: lint $(TEST_VENV)/.installed

@@ -6,6 +6,7 @@ tests/functional/test_capacity.py instead.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from local.paths import use_source_tree
@@ -170,9 +171,11 @@ def _availability() -> list[tuple[object, ...]]:
 def _load() -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     print(f"load-testing the local runner ({load.USERS} users, {load.SECONDS} s per scenario)...", file=sys.stderr)
-    for scenario, requests, failures, throughput, p50, p95_, p99, busy in load.rows():
+    loaded = os.getloadavg()[0]
+    for scenario, requests, failures, throughput, p50, p95_, p99, busy, cpu in load.rows():
         measure = f"{scenario}: {requests} requests, {failures} failed, {throughput:.0f}/s, p99 {p99} ms"
-        rows.append(("local load", measure, f"{p50} ms", f"{p95_} ms", "", f"moto busy {busy}", ""))
+        detail = f"moto busy {busy}; {cpu:.0f} ms CPU/request; load average {loaded:.1f}"
+        rows.append(("local load", measure, f"{p50} ms", f"{p95_} ms", "", detail, ""))
     return rows
 
 

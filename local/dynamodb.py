@@ -1,12 +1,17 @@
-"""The embedded DynamoDB: moto's server on 127.0.0.1:8000 (DYNAMODB_PORT; 0 for any free port), one operation at a
-time, shedding when saturated. The same moto serves the stack's other services (CloudFormation, IAM, STS,
-EventBridge, SQS), and checks each function's calls against its role (local/iam.py) once `authorizer` is set.
+"""The embedded DynamoDB: moto's server on 127.0.0.1:8000 (DYNAMODB_PORT; 0 for any free port), shedding when
+saturated. The same moto serves the stack's other services (CloudFormation, IAM, STS, EventBridge, SQS), and
+checks each function's calls against its role (local/iam.py) once `authorizer` is set.
 
-Moto is not safe for overlapping operations (it applies a TransactWriteItems step by step), so each *operation*
-holds a lock while moto produces its whole answer; requests never do. An operation that cannot take the lock
-within `wait_seconds` is not run: it is answered `ThrottlingException`, as a saturated DynamoDB table answers,
-and the store's retries and its 503 take over. Keeping the wait under botocore's read timeout (1 s, see
-scheduling/store/client.py) also means an operation never runs after its caller gave up and retried it.
+Moto is not safe for overlapping writes (it applies a TransactWriteItems step by step), so DynamoDB operations
+take a readers-writer lock (local/rwlock.py) while moto produces their whole answer: the reads that change
+nothing (READS: GetItem, Query, ...) together, every other operation alone. A read therefore never sees half a
+transaction, and a transaction's condition checks never see a write land in the middle: what the one-at-a-time
+rule guaranteed. The other services (EventBridge, SQS, ...) keep no state the DynamoDB operations touch, so
+they take their own lock, one operation at a time among themselves. Requests never hold a lock. An operation
+that cannot take its lock within `wait_seconds` is not run: it is answered `ThrottlingException`, as a
+saturated DynamoDB table answers, and the store's retries and its 503 take over. Keeping the wait under
+botocore's read timeout (1 s, see scheduling/store/client.py) also means an operation never runs after its
+caller gave up and retried it.
 """
 
 from __future__ import annotations
@@ -20,8 +25,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from local.iam import Authorizer
+from local.rwlock import ReadWriteLock
 
 DEFAULT_PORT = 8000
+_DYNAMODB = "DynamoDB_20120810."
+# Operations that only read moto's tables: they may run together (never during a write).
+READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable", "ListTables"})
 
 THROTTLED = {
     "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
@@ -32,7 +41,8 @@ THROTTLED = {
 class OperationStats:
     """Counters served at /_local/moto-stats (the load benchmark reads how busy moto was)."""
 
-    def __init__(self) -> None:
+    def __init__(self, busy_seconds: Callable[[], float] = lambda: 0.0) -> None:
+        self._busy_seconds = busy_seconds
         self._lock = threading.Lock()
         self.operations = 0
         self.seconds = 0.0
@@ -48,8 +58,14 @@ class OperationStats:
             self.throttled += 1
 
     def as_dict(self) -> dict[str, float]:
+        """`seconds`: operation time summed (parallel reads each count); `busy_seconds`: time any one ran."""
         with self._lock:
-            return {"operations": self.operations, "seconds": self.seconds, "throttled": self.throttled}
+            return {
+                "operations": self.operations,
+                "seconds": self.seconds,
+                "busy_seconds": self._busy_seconds(),
+                "throttled": self.throttled,
+            }
 
 
 class EmbeddedDynamoDB:
@@ -63,11 +79,16 @@ class EmbeddedDynamoDB:
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 """One line per DynamoDB call would drown the runner's own output."""
 
-        from local import moto_transactions
+        from local import moto_queries, moto_serializer, moto_sizes, moto_transactions
 
         moto_transactions.install()
-        self.stats = OperationStats()
-        self.lock = threading.Lock()
+        moto_sizes.install()
+        moto_serializer.install()
+        moto_queries.install()
+        self.lock = ReadWriteLock()  # DynamoDB: reads together, writes alone (`with lock:` writes)
+        self.other_services = threading.Lock()  # EventBridge, SQS, STS, ...: one at a time
+        self.stats = OperationStats(lambda: self.lock.busy_seconds)
+        self.writes = 0  # DynamoDB operations other than READS run so far (local/state.py saves when it grows)
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._wait = wait_seconds
         self.authorizer: Authorizer | None = None
@@ -90,14 +111,27 @@ class EmbeddedDynamoDB:
             denial = self.authorizer.denial(headers, body)
             if denial is not None:
                 return _answer(start_response, denial)
-        if not self.lock.acquire(timeout=self._wait):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith(_DYNAMODB):
+            if not self.other_services.acquire(timeout=self._wait):
+                return _throttled(environ, start_response)
+            try:
+                return list(self._moto(environ, start_response))
+            finally:
+                self.other_services.release()
+        read = target.removeprefix(_DYNAMODB) in READS
+        if not (self.lock.acquire_read(self._wait) if read else self.lock.acquire_write(self._wait)):
             self.stats.refused()
             return _throttled(environ, start_response)
         began = time.perf_counter()
         try:
             return list(self._moto(environ, start_response))  # the whole answer is produced under the lock
         finally:
-            self.lock.release()
+            if read:
+                self.lock.release_read()
+            else:
+                self.writes += 1
+                self.lock.release_write()
             self.stats.ran(time.perf_counter() - began)
 
     def stop(self) -> None:

@@ -3,9 +3,10 @@
 Moto copies each whole table at the start of every transaction so that it can roll back a failed one. Every
 booking is a transaction, so on a runner that has served a few thousand bookings each transaction spent most
 of its time copying, under the one-operation-at-a-time lock, until callers timed out. The embedded DynamoDB
-runs one operation at a time, so remembering just the items a transaction addresses (at most 100) and putting
-them back on failure is the same rollback. The stream records the failed steps appended are dropped too, so a
-rolled-back write never reaches the domain events (moto's own rollback restored them with the table copy).
+runs each write alone (no read or write overlaps it, local/dynamodb.py), so remembering just the items a
+transaction addresses (at most 100) and putting them back on failure is the same rollback. The stream records
+the failed steps appended are dropped too, so a rolled-back write never reaches the domain events (moto's own
+rollback restored them with the table copy).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 TTL_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
@@ -22,9 +23,11 @@ def sweep(backend: Any, ttl_attributes: dict[str, str], now: float) -> int:
         table = backend.tables.get(table_name)
         if table is None:
             continue
+        # every item, unsorted: moto's all_items() sorts the whole table, which took longer than the sweep itself
+        items = [i for b in table.items.values() for i in b.values()] if table.range_key_attr else table.items.values()
         expired = [
             (item.hash_key, item.range_key)
-            for item in list(table.all_items())
+            for item in list(items)
             if attribute in item.attrs
             and item.attrs[attribute].type == "N"
             and float(item.attrs[attribute].value) <= now
@@ -39,7 +42,7 @@ def sweep(backend: Any, ttl_attributes: dict[str, str], now: float) -> int:
 
 
 class TimeToLive:
-    def __init__(self, lock: threading.Lock, ttl_attributes: dict[str, str], every_seconds: float) -> None:
+    def __init__(self, lock: AbstractContextManager[Any], ttl_attributes: dict[str, str], every_seconds: float) -> None:
         from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.dynamodb.models import dynamodb_backends
 
