@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from local.iam import ACCOUNT, REGION
 from local.paths import use_source_tree
+from local.seed import seed_actor
 
 DOCTORS = 500
 MAIN_CAMPUS = "Main Campus"
@@ -71,7 +72,7 @@ def seed_hospital(endpoint: str, table_name: str, doctors: int = DOCTORS, days: 
     """Create the hospital unless its first doctor is already there; the doctors' ids."""
     use_source_tree()
     from scheduling.errors import DoctorNotFound
-    from scheduling.models import DoctorIn
+    from scheduling.models import DoctorIn, HistoryEntry
     from scheduling.service.checks import new_appointment
     from scheduling.service.doctors import create_doctor, get_doctor
     from scheduling.store import SchedulingStore
@@ -88,11 +89,12 @@ def seed_hospital(endpoint: str, table_name: str, doctors: int = DOCTORS, days: 
         pass
     zone = ZoneInfo(TIMEZONE)
     now = datetime.now(UTC)
+    actor = seed_actor()
     today = now.astimezone(zone).date()
     choose = random.Random(2026)  # the same hospital every time  # noqa: S311  # not security
     pending: list[dict[str, Any]] = []
     for number, new_id in enumerate(ids, start=1):
-        doctor = create_doctor(store, DoctorIn.model_validate(_profile(number, today)), new_id)
+        doctor = create_doctor(store, DoctorIn.model_validate(_profile(number, today)), actor=actor, doctor_id=new_id)
         for offset in range(1, days + 1):
             day = today + timedelta(days=offset)
             if day.weekday() >= 5:
@@ -100,7 +102,9 @@ def seed_hospital(endpoint: str, table_name: str, doctors: int = DOCTORS, days: 
             start = datetime.combine(day, DAY[0], zone)
             while start.time() < DAY[1]:
                 if choose.random() < BOOKED_SHARE:
-                    appointment = new_appointment(doctor, start, doctor.locations[0], None, now)
+                    appointment = new_appointment(doctor, start, doctor.locations[0], None, now).model_copy(
+                        update={"history": [HistoryEntry.of("booked", now, actor)]}
+                    )
                     pending.append({"PutRequest": {"Item": booked_item(appointment)}})
                 start += timedelta(minutes=SLOT_MINUTES)
         while len(pending) >= BATCH:
