@@ -161,11 +161,11 @@ def test_the_runners_access_log_names_route_templates_never_patient_ids(tmp_path
     with own_runner(tmp_path, environment={"LOCAL_ACCESS_LOG": "true"}) as runner:
         calendar = runner.api.get(f"/patients/{patient}/appointments", params={"status": "booked"})
         fhir = runner.api.get("/fhir/R4/Appointment", params={"patient": f"Patient/{patient}"})
-        missing = runner.api.get(f"/patients/{patient}/nothing-here")
-        assert (calendar.status_code, fhir.status_code, missing.status_code) == (200, 200, 404)
+        missing = runner.api.get(f"/patients/{patient}/nothing-here")  # API Gateway: 403 MISSING_AUTHENTICATION_TOKEN
+        assert (calendar.status_code, fhir.status_code, missing.status_code) == (200, 200, 403)
         log = runner.log.read_text()
 
     assert '"GET /patients/{patient_id}/appointments" 200' in log
     assert '"GET /fhir/R4/Appointment" 200' in log
-    assert '"GET (no route)" 404' in log
+    assert '"GET (no route)" 403' in log
     assert patient not in log

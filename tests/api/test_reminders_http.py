@@ -1,7 +1,7 @@
 """Timers over HTTP against a runner of its own whose service clock is moved on (LOCAL_CLOCK_FILE), so minutes
 pass at once: the runner plays EventBridge Scheduler (local/scheduler.py). A reminder comes out on
 /_local/events once, never for an appointment cancelled before it fell due; a lapsed waitlist offer is passed on
-at its expiry."""
+at its expiry (plus the hold's margin)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 
 from local.template import load_template, schedule_group_names
+from scheduling.domain.hold_expiry import HOLD_EXPIRY_MARGIN
 from tests.api.conftest import EMBEDDED_DYNAMODB, own_runner
 from tests.api.events import Events, short_types
 
@@ -91,7 +92,8 @@ def test_a_reminder_a_minute_before_comes_once_and_none_for_a_cancelled_appointm
 
 
 def test_a_lapsed_waitlist_offer_passes_the_slot_to_the_next_entry_at_its_expiry(tmp_path: Path) -> None:
-    """The offer's timer fires on the service's clock (moved on past the offer's 30 s), not DynamoDB TTL's."""
+    """The offer's timer fires on the service's clock (moved on past the offer's 30 s and the margin after which
+    others may take a hold's slot), not DynamoDB TTL's."""
     clock = tmp_path / "clock"
     clock.write_text("0")
     with own_runner(
@@ -118,7 +120,7 @@ def test_a_lapsed_waitlist_offer_passes_the_slot_to_the_next_entry_at_its_expiry
         assert api.post(f"{base}/appointments/{booked['id']}/cancel").status_code == 200
         offered = until(lambda: (e := api.get(f"{base}/waitlist/{first['id']}").json())["status"] == "offered" and e)
 
-        clock.write_text("40")
+        clock.write_text(str(30 + HOLD_EXPIRY_MARGIN.total_seconds() + 10))  # past the offer and the hold's margin
         passed_on = until(lambda: (e := api.get(f"{base}/waitlist/{second['id']}").json())["status"] == "offered" and e)
 
         assert passed_on["offered_start"] == offered["offered_start"]

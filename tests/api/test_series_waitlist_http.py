@@ -106,6 +106,7 @@ def test_a_cancel_offers_the_slot_to_the_oldest_waiter_who_books_with_one_call(a
     assert api.get(f"{base}/waitlist/{younger['id']}").json()["status"] == "waiting"
 
 
+@pytest.mark.serial  # concurrency against the shared runner: alone, as the other concurrency tests
 @pytest.mark.parametrize("round_number", range(4))
 def test_concurrent_series_and_bookings_never_overlap_and_a_409_stores_nothing(api: Api, round_number: int) -> None:
     doctor_id = open_doctor(api)
@@ -140,6 +141,7 @@ def test_concurrent_series_and_bookings_never_overlap_and_a_409_stores_nothing(a
     assert {i["series_id"]["S"] for i in stored_series} == series_ids
 
 
+@pytest.mark.serial  # concurrency against the shared runner: alone, as the other concurrency tests
 @pytest.mark.parametrize("round_number", range(3))
 def test_concurrent_cancels_joins_and_conversions_give_each_slot_to_one_entry_once(api: Api, round_number: int) -> None:
     doctor_id = open_doctor(api, waitlist_offer_ttl_seconds=600)

@@ -13,7 +13,7 @@ from functions.doctors.app import lambda_handler
 from scheduling.models import Doctor
 from scheduling.store.keys import tag_key_part
 from tests.functional.conftest import HOUSE, invoke, stored_items
-from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
+from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_doctor_id, sample_event
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -180,12 +180,13 @@ def test_patch_that_breaks_a_rule_is_422_and_changes_nothing(
 
 
 def test_delete_answers_204_and_the_doctor_is_gone(given_doctor: Callable[..., Doctor]) -> None:
-    given_doctor(SAMPLE_DOCTOR_ID)
+    deleted = sample_doctor_id("doctors_delete")
+    given_doctor(deleted)
 
     answer = invoke(lambda_handler, sample_event("doctors_delete"))
 
     assert answer.status == 204
-    assert invoke(lambda_handler, sample_event("doctors_get")).status == 404
+    assert invoke(lambda_handler, event_with("doctors_get", path_parameters={"doctor_id": deleted})).status == 404
     assert stored_items() == []
 
 
@@ -235,7 +236,8 @@ def test_every_sample_event_gets_its_documented_answer(given_doctor: Callable[..
         "doctors_patch": 200,
         "doctors_delete": 204,
     }
-    given_doctor(SAMPLE_DOCTOR_ID)
+    for doctor_id in {sample_doctor_id(name) for name in expected if sample_event(name)["pathParameters"]}:
+        given_doctor(doctor_id)  # each doctor a sample names, as `make run` seeds them
 
     answers = {name: invoke(lambda_handler, sample_event(name)).status for name in expected}
 
@@ -282,7 +284,7 @@ def test_a_matching_if_match_lets_the_update_through(given_doctor: Callable[...,
 
 @pytest.mark.parametrize("event", ["doctors_replace", "doctors_patch", "doctors_delete"])
 def test_a_stale_if_match_is_412_and_changes_nothing(given_doctor: Callable[..., Doctor], event: str) -> None:
-    given_doctor(SAMPLE_DOCTOR_ID)
+    given_doctor(sample_doctor_id(event))
     before = stored_items()
 
     answer = invoke(lambda_handler, event_with(event, headers={"If-Match": '"0"'}))

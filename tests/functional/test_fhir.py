@@ -47,6 +47,13 @@ def only_entry(answer: Answer) -> dict[str, Any]:
     return dict(entry["resource"])
 
 
+def held_by_the_sample() -> datetime:
+    """The slot the fhir_hold sample holds, as its proposed Appointment id names it: p.<doctor>.<UTC start>.<place>."""
+    [parameter] = json.loads(sample_event("fhir_hold")["body"])["parameter"]
+    stamp = parameter["valueReference"]["reference"].split(".")[2]
+    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
 def test_the_sample_events_find_hold_and_book(doctor: Doctor, clock: Clock) -> None:
     metadata = resource(invoke(fhir_handler, sample_event("fhir_metadata")))
     slots = resource(invoke(fhir_handler, sample_event("fhir_slots")))
@@ -64,7 +71,8 @@ def test_the_sample_events_find_hold_and_book(doctor: Doctor, clock: Clock) -> N
     assert slots["entry"][0]["resource"]["start"] == "2035-06-04T09:00:00-04:00"
     assert found["total"] == 28  # 14 half-hour slots (09:00-12:00, 13:00-17:00), each at 2 locations
     assert pending["status"] == "pending"
-    assert pending["start"] == "2035-06-04T09:30:00-04:00"
+    assert datetime.fromisoformat(pending["start"]) == held_by_the_sample()
+    assert pending["start"].endswith("-04:00")  # in the doctor's time zone
     assert appointment["status"] == "booked"
 
 

@@ -27,6 +27,11 @@ def sample_event(name: str) -> dict[str, Any]:
     return event
 
 
+def sample_doctor_id(name: str) -> str:
+    """The doctor a sample names: the first sample doctor, except doctors_delete's (the second, nothing booked)."""
+    return str(sample_event(name)["pathParameters"]["doctor_id"])
+
+
 def event_with(
     name: str,
     *,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from local.gateway import GATEWAY_STATUS
 from local.gateway_responses import render
 from tests.template.transformed import of_type, transformed_template
 
@@ -19,13 +20,20 @@ CONTEXT = {
     "error.responseType": "MISSING_AUTHENTICATION_TOKEN",
     "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
 }
-# The types the runner answers itself (issue 19): unknown route, body too large, throttled, integration timeout.
+# The types the runner answers itself (issue 19: unknown route, bad signature, body too large, throttled,
+# integration timeout), each with the status API Gateway gives it: the template must declare every one with
+# that status, or the answer falls back to DEFAULT_4XX/5XX, which claims no status.
 EXPECTED_STATUS = {
     "MISSING_AUTHENTICATION_TOKEN": 403,
+    "INVALID_SIGNATURE": 403,
     "REQUEST_TOO_LARGE": 413,
     "THROTTLED": 429,
     "INTEGRATION_TIMEOUT": 504,
 }
+
+
+def test_the_runner_answers_exactly_the_types_listed_here() -> None:
+    assert GATEWAY_STATUS == EXPECTED_STATUS
 
 
 def gateway_responses() -> dict[str, dict[str, Any]]:

@@ -24,6 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "observability": {"errors"},
     "http": {"observability", "models", "errors"},
     "idempotency": {"store", "errors", "config"},
+    "audit": {"observability", "models", "config"},
     "fhir": {"http", "service", "store", "domain", "models", "errors", "observability"},
 }
 # Libraries a part must not import: the pure parts none of AWS, the lower parts not the HTTP edge's.
@@ -36,6 +37,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "store": EDGE,
     "events": EDGE,
     "service": ("boto3", "botocore", *EDGE),
+    "audit": EDGE,
 }
 OUTSIDE_THE_LAYER = ("functions", "local", "tools", "tests", "bench")
 

@@ -34,7 +34,12 @@ def convertible(expires_at: datetime, now: datetime) -> bool:
 def still_takes_its_time(expires_at: datetime, now: datetime) -> bool:
     """Whether a hold keeps its slot (and its patient's time, and its place in the day's count) at `now`, for
     every writer and reader other than its own conversion."""
-    return now < expires_at + HOLD_EXPIRY_MARGIN
+    return now < free_for_others_at(expires_at)
+
+
+def free_for_others_at(expires_at: datetime) -> datetime:
+    """The first instant another writer may take a hold's time (a waitlist offer's timer fires then)."""
+    return expires_at + HOLD_EXPIRY_MARGIN
 
 
 def counted_until(expires_at: datetime) -> datetime:

@@ -37,8 +37,11 @@ from scheduling.store.keys import FENCE, PROFILE, SLOT_PREFIX
 
 # Event ids are name-based UUIDs of (stream record id, event type): the same on every redelivery.
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1d3c1e-4c55-4f55-9c1b-2a8e0f0c5e11")
-# Profile attributes that move without the doctor changing: versions, the booking fence, keys, stamps.
-_DOCTOR_BOOKKEEPING = frozenset({"version", "fence", "kind", "created_at", "updated_at", "created_by", "updated_by"})
+# Profile attributes that move without the doctor changing: versions, the booking fence (and when it moved: a
+# delete's lease moves it alone), keys, stamps.
+_DOCTOR_BOOKKEEPING = frozenset(
+    {"version", "fence", "fence_moved_at", "kind", "created_at", "updated_at", "created_by", "updated_by"}
+)
 _STATUS_EVENTS = {
     "checked_in": "appointment.checked_in",
     "completed": "appointment.completed",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scheduling.domain.hold_expiry import free_for_others_at
 from scheduling.errors import HoldNotFound, SchedulingError
 from scheduling.events.changes import change_of
 from scheduling.events.reactions import (
@@ -63,7 +64,8 @@ def apply(store: SchedulingStore, schedules: ReminderSchedules, reaction: Reacti
         drop_reminders(store, schedules, reaction.doctor_id, reaction.appointment_id)
     elif isinstance(reaction, OfferMade):
         payload = {"kind": OFFER_EXPIRY, **asdict(reaction), "expires_at": reaction.expires_at.isoformat()}
-        schedules.create(offer_schedule_name(reaction.hold_id), reaction.expires_at, payload)
+        # at expiry plus the margin: only then may the next entry's hold take the slot (domain/hold_expiry.py)
+        schedules.create(offer_schedule_name(reaction.hold_id), free_for_others_at(reaction.expires_at), payload)
     elif isinstance(reaction, OfferOver):
         offer_over(store, reaction.doctor_id, reaction.entry_id, reaction.hold_id)
         schedules.delete(offer_schedule_name(reaction.hold_id))

@@ -12,7 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from scheduling.domain.booked import LONGEST_BOOKING
-from scheduling.domain.hold_expiry import expiry_after
+from scheduling.domain.hold_expiry import expiry_after, free_for_others_at, still_takes_its_time
 from scheduling.domain.ids import is_doctor_id, new_hold_id
 from scheduling.errors import (
     AlreadyWaiting,
@@ -40,7 +40,8 @@ from scheduling.store.waitlist import EntryNotWaiting, window_of
 
 
 class OfferNotYetExpired(ConcurrentUpdate):
-    """The offer's schedule fired before its hold lapsed (clocks differ by milliseconds): try again later."""
+    """The offer's schedule fired before its hold stopped taking its time (clocks differ by milliseconds): try
+    again later."""
 
 
 _ENTRY_ID_FORMAT = "%Y%m%dT%H%M%S%fZ"
@@ -220,17 +221,20 @@ def _check_window(request: WaitlistRequest, now: datetime, locations: list[str])
 
 
 def offer_expired(store: SchedulingStore, doctor_id: str, entry_id: str, hold_id: str) -> bool:
-    """An offer's expiry time has come (its one-time schedule fired): if its hold was neither converted nor
-    released, the entry waits again and the slot goes to the next entry (the new hold's claim takes over the
-    expired one). Raises `OfferNotYetExpired` if the hold is still valid (the scheduler retries)."""
+    """An offer's expiry time has come (its one-time schedule fired, a margin after the hold's `expires_at`): if
+    its hold was neither converted nor released, the entry waits again and the slot goes to the next entry (the
+    new hold's claim takes over the expired one). Raises `OfferNotYetExpired` while the hold still takes its time
+    for others (`domain/hold_expiry.py`: until `expires_at` plus the margin; the scheduler retries), so the next
+    entry's hold is never refused for the slot the lapsed one still keeps."""
     try:
         held = store.get_hold(doctor_id, hold_id)
     except HoldNotFound:
         return False
     if held.status != "held":
         return False  # booked or released: the stream already took care of it
-    if held.expires_at > clock.now():
-        raise OfferNotYetExpired(f"Hold '{hold_id}' is valid until {held.expires_at.isoformat()}.")
+    if still_takes_its_time(held.expires_at, clock.now()):
+        until = free_for_others_at(held.expires_at).isoformat()
+        raise OfferNotYetExpired(f"Hold '{hold_id}' keeps its slot until {until}.")
     offer_over(store, doctor_id, entry_id, hold_id)
     offer_freed_slot(store, doctor_id, held.start, held.end, held.location)
     return True
