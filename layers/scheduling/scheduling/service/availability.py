@@ -86,11 +86,11 @@ def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]
     start = after[0] if after else window_start  # a later page starts where the last one stopped
     tags = [location_tag(search.location)] if search.location else []
     tags += [specialty_tag(search.specialty)] if search.specialty else []
-    # The index is eventually consistent; the profiles, read consistently, are the truth for what matches.
+    # The index is eventually consistent: what it tells is an offer; a booking checks the profile itself.
     doctors = {
-        record.doctor.id: record.doctor
-        for record in store.doctor_records(store.doctors_tagged(tags))
-        if search.specialty is None or practises(record.doctor, search.specialty)
+        doctor_id: doctor
+        for doctor_id, doctor in store.bookable_doctors(tags).items()
+        if search.specialty is None or practises(doctor, search.specialty)
     }
     candidates = heapq.merge(*(_candidates(doctor, search.location, start, end, now) for doctor in doctors.values()))
     if after is not None:
