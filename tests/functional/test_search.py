@@ -345,3 +345,71 @@ def test_bad_specialties_are_refused(specialties: Any) -> None:
 
     assert answer.status == 422, answer  # like every other invalid field
     assert answer.json()["errors"][0]["path"].startswith("specialties")
+
+
+# The bookable summaries the tag items carry, kept in step with the profile
+
+
+def tag_items() -> list[dict[str, Any]]:
+    items = boto3.client("dynamodb").scan(TableName=TABLES["SchedulingTable"])["Items"]
+    return [item for item in items if item["SK"]["S"].startswith("TAG#")]
+
+
+def found_as_per_doctor(doctor: dict[str, Any], location: str) -> None:
+    """The search at `location` answers exactly the doctor's own free slots there, under its current name."""
+    window = {"from": "2035-06-04T00:00:00Z", "to": "2035-06-18T00:00:00Z"}
+    pages = search_all(location=location, **window)
+    expected = sorted(
+        (datetime.fromisoformat(slot["start"]), doctor["id"], slot["end"], slot["locations"])
+        for slot in per_doctor(doctor["id"], window)
+        if location in slot["locations"]
+    )
+    assert pages == expected
+    names = {item["doctor_name"] for item in search(location=location, **window).json()["items"]}
+    assert names <= {doctor["name"]}
+
+
+def test_every_tag_item_carries_the_summary_of_the_doctor_as_written() -> None:
+    monday = {"monday": [{"start": "09:00", "end": "10:00"}]}
+    doctor = create({"name": "Summed", "locations": ["A"], "specialties": ["ent"], "schedule": monday})
+    on_doctor = {"doctor_id": doctor["id"]}
+    assert {item["bookable"]["S"] for item in tag_items()} != set()
+    found_as_per_doctor(doctor, "A")
+
+    for body in (
+        {"schedule": {"monday": [{"start": "09:00", "end": "11:00"}]}},  # hours: the fence moves
+        {"name": "Renamed"},  # only the name: the tags stay, their summaries change
+        {"overrides": {"2035-06-11": []}, "rules": {"buffer_minutes": 15}},
+        {"slot_minutes": 20},
+    ):
+        answer = invoke(doctors, event_with("doctors_patch", path_parameters=on_doctor, body=body))
+        assert answer.status == 200, answer
+        doctor = answer.json()
+        found_as_per_doctor(doctor, "A")
+        assert len({item["bookable"]["S"] for item in tag_items()}) == 1  # both tags tell the same
+
+    replaced = invoke(
+        doctors,
+        event_with("doctors_replace", path_parameters=on_doctor, body={"name": "Again", "locations": ["A"]}),
+    )
+    assert replaced.status == 200, replaced
+    found_as_per_doctor(replaced.json(), "A")
+
+
+def test_a_doctor_whose_tags_carry_no_summary_is_found_from_its_profile() -> None:
+    """Tag items written before summaries existed (or whose summary was too big to carry): the search reads the
+    profile instead, and answers the same."""
+    monday = {"monday": [{"start": "09:00", "end": "10:00"}]}
+    with_summary = create({"name": "New", "locations": ["A"], "schedule": monday})
+    without = create({"name": "Old", "locations": ["A"], "schedule": {"monday": [{"start": "09:30", "end": "11:00"}]}})
+    client = boto3.client("dynamodb")
+    for item in tag_items():
+        if item["GSI1SK"]["S"] == without["id"]:
+            client.put_item(
+                TableName=TABLES["SchedulingTable"], Item={k: v for k, v in item.items() if k != "bookable"}
+            )
+
+    found = search_all(location="A", **{"from": "2035-06-04T00:00:00Z", "to": "2035-06-18T00:00:00Z"})
+
+    assert {doctor_id for _, doctor_id, _, _ in found} == {with_summary["id"], without["id"]}
+    assert len(found) == 2 * 2 + 2 * 3  # two Mondays: 2 slots of one, 3 of the other

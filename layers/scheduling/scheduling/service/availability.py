@@ -28,9 +28,12 @@ from scheduling.service.slot_cursor import SlotCursor, decode_cursor, encode_cur
 from scheduling.store import Page, SchedulingStore
 
 # The first round of a search across doctors judges the first candidate slots: one per matching doctor (a
-# whole clinic may be booked at the same hour) plus twice the page. Each further round, needed only when
-# bookings ruled too many out, judges twice as many.
+# whole clinic may be booked at the same hour), up to FIRST_ROUND_DOCTORS of them, plus twice the page. Each
+# further round, needed only when bookings ruled too many out, judges twice as many.
 FIRST_ROUND_CANDIDATES_PER_SLOT = 2
+# At most one wave of the store's concurrent calls (64): a site of 500 doctors does not Query all 500 doctors'
+# bookings for a page of 20.
+FIRST_ROUND_DOCTORS = 64
 
 
 def free_slots(
@@ -86,18 +89,18 @@ def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]
     start = after[0] if after else window_start  # a later page starts where the last one stopped
     tags = [location_tag(search.location)] if search.location else []
     tags += [specialty_tag(search.specialty)] if search.specialty else []
-    # The index is eventually consistent; the profiles, read consistently, are the truth for what matches.
+    # The index is eventually consistent: what it tells is an offer; a booking checks the profile itself.
     doctors = {
-        record.doctor.id: record.doctor
-        for record in store.doctor_records(store.doctors_tagged(tags))
-        if search.specialty is None or practises(record.doctor, search.specialty)
+        doctor_id: doctor
+        for doctor_id, doctor in store.bookable_doctors(tags).items()
+        if search.specialty is None or practises(doctor, search.specialty)
     }
     candidates = heapq.merge(*(_candidates(doctor, search.location, start, end, now) for doctor in doctors.values()))
     if after is not None:
         candidates = (candidate for candidate in candidates if candidate[:2] > after)
     found: list[_Candidate] = []
     wanted = search.limit + 1  # one more than asked tells whether there is a next page
-    batch = len(doctors) + FIRST_ROUND_CANDIDATES_PER_SLOT * wanted
+    batch = min(len(doctors), FIRST_ROUND_DOCTORS) + FIRST_ROUND_CANDIDATES_PER_SLOT * wanted
     while len(found) < wanted and (chunk := list(islice(candidates, batch))):
         found += _free_of_chunk(store, doctors, chunk, now)
         batch *= 2

@@ -1,9 +1,10 @@
 """Doctor items: the profile, its booking fence (written with it when the fence moves) and its search tags
-(written with it whenever they change, so the index never names a doctor the profile does not)."""
+(written with it whenever they or the bookable summary they carry change, so the index never names a doctor the
+profile does not, nor tells hours the profile does not have)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -12,7 +13,14 @@ from scheduling.domain.tags import doctor_tags
 from scheduling.errors import DoctorNotFound, ServiceUnavailable, StaleRecord
 from scheduling.models import Doctor
 from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
-from scheduling.store.items import DoctorRecord, doctor_item, fence_item, tag_item, to_doctor_record
+from scheduling.store.items import (
+    DoctorRecord,
+    bookable_summary,
+    doctor_item,
+    fence_item,
+    tag_item,
+    to_doctor_record,
+)
 from scheduling.store.keys import (
     BY_NAME_INDEX,
     DOCTORS_PARTITION,
@@ -56,7 +64,7 @@ class DoctorItems:
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
-            *self._tag_puts(doctor.id, doctor_tags(doctor)),
+            *self._tag_puts(doctor.id, doctor_tags(doctor), _summary(doctor)),
         ]
         self._write_with_fence(items, doctor.id, written=record)
         return record
@@ -85,7 +93,11 @@ class DoctorItems:
             }
         }
         old_tags, new_tags = doctor_tags(current.doctor), doctor_tags(doctor)
-        if not move_fence and old_tags == new_tags:
+        # both summaries cut at this write's date: equal means the stored ones still tell every future slot
+        since = _summary_since(doctor)
+        summary = bookable_summary(doctor, since)
+        same_summary = bookable_summary(current.doctor, since) == summary
+        if not move_fence and old_tags == new_tags and same_summary:
             with translated():
                 try:
                     self._client.put_item(**put["Put"])
@@ -97,7 +109,7 @@ class DoctorItems:
         fence_move = [_fence_move(self._table, doctor.id, current.fence, fence)] if move_fence else []
         retagging = [
             *self._tag_deletes(doctor.id, old_tags - new_tags),
-            *self._tag_puts(doctor.id, new_tags - old_tags),
+            *self._tag_puts(doctor.id, new_tags if not same_summary else new_tags - old_tags, summary),
         ]
         self._write_with_fence([put, *fence_move, *retagging], doctor.id, written=written)
         return written
@@ -159,8 +171,8 @@ class DoctorItems:
         ]
         self._write_with_fence(items, doctor_id)
 
-    def _tag_puts(self, doctor_id: str, tags: frozenset[str]) -> list[TransactWriteItemTypeDef]:
-        return [{"Put": {"TableName": self._table, "Item": tag_item(doctor_id, tag)}} for tag in sorted(tags)]
+    def _tag_puts(self, doctor_id: str, tags: frozenset[str], summary: str | None) -> list[TransactWriteItemTypeDef]:
+        return [{"Put": {"TableName": self._table, "Item": tag_item(doctor_id, tag, summary)}} for tag in sorted(tags)]
 
     def _tag_deletes(self, doctor_id: str, tags: frozenset[str]) -> list[TransactWriteItemTypeDef]:
         return [
@@ -216,6 +228,16 @@ class DoctorItems:
                 if written is not None and _is_written(failed_item(error, 0), written):
                     return
                 raise _transaction_failure(doctor_id, error) from error
+
+
+def _summary_since(doctor: Doctor) -> date:
+    """The first local date a summary written now keeps overrides for: the write's UTC date less a day (no time
+    zone's date is further behind UTC)."""
+    return doctor.updated_at.astimezone(UTC).date() - timedelta(days=1)
+
+
+def _summary(doctor: Doctor) -> str | None:
+    return bookable_summary(doctor, _summary_since(doctor))
 
 
 def _expected(current: DoctorRecord) -> dict[str, Any]:

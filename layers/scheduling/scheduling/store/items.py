@@ -5,9 +5,10 @@ A stored attribute keeps its name even if an API field is renamed: `_STORED_AS` 
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -129,11 +130,47 @@ def doctor_item(doctor: Doctor, fence: int, fence_moved_at: datetime | None = No
     )
 
 
-def tag_item(doctor_id: str, tag: str) -> dict[str, Any]:
-    """One search tag of a doctor; GSI1 lists a tag's doctors. Written and deleted with the profile."""
+def tag_item(doctor_id: str, tag: str, summary: str | None) -> dict[str, Any]:
+    """One search tag of a doctor; GSI1 lists a tag's doctors, each with its bookable summary (`None`: too big to
+    carry, the search reads the profile instead). Written and deleted with the profile."""
     part = tag_key_part(tag)
     return serialize(
-        {"PK": doctor_pk(doctor_id), "SK": part, "GSI1PK": part, "GSI1SK": doctor_id, "kind": "tag", "tag": tag}
+        {
+            "PK": doctor_pk(doctor_id),
+            "SK": part,
+            "GSI1PK": part,
+            "GSI1SK": doctor_id,
+            "kind": "tag",
+            "tag": tag,
+            "bookable": summary,
+        }
+    )
+
+
+# What decides a doctor's free slots and how a search answers them: the profile without its stamps and authors,
+# so a write that changes none of these leaves the tag items alone.
+_BOOKABLE_FIELDS = frozenset(
+    {"name", "locations", "timezone", "slot_minutes", "schedule", "overrides", "specialties", "rules"}
+)
+MAX_SUMMARY_BYTES = 3000  # beyond this the tag items carry none: a page of 500 doctors' summaries stays under 1 MB
+_NO_STAMP = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def bookable_summary(doctor: Doctor, since: date) -> str | None:
+    """The doctor's bookable summary as compact JSON (one string attribute: botocore parses it as one value,
+    not as nested maps): overrides of dates before `since` are left out (no search ever offers a slot in the
+    past), and a summary over MAX_SUMMARY_BYTES is None."""
+    fields = doctor.model_dump(mode="json", include=set(_BOOKABLE_FIELDS))
+    fields["overrides"] = {day: hours for day, hours in fields["overrides"].items() if day >= since.isoformat()}
+    text = json.dumps(fields, separators=(",", ":"), sort_keys=True)
+    return text if len(text.encode()) <= MAX_SUMMARY_BYTES else None
+
+
+def summary_doctor(doctor_id: str, summary: str) -> Doctor:
+    """A doctor as its summary tells it: enough to find its free slots and name them, no stamps (epoch), no
+    version (only reads for a search use it)."""
+    return Doctor.model_validate(
+        {**json.loads(summary), "id": doctor_id, "created_at": _NO_STAMP, "updated_at": _NO_STAMP}
     )
 
 

@@ -1,7 +1,9 @@
-"""Reads for the search across doctors: doctors by tag, their profiles, and their bookings, each in one round.
+"""Reads for the search across doctors: doctors by tag with their bookable summaries, and their bookings, each in
+one round.
 
-A round is one set of calls issued together (`fan_out`): the tag Queries together, then one BatchGetItem per
-100 doctors together, then one bookings Query per doctor together. Pages past 1 MB and unprocessed keys add
+A round is one set of calls issued together (`fan_out`): the tag Queries together (each tag item carries its
+doctor's bookable summary), then one bookings Query per doctor together. Only doctors whose tag items carry no
+summary add a round: one BatchGetItem per 100 of their profiles, together. Pages past 1 MB and unprocessed keys add
 calls inside a round's task (docs/data-model.md, "Search across doctors").
 """
 
@@ -16,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from scheduling.domain.booked import BookedInterval
 from scheduling.errors import ServiceUnavailable
+from scheduling.models import Doctor
 from scheduling.store.client import translated
 from scheduling.store.fan_out import fan_out
-from scheduling.store.items import DoctorRecord, to_doctor_record
+from scheduling.store.items import DoctorRecord, summary_doctor, to_doctor_record
 from scheduling.store.keys import BY_NAME_INDEX, profile_key, tag_key_part
 
 if TYPE_CHECKING:
@@ -36,11 +39,24 @@ class SearchItems:
     _client: DynamoDBClient
     booked_intervals: Callable[[str, datetime, datetime, timedelta, datetime], list[BookedInterval]]
 
-    def doctors_tagged(self, tags: list[str]) -> set[str]:
-        """Ids of the doctors that carry every one of `tags` (GSI1, eventually consistent: a doctor created or
-        retagged a moment ago may be missing; the profile read next is the truth for what is found)."""
-        found = fan_out([partial(self._doctors_with, tag) for tag in tags])
-        return set.intersection(*found) if found else set()
+    def bookable_doctors(self, tags: list[str]) -> dict[str, Doctor]:
+        """The doctors that carry every one of `tags`, each as its bookable summary tells it (GSI1, eventually
+        consistent: a doctor created, changed or deleted a moment ago may be found as it was; the booking itself
+        checks the profile). A tag item without a summary (written before summaries, or too big to carry one)
+        costs a consistent profile read, in one more round."""
+        found = fan_out([partial(self._summaries_with, tag) for tag in tags])
+        if not found:
+            return {}
+        matching = set.intersection(*(set(summaries) for summaries in found))
+        summaries = found[0]
+        doctors = {
+            doctor_id: summary_doctor(doctor_id, summary)
+            for doctor_id in matching
+            if (summary := summaries[doctor_id]) is not None
+        }
+        if missing := matching - set(doctors):
+            doctors |= {record.doctor.id: record.doctor for record in self.doctor_records(missing)}
+        return doctors
 
     def doctor_records(self, doctor_ids: set[str]) -> list[DoctorRecord]:
         """The doctors' profiles, consistently read; a doctor deleted meanwhile is simply absent."""
@@ -56,16 +72,20 @@ class SearchItems:
         answers = fan_out([partial(self.booked_intervals, *where, longest, now) for where in ranges])
         return {doctor_id: booked for (doctor_id, _, _), booked in zip(ranges, answers, strict=True)}
 
-    def _doctors_with(self, tag: str) -> set[str]:
+    def _summaries_with(self, tag: str) -> dict[str, str | None]:
+        """The tag's doctors by id, each with its summary (None where the item carries none)."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": BY_NAME_INDEX,
             "KeyConditionExpression": "GSI1PK = :tag",
             "ExpressionAttributeValues": {":tag": {"S": tag_key_part(tag)}},
-            "ProjectionExpression": "GSI1SK",
+            "ProjectionExpression": "PK, SK, GSI1SK, bookable",
         }
         with translated():
-            return {item["GSI1SK"]["S"] for item in _pages(self._client, query)}
+            return {
+                item["GSI1SK"]["S"]: item["bookable"]["S"] if "bookable" in item else None
+                for item in _pages(self._client, query)
+            }
 
     def _profiles(self, doctor_ids: list[str]) -> list[DoctorRecord]:
         request: dict[str, Any] = {
