@@ -195,7 +195,6 @@ ROUNDS_BEFORE = {
 }
 
 SEARCH_DOCTORS = 50
-HOSPITAL_DOCTORS = 500
 WORKING_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 SEARCH_WEEKDAYS = {day: [{"start": "09:00", "end": "17:00"}] for day in WORKING_DAYS}
 
@@ -350,13 +349,7 @@ def _searches(
     window = {"from": "2035-06-04T00:00:00Z", "to": "2035-06-18T00:00:00Z"}
     first_20 = event_with("slots_search", query={"location": "north wing", **window, "limit": "20"})
     both = event_with("slots_search", query={"location": "North Wing", "specialty": "Cardiology", **window})
-    searches = [
+    return [
         (f"search {SEARCH_DOCTORS} doctors, 14 days, first 20", call(availability, first_20)[0]),
         (f"search {SEARCH_DOCTORS} doctors by location and specialty", call(availability, both)[0]),
     ]
-    for n in range(HOSPITAL_DOCTORS):  # a big hospital's site: nothing booked
-        body = {"name": f"Site {n:03d}", "locations": ["South Site"], "timezone": "Europe/London"}
-        doctors(event_with("doctors_create", body={**body, "schedule": SEARCH_WEEKDAYS}), ctx)
-    at_site = event_with("slots_search", query={"location": "South Site", **window, "limit": "20"})
-    searches.append((f"search {HOSPITAL_DOCTORS} doctors at one location, first 20", call(availability, at_site)[0]))
-    return searches
