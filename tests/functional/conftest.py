@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +15,9 @@ from moto import mock_aws
 
 from local.template import create_tables, load_template, table_names
 from scheduling.models import Doctor, DoctorIn
+from scheduling.observability import logger
 from scheduling.store import SchedulingStore, dynamodb_client
+from tests.support.faults import Fault, install_faults
 from tests.support.lambda_events import Answer, context, sample_event
 
 TEMPLATE = load_template()
@@ -84,3 +88,20 @@ def dynamodb_calls(aws: None) -> Iterator[CallLog]:
     events.register("before-parameter-build.dynamodb", log)
     yield log
     events.unregister("before-parameter-build.dynamodb", log)
+
+
+@pytest.fixture
+def inject(monkeypatch: pytest.MonkeyPatch) -> Callable[[Fault], Fault]:
+    """Faults in front of moto for this test (tests/support/faults.py): `inject(Fault(...))` adds one."""
+    return install_faults(monkeypatch)
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """What the powertools logger writes, formatted exactly as in Lambda (its stream was bound at import)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(handler)
+    yield buffer
+    logger._logger.removeHandler(handler)

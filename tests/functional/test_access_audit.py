@@ -18,11 +18,9 @@ from functions.patients.app import lambda_handler as patients
 from scheduling import audit
 from scheduling.models import Doctor
 from tests.functional.conftest import invoke
-from tests.functional.test_observability import logs as logs_fixture
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, TEST_PRINCIPAL, event_with
 
 pytestmark = pytest.mark.usefixtures("aws")
-logs = logs_fixture  # what the powertools logger writes
 
 PATIENT = "mrn-0042-audit"
 SLOT = "2035-06-04T09:30:00-04:00"

@@ -15,14 +15,12 @@ from functions.doctors.app import lambda_handler as doctors
 from functions.holds.app import lambda_handler as holds
 from scheduling.fhir import resources
 from scheduling.models import Appointment, Doctor
-from tests.functional import test_faults
 from tests.functional.conftest import invoke, stored_items
-from tests.functional.test_faults import AppliedButAnswerLost, Fault
 from tests.support.clock import Clock
+from tests.support.faults import AppliedButAnswerLost, Fault
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, TEST_PRINCIPAL, Answer, event_with, sample_event
 
 pytestmark = pytest.mark.usefixtures("aws")
-inject = test_faults.inject  # the fault-injection fixture, here too
 
 START = datetime(2035, 6, 4, 13, 30, tzinfo=UTC)  # 09:30 in New York, a slot of the sample doctor
 SLOT = "2035-06-04T09:30:00-04:00"

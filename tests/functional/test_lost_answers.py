@@ -21,7 +21,7 @@ from scheduling.errors import AppointmentNotFound
 from scheduling.models import Doctor
 from scheduling.store import SchedulingStore
 from tests.functional.conftest import invoke, stored_items
-from tests.functional.test_faults import AppliedButAnswerLost
+from tests.support.faults import AppliedButAnswerLost
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
 
 pytestmark = pytest.mark.usefixtures("aws")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from functions.appointments.app import lambda_handler
 from scheduling.models import Doctor
-from scheduling.observability import logger
 from tests.functional.conftest import invoke
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with
 
@@ -24,17 +22,6 @@ NOTE = "allergic to penicillin"
 
 def output_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    """What the powertools logger writes, formatted exactly as in Lambda (its stream was bound at import)."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logger.registered_formatter)
-    logger._logger.addHandler(handler)
-    yield buffer
-    logger._logger.removeHandler(handler)
 
 
 def test_booking_logs_ids_and_metrics_but_never_patient_data(
