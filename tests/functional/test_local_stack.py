@@ -115,7 +115,10 @@ KEY = {"PK": {"S": "DOCTOR#x"}, "SK": {"S": "PROFILE"}}
         ("PatientsFunction", "Query", {"TableName": "SchedulingTable", "IndexName": "GSI1"}, False),
         ("AvailabilityFunction", "Query", {"TableName": "SchedulingTable", "IndexName": "GSI1"}, True),
         ("AvailabilityFunction", "PutItem", {"TableName": "SchedulingTable", "Item": KEY}, False),
-        ("FhirFunction", "GetItem", {"TableName": "IdempotencyTable", "Key": {"id": {"S": "x"}}}, False),
+        # FHIR $hold and $book take Idempotency-Key: the idempotency table is FhirFunction's too; never the
+        # availability function's, which only reads schedules and bookings
+        ("FhirFunction", "GetItem", {"TableName": "IdempotencyTable", "Key": {"id": {"S": "x"}}}, True),
+        ("AvailabilityFunction", "GetItem", {"TableName": "IdempotencyTable", "Key": {"id": {"S": "x"}}}, False),
         (
             "HoldsFunction",
             "TransactWriteItems",
