@@ -28,13 +28,11 @@ class TransformUnavailable(RuntimeError):
 
 
 def sam_python() -> Path:
-    """SAM_PYTHON, else the interpreter beside SAM_CLI or beside the SAM CLI `make` installs (.tools), else an
-    older `.venv-sam`."""
+    """SAM_PYTHON, else the interpreter beside SAM_CLI or beside the SAM CLI `make` installs (.tools)."""
     if os.environ.get("SAM_PYTHON"):
         return Path(os.environ["SAM_PYTHON"])
     sam = Path(os.environ.get("SAM_CLI") or ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam")
-    beside = sam.parent / "python"
-    return beside if beside.exists() else ROOT / ".venv-sam" / "bin" / "python"
+    return sam.parent / "python"
 
 
 def transformed_template(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
