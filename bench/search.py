@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,8 +31,12 @@ class SearchStub(StubDynamoDB):
     def __init__(self, tag_items: list[dict[str, Any]], profiles: list[dict[str, Any]]) -> None:
         super().__init__()
         self.tag_items, self.profiles = tag_items, profiles
+        self.calls = 0
+        self._counting = threading.Lock()  # calls of one round arrive on the fan-out's threads
 
     def __call__(self, request: Any, **kwargs: Any) -> Any:
+        with self._counting:
+            self.calls += 1
         body = json.loads(request.body)
         if "IndexName" in body:
             self.answers["Query"] = {"Items": self.tag_items, "Count": len(self.tag_items)}
@@ -55,8 +60,9 @@ def _timed(call: Callable[[], Any]) -> tuple[list[float], list[float]]:
     return walls, cpus
 
 
-def rows() -> list[tuple[str, float, float, float, float, int]]:
-    """(case, median wall ms, p95 wall ms, median CPU ms, CPU ratio to the floor, slots answered). Each case is
+def rows() -> list[tuple[str, float, float, float, float, int, int, int]]:
+    """(case, median wall ms, p95 wall ms, median CPU ms, CPU ratio to the floor, slots answered, DynamoDB calls
+    and rounds of one request; a round is one `fan_out`, the calls issued together). Each case is
     run twice where it says so: with the tag items carrying bookable summaries (now), and without (as before:
     the profiles read by BatchGetItem, the path a tag item without a summary still takes)."""
     prepare_environment()
@@ -64,6 +70,7 @@ def rows() -> list[tuple[str, float, float, float, float, int]]:
     from functions.availability.app import lambda_handler as availability
     from scheduling.models import Doctor
     from scheduling.store import dynamodb_client
+    from scheduling.store import search as search_reads
     from scheduling.store.items import bookable_summary, doctor_item
     from tests.support.lambda_events import context, event_with
 
@@ -112,6 +119,13 @@ def rows() -> list[tuple[str, float, float, float, float, int]]:
     _, floor_cpu = _timed(lambda: floor.resolve(copy.deepcopy(ping), ctx))
     floor_ms = median(floor_cpu) * 1e3
     events = dynamodb_client(None).meta.events
+    fan_out = search_reads.fan_out
+    rounds: list[int] = []
+
+    def counted(tasks: Any) -> Any:  # one round: the calls issued together
+        rounds.append(len(tasks))
+        return fan_out(tasks)
+
     table = []
     for case, count, summaries, call in (
         (f"first 20 of {DOCTORS} doctors, 14 days, profiles (before)", DOCTORS, False, first_20),
@@ -122,13 +136,18 @@ def rows() -> list[tuple[str, float, float, float, float, int]]:
     ):
         stub = stub_of(count, summaries)
         events.register("before-send.dynamodb", stub)
+        rounds.clear()
+        search_reads.fan_out = counted
         try:
             answered = call()
+            calls, rounds_of_one = stub.calls, len(rounds)
             walls, cpus = _timed(call)
         finally:
+            search_reads.fan_out = fan_out
             events.unregister("before-send.dynamodb", stub)
         cpu_ms = median(cpus) * 1e3
-        table.append((case, median(walls) * 1e3, p95(walls) * 1e3, cpu_ms, cpu_ms / floor_ms, answered))
+        wall_ms, p95_ms = median(walls) * 1e3, p95(walls) * 1e3
+        table.append((case, wall_ms, p95_ms, cpu_ms, cpu_ms / floor_ms, answered, calls, rounds_of_one))
     return table
 
 

@@ -191,6 +191,44 @@ def test_booked_and_held_slots_and_full_days_are_not_found() -> None:
     ]
 
 
+def test_a_clinic_booked_solid_in_its_first_hours_is_searched_over_several_rounds() -> None:
+    """Every doctor's first day booked solid (the capped doctors' by three bookings) and the next day's first slot:
+    the first rounds find nothing free, later rounds judge the doctors already read from what they read (a day
+    ahead) and Query only the others; the first page and the whole answer still equal the union of the
+    per-doctor searches."""
+    window = {"from": "2035-06-04T00:00:00Z", "to": "2035-06-07T00:00:00Z"}
+    hours = [{"start": "09:00", "end": "12:00"}]
+    created = []
+    for n in range(12):
+        body: dict[str, Any] = {
+            "name": f"Busy {n}",
+            "locations": ["A"],
+            "schedule": {"monday": hours, "tuesday": hours, "wednesday": hours},
+        }
+        if n % 3 == 0:
+            body["rules"] = {"max_per_day": 3}  # three bookings fill the day: its later slots are not free
+        created.append(create(body))
+    for n, doctor in enumerate(created):
+        first_day = ["09:00", "09:30", "10:00"] + ([] if n % 3 == 0 else ["10:30", "11:00", "11:30"])
+        for start in [f"2035-06-04T{time}:00Z" for time in first_day] + ["2035-06-05T09:00:00Z"]:
+            assert book(doctor["id"], start, "A").status == 201
+    expected = sorted(
+        (datetime.fromisoformat(slot["start"]), doctor["id"], slot["end"], slot["locations"])
+        for doctor in created
+        for slot in per_doctor(doctor["id"], window)
+    )
+    first = search(location="A", **window, limit="5")
+
+    assert first.status == 200
+    assert [(item["start"], item["doctor_id"]) for item in first.json()["items"]] == [
+        (start.isoformat().replace("+00:00", "Z"), doctor_id) for start, doctor_id, _, _ in expected[:5]
+    ]
+    assert search_all(location="A", **window, limit="7") == expected
+    capped = {doctor["id"] for n, doctor in enumerate(created) if n % 3 == 0}
+    assert all(start.day != 4 for start, doctor_id, _, _ in expected if doctor_id in capped)  # day 1 full
+    assert expected[0][0] == datetime.fromisoformat("2035-06-05T09:30:00Z")
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -11,11 +11,11 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import NamedTuple
 
-from scheduling.domain.booked import LONGEST_BOOKING
+from scheduling.domain.booked import LONGEST_BOOKING, BookedInterval
 from scheduling.domain.free_slots import bookable_window, bookings_to_read, free_among
 from scheduling.domain.slots import PublishedSlot, published_slots
 from scheduling.domain.tags import location_tag, matching_locations, practises, specialty_tag
@@ -27,13 +27,17 @@ from scheduling.service.doctors import get_doctor
 from scheduling.service.slot_cursor import SlotCursor, decode_cursor, encode_cursor
 from scheduling.store import Page, SchedulingStore
 
-# The first round of a search across doctors judges the first candidate slots: one per matching doctor (a
-# whole clinic may be booked at the same hour), up to FIRST_ROUND_DOCTORS of them, plus twice the page. Each
-# further round, needed only when bookings ruled too many out, judges twice as many.
-FIRST_ROUND_CANDIDATES_PER_SLOT = 2
-# At most one wave of the store's concurrent calls (64): a site of 500 doctors does not Query all 500 doctors'
-# bookings for a page of 20.
-FIRST_ROUND_DOCTORS = 64
+# The first round of a search across doctors judges as many candidate slots as the page needs (one more than
+# asked): with nothing booked that is the answer, and it Queries the bookings of at most that many doctors however
+# many the site has. A further round, needed only when bookings ruled candidates out, judges enough to fill the
+# page at the share found free so far, twice over; when none was free (a whole clinic booked at the same hour),
+# four times as many as the last round.
+NEXT_ROUND_MARGIN = 2
+NONE_FREE_GROWTH = 4
+# A doctor's bookings are read a day past its first candidate of the round (a busy day's booked times, as the
+# bookings Query projects them, are far under the 4 KB of one read unit), so a later round judges that doctor's
+# next candidates without Querying it again.
+READ_AHEAD = timedelta(days=1)
 
 
 def free_slots(
@@ -100,16 +104,25 @@ def search_slots(store: SchedulingStore, search: SlotSearch) -> Page[DoctorSlot]
         candidates = (candidate for candidate in candidates if candidate[:2] > after)
     found: list[_Candidate] = []
     wanted = search.limit + 1  # one more than asked tells whether there is a next page
-    batch = min(len(doctors), FIRST_ROUND_DOCTORS) + FIRST_ROUND_CANDIDATES_PER_SLOT * wanted
+    batch = wanted
+    known: dict[str, _Read] = {}
     while len(found) < wanted and (chunk := list(islice(candidates, batch))):
-        found += _free_of_chunk(store, doctors, chunk, now)
-        batch *= 2
+        free = _free_of_chunk(store, doctors, chunk, end, now, known)
+        found += free
+        batch = _next_batch(wanted - len(found), len(chunk), len(free))
     page = found[: search.limit]
     next_token = None
     if len(found) > search.limit:
         cursor = SlotCursor(window_start, end, page[-1].start, page[-1].doctor_id)
         next_token = encode_cursor(cursor, search.key)
     return Page([_answer(doctors[candidate.doctor_id], candidate.slot) for candidate in page], next_token)
+
+
+def _next_batch(missing: int, judged: int, free: int) -> int:
+    """How many candidates the next round judges to find `missing` more, from what the last round found."""
+    if free == 0:
+        return judged * NONE_FREE_GROWTH
+    return -(-missing * judged * NEXT_ROUND_MARGIN // free)  # ceil(missing / (free / judged) * margin)
 
 
 def _window(search: SlotSearch, now: datetime) -> tuple[datetime, datetime, tuple[datetime, str] | None]:
@@ -150,22 +163,42 @@ def _candidates(
             yield _Candidate(slot.start, doctor.id, slot)
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A doctor's bookings as read in this search: every one overlapping `[first, last)`."""
+
+    first: datetime
+    last: datetime
+    booked: list[BookedInterval]
+
+
 def _free_of_chunk(
-    store: SchedulingStore, doctors: dict[str, Doctor], chunk: list[_Candidate], now: datetime
+    store: SchedulingStore,
+    doctors: dict[str, Doctor],
+    chunk: list[_Candidate],
+    end: datetime,
+    now: datetime,
+    known: dict[str, _Read],
 ) -> list[_Candidate]:
-    """The free candidates of an ascending chunk: one round of booking Queries, one per doctor in it."""
+    """The free candidates of an ascending chunk: one round of booking Queries, one per doctor in it whose
+    bookings `known` does not already span (it is updated with what this round reads)."""
     per_doctor: dict[str, list[_Candidate]] = defaultdict(list)
     for candidate in chunk:
         per_doctor[candidate.doctor_id].append(candidate)
-    ranges = [
-        (doctor_id, *bookings_to_read(doctors[doctor_id], mine[0].start, mine[-1].start))
-        for doctor_id, mine in per_doctor.items()
-    ]
-    booked = store.booked_intervals_of(ranges, LONGEST_BOOKING, now)
+    ranges = []
+    for doctor_id, mine in per_doctor.items():
+        doctor, first, last = doctors[doctor_id], mine[0].start, mine[-1].start
+        needed = bookings_to_read(doctor, first, last)
+        read = known.get(doctor_id)
+        if read is None or not (read.first <= needed[0] and needed[1] <= read.last):
+            ranges.append((doctor_id, *bookings_to_read(doctor, first, max(last, min(first + READ_AHEAD, end)))))
+    if ranges:
+        booked = store.booked_intervals_of(ranges, LONGEST_BOOKING, now)
+        known |= {doctor_id: _Read(first, last, booked[doctor_id]) for doctor_id, first, last in ranges}
     free = {
         (slot.start, doctor_id)
         for doctor_id, mine in per_doctor.items()
-        for slot in free_among(doctors[doctor_id], (candidate.slot for candidate in mine), booked[doctor_id])
+        for slot in free_among(doctors[doctor_id], (candidate.slot for candidate in mine), known[doctor_id].booked)
     }
     return [candidate for candidate in chunk if (candidate.start, candidate.doctor_id) in free]
 

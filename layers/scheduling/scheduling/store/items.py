@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -166,9 +167,17 @@ def bookable_summary(doctor: Doctor, since: date) -> str | None:
     return text if len(text.encode()) <= MAX_SUMMARY_BYTES else None
 
 
+# A warm container answers searches of the same sites again and again: each summary text is decoded once (a third
+# of the search's CPU at 500 doctors). Measured: about 6 KB of objects per decoded doctor, 22 KB with a year of
+# date overrides, so at most about 45 MB; the least recently used are dropped beyond.
+SUMMARY_CACHE_SIZE = 2048
+
+
+@lru_cache(maxsize=SUMMARY_CACHE_SIZE)
 def summary_doctor(doctor_id: str, summary: str) -> Doctor:
     """A doctor as its summary tells it: enough to find its free slots and name them, no stamps (epoch), no
-    version (only reads for a search use it)."""
+    version (only reads for a search use it). The same text gives the same object, shared between searches of a
+    warm container: a search reads it and never changes it."""
     return Doctor.model_validate(
         {**json.loads(summary), "id": doctor_id, "created_at": _NO_STAMP, "updated_at": _NO_STAMP}
     )
