@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import patch
 
 from bench.common import median, p95, prepare_environment
 from bench.warm import StubDynamoDB
@@ -71,6 +72,7 @@ def rows() -> list[tuple[str, float, float, float, float, int, int, int]]:
     from scheduling.models import Doctor
     from scheduling.store import dynamodb_client
     from scheduling.store import search as search_reads
+    from scheduling.store.fan_out import fan_out
     from scheduling.store.items import bookable_summary, doctor_item
     from tests.support.lambda_events import context, event_with
 
@@ -119,13 +121,6 @@ def rows() -> list[tuple[str, float, float, float, float, int, int, int]]:
     _, floor_cpu = _timed(lambda: floor.resolve(copy.deepcopy(ping), ctx))
     floor_ms = median(floor_cpu) * 1e3
     events = dynamodb_client(None).meta.events
-    fan_out = search_reads.fan_out
-    rounds: list[int] = []
-
-    def counted(tasks: Any) -> Any:  # one round: the calls issued together
-        rounds.append(len(tasks))
-        return fan_out(tasks)
-
     table = []
     for case, count, summaries, call in (
         (f"first 20 of {DOCTORS} doctors, 14 days, profiles (before)", DOCTORS, False, first_20),
@@ -136,14 +131,12 @@ def rows() -> list[tuple[str, float, float, float, float, int, int, int]]:
     ):
         stub = stub_of(count, summaries)
         events.register("before-send.dynamodb", stub)
-        rounds.clear()
-        search_reads.fan_out = counted
         try:
-            answered = call()
-            calls, rounds_of_one = stub.calls, len(rounds)
+            with patch.object(search_reads, "fan_out", wraps=fan_out) as rounds:  # a round: the calls issued together
+                answered = call()
+            calls, rounds_of_one = stub.calls, rounds.call_count
             walls, cpus = _timed(call)
         finally:
-            search_reads.fan_out = fan_out
             events.unregister("before-send.dynamodb", stub)
         cpu_ms = median(cpus) * 1e3
         wall_ms, p95_ms = median(walls) * 1e3, p95(walls) * 1e3
