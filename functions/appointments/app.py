@@ -20,6 +20,7 @@ from scheduling.http import (
     create_resolver,
     documented,
     lambda_handler_for,
+    query_time_bound,
     request_actor,
 )
 from scheduling.models import (
@@ -126,7 +127,8 @@ def list_appointments(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
-    page = service.list_appointments(store, doctor_id, from_, to, status, limit, next_token)
+    start, end = query_time_bound("from", from_), query_time_bound("to", to)
+    page = service.list_appointments(store, doctor_id, start, end, status, limit, next_token)
     audit("appointment.list", actor, doctor_id, patients=[item.patient_id for item in page.items])
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 
