@@ -54,8 +54,9 @@ def hold(
         # attempt (an attempt of this same request may commit meanwhile: its time is not another hold's)
         own = partial(_stored, store, doctor_id, hold_id) if hold_id is not None else None
         looks = look_before_booking(store, doctor_id, start, patient_id, now, hold_id, extra=own)
-        if looks.extra is not None:
-            return looks.extra.in_own_timezone()
+        earlier: Hold | None = looks.extra
+        if earlier is not None:
+            return earlier.in_own_timezone()
         current = looks.doctor()
         check_bookable(current.doctor, request.start, request.location, now)
         held = Hold(
