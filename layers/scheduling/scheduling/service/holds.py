@@ -101,8 +101,8 @@ def held_times(
     now = clock.now()
     asked = slot_window(start, end, doctor.zone, now)
     booked = store.booked_intervals(doctor_id, asked.start, asked.end, LONGEST_BOOKING, now)
-    held = sorted((interval.start, interval.end) for interval in booked if interval.held_until is not None)
     zone = doctor.zone
+    held = sorted((interval.start, interval.end) for interval in booked if interval.held_until is not None)
     return [(start.astimezone(zone), end.astimezone(zone)) for start, end in held]
 
 
