@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
@@ -20,6 +20,7 @@ from scheduling.http import (
     create_resolver,
     documented,
     lambda_handler_for,
+    query_time_bound,
     request_actor,
 )
 from scheduling.models import (
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 settings = AppointmentsSettings()  # read from the environment, fails at cold start if incomplete
 app = create_resolver()
 TAGS = ["Appointments"]
+Created = TypeVar("Created", Appointment, Series, WaitlistEntry)
 
 
 def scheduling_store() -> SchedulingStore:
@@ -54,14 +56,16 @@ Store = Annotated[SchedulingStore, Depends(scheduling_store)]
 Caller = Annotated[Actor, Depends(request_actor)]
 
 
-def _book(request: dict[str, Any], request_key: str, store: SchedulingStore, actor: Actor) -> dict[str, Any]:
-    booking = BookingRequest.model_validate(request["body"])
-    return service.book(store, request["doctor_id"], booking, request_key, actor=actor).model_dump(mode="json")
+def _book(
+    request: dict[str, Any], request_key: str, store: SchedulingStore, actor: Actor, booking: BookingRequest
+) -> Appointment:
+    """`request` (the doctor, the key and the body as JSON) is what the key stands for; `booking` is that body."""
+    return service.book(store, request["doctor_id"], booking, request_key, actor=actor)
 
 
-def _booked_again(kept: dict[str, Any], store: SchedulingStore, actor: Actor) -> dict[str, Any]:
+def _booked_again(kept: dict[str, Any], store: SchedulingStore, actor: Actor, booking: BookingRequest) -> Appointment:
     """A replay answers the appointment as stored now: its record kept only the ids (no patient name)."""
-    return service.get_appointment(store, kept["doctor_id"], kept["id"]).model_dump(mode="json")
+    return service.get_appointment(store, kept["doctor_id"], kept["id"])
 
 
 @cache
@@ -72,13 +76,13 @@ def book_once() -> IdempotentRunner:
     return IdempotentRunner(settings, _book, name="book-appointment", keep=("doctor_id", "id"), replay=_booked_again)
 
 
-def _created(appointment: Appointment) -> Response[Appointment]:
-    return Response(
-        status_code=201,
-        content_type="application/json",
-        body=appointment,
-        headers={"Location": f"/doctors/{appointment.doctor_id}/appointments/{appointment.id}"},
-    )
+def _created(body: Created, location: str) -> Response[Created]:
+    """A 201 with what was made and where to read it."""
+    return Response(status_code=201, content_type="application/json", body=body, headers={"Location": location})
+
+
+def _appointment_created(appointment: Appointment) -> Response[Appointment]:
+    return _created(appointment, f"/doctors/{appointment.doctor_id}/appointments/{appointment.id}")
 
 
 @app.post(
@@ -97,17 +101,18 @@ def book(
         Header(alias="idempotency-key", min_length=1, max_length=255, description="Retry-safe booking key."),
     ] = None,
 ) -> Response[Appointment]:
+    appointment: Appointment
     if idempotency_key is None:
         appointment = service.book(store, doctor_id, booking, actor=actor)
     else:
-        body = booking.model_dump(mode="json")
-        appointment = Appointment.model_validate(
-            book_once()(app.lambda_context, doctor_id, idempotency_key, body, store=store, actor=actor)
+        body = booking.model_dump(mode="json")  # the key's payload: the same key with another body is refused
+        appointment = book_once()(
+            app.lambda_context, doctor_id, idempotency_key, body, store=store, actor=actor, booking=booking
         )
     audit("appointment.book", actor, doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=1)
     logger.info("appointment booked", extra={"doctor_id": doctor_id, "appointment_id": appointment.id})
-    return _created(appointment)
+    return _appointment_created(appointment)
 
 
 @app.get(
@@ -126,7 +131,8 @@ def list_appointments(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> AppointmentsPage:
-    page = service.list_appointments(store, doctor_id, from_, to, status, limit, next_token)
+    start, end = query_time_bound("from", from_), query_time_bound("to", to)
+    page = service.list_appointments(store, doctor_id, start, end, status, limit, next_token)
     audit("appointment.list", actor, doctor_id, patients=[item.patient_id for item in page.items])
     return AppointmentsPage(items=page.items, next_token=page.next_token)
 
@@ -187,7 +193,7 @@ def reschedule(
         "appointment rescheduled",
         extra={"doctor_id": doctor_id, "appointment_id": appointment_id, "new_appointment_id": appointment.id},
     )
-    return _created(appointment)
+    return _appointment_created(appointment)
 
 
 def _changed(appointment: Appointment, change: str, metric: str, actor: Actor) -> Appointment:
@@ -248,12 +254,7 @@ def book_series(
         audit("appointment.book", actor, doctor_id, appointment.id, appointment.patient_id)
     metrics.add_metric(name="AppointmentsBooked", unit=MetricUnit.Count, value=len(series.appointments))
     logger.info("series booked", extra={"doctor_id": doctor_id, "series_id": series.series_id})
-    return Response(
-        status_code=201,
-        content_type="application/json",
-        body=series,
-        headers={"Location": f"/doctors/{doctor_id}/appointments/series/{series.series_id}"},
-    )
+    return _created(series, f"/doctors/{doctor_id}/appointments/series/{series.series_id}")
 
 
 @app.get(
@@ -303,12 +304,7 @@ def join_waitlist(
     entry = service.join_waitlist(store, doctor_id, request)
     audit("waitlist.join", actor, doctor_id, patient_id=entry.patient_id, entry_id=entry.id)
     logger.info("waitlist joined", extra={"doctor_id": doctor_id, "entry_id": entry.id})
-    return Response(
-        status_code=201,
-        content_type="application/json",
-        body=entry,
-        headers={"Location": f"/doctors/{doctor_id}/waitlist/{entry.id}"},
-    )
+    return _created(entry, f"/doctors/{doctor_id}/waitlist/{entry.id}")
 
 
 @app.get(

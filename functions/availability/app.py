@@ -20,6 +20,7 @@ from scheduling.http import (
     documented,
     lambda_handler_for,
     query_instant,
+    query_time_bound,
 )
 from scheduling.models import DoctorSlotsPage, SlotsPage, slots_page_json
 from scheduling.store import SchedulingStore, store_for
@@ -58,7 +59,7 @@ def free_slots(
         ),
     ] = None,
 ) -> Response[str]:
-    slots = service.free_slots(store, doctor_id, from_, to)
+    slots = service.free_slots(store, doctor_id, query_time_bound("from", from_), query_time_bound("to", to))
     return Response(200, "application/json", slots_page_json(slots))
 
 

@@ -6,7 +6,7 @@ per-slot reading of the rules in docs/availability.md, checked by the property a
 
 Copied verbatim from `scheduling.domain.slots`, `scheduling.domain.booked`, `scheduling.service.free_slots` and
 `functions.availability.app` (its route is in `tests.support.old_availability`); only names were changed (and
-the clock is a parameter).
+the clock is a parameter; the query text is read as the edge now reads it).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from scheduling.domain.daily_cap import day_bounds, full_days, local_day
 from scheduling.domain.notice import bookable_times
 from scheduling.domain.slots import opening_hours_on
 from scheduling.domain.windows import slot_window
+from scheduling.http.query_text import query_time_bound
 from scheduling.models import DoctorIn, Slot
 from scheduling.store import SchedulingStore
 
@@ -108,7 +109,7 @@ def free_slots(
     """The service's `free_slots` (the doctor read through the store's public `get_doctor`)."""
     doctor = store.get_doctor(doctor_id).doctor
     zone = doctor.zone
-    window = slot_window(from_text, to_text, zone, now)
+    window = slot_window(query_time_bound("from", from_text), query_time_bound("to", to_text), zone, now)
     start, end = bookable_times(doctor.rules, now).clip(window.start, window.end)
     if start >= end:
         return []

@@ -32,6 +32,15 @@ class InvalidInput(SchedulingError):
         self.problems = problems
 
 
+class InvalidBound(InvalidInput):
+    """A bound of a time window (`from` or `to`) breaks a rule: `name` says which and the problem says why. Each
+    edge names it as the parameter it came from."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__([FieldProblem(name, reason)], f"The window's '{name}' {reason}.")
+        self.name = name
+
+
 class BadRequest(SchedulingError):
     """The request cannot be read at all (e.g. malformed JSON, a token we never issued)."""
 

@@ -42,10 +42,11 @@ from scheduling.store import dynamodb_client
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 HEADER = "Idempotency-Key"
 
-# (request, request_key, **dependencies); only `request` is the idempotency key, `request_key` its digest
-Operation = Callable[..., dict[str, Any]]
+# (request, request_key, **dependencies); only `request` is the idempotency key, `request_key` its digest. The
+# answer is a JSON dict, or a model when a record keeps only some of its fields (`keep`).
+Operation = Callable[..., Any]
 # (kept, **dependencies): the whole answer again, from the fields a record kept
-Replay = Callable[..., dict[str, Any]]
+Replay = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class _Kept(BaseIdempotencySerializer):
         self._fields = fields
 
     def to_dict(self, data: Any) -> dict[str, Any]:
-        return {name: data[name] for name in self._fields}
+        answer = data if isinstance(data, dict) else data.model_dump(mode="json", include=set(self._fields))
+        return {name: answer[name] for name in self._fields}
 
     def from_dict(self, data: dict[str, Any]) -> Replayed:
         return Replayed(dict(data))
@@ -105,14 +107,13 @@ class IdempotentRunner:
 
     def __call__(
         self, context: LambdaContext | None, doctor_id: str, key: str, body: dict[str, Any], **dependencies: Any
-    ) -> dict[str, Any]:
+    ) -> Any:
+        """The operation's answer, first time or replayed: what the operation (or `replay`) returns."""
         if context is not None:
             self._config.register_lambda_context(context)  # in-progress records expire with the invocation
         request = {"doctor_id": doctor_id, "key": key, "body": body}
         with _translated():
-            result: dict[str, Any] | Replayed = self._run(
-                request=request, request_key=request_key(self._name, request), **dependencies
-            )
+            result: Any = self._run(request=request, request_key=request_key(self._name, request), **dependencies)
         if isinstance(result, Replayed):
             assert self._replay is not None  # only a runner with `keep` (and so `replay`) stores a part
             return self._replay(result.kept, **dependencies)

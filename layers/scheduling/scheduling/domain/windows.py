@@ -1,25 +1,26 @@
-"""Reading `from`/`to` query values: RFC 3339 instants with an offset, or plain local dates.
+"""The window rule, once: which stretch of time a search covers.
 
-Both are held to the same rules as every time in a request body (`scheduling.models.Instant`): the same
-RFC 3339 layout, and the supported range, checked on the instant a value names.
+A window runs from `from` (included) to `to` (excluded). The free-slot search and the holds that keep slots read
+a window of at most 31 days, seven days from now unless told otherwise; a list of appointments may leave either
+bound open. In every window `to` is after `from`.
+
+The edges give the bounds as typed values (`scheduling.models.TimeBound`: an instant, or a day that means its
+midnight in the doctor's zone); here a day meets its zone, and the supported range is checked on the instant it
+names. Errors name the bound (`from`, `to`) and the reason; the edges say where the bound came from.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, tzinfo
 
 from pydantic import ValidationError
 
-from scheduling.errors import FieldProblem, InvalidInput
-from scheduling.models import END_OF_INSTANTS, check_supported, parse_local_date, parse_rfc3339
+from scheduling.errors import InvalidBound
+from scheduling.models import END_OF_INSTANTS, TimeBound, check_supported
 
 DEFAULT_SLOT_WINDOW = timedelta(days=7)
 MAX_SLOT_WINDOW = timedelta(days=31)
-_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -28,45 +29,44 @@ class Window:
     end: datetime
 
 
-def parse_instant(name: str, text: str, zone: ZoneInfo) -> datetime:
-    """An aware datetime in the supported range; a plain date (itself in the range of dates) means local
-    midnight in `zone`."""
-    if _PLAIN_DATE.fullmatch(text):
-        return _checked(name, lambda: check_supported(datetime.combine(parse_local_date(text), time(0), tzinfo=zone)))
-    return _checked(name, lambda: parse_rfc3339(text))
-
-
-def _checked(name: str, read: Callable[[], datetime]) -> datetime:
-    try:
-        return read()
-    except ValidationError as error:
-        [problem] = error.errors()
-        also = ", or a date (YYYY-MM-DD)" if problem["type"] == "rfc3339_date_time" else ""
-        raise _invalid(name, f"{problem['msg']}{also}") from None
-
-
-def slot_window(from_text: str | None, to_text: str | None, zone: ZoneInfo, now: datetime) -> Window:
-    """The window the free-slot search covers: from now for seven days unless told otherwise, at most 31 days.
+def window(start: datetime | None, end: datetime | None, now: datetime) -> Window:
+    """The window a free-slot search covers: from now for seven days unless told otherwise, at most 31 days.
 
     The default end stops at the end of the supported range, so every slot offered can be booked."""
-    start = parse_instant("from", from_text, zone) if from_text else now
-    end = parse_instant("to", to_text, zone) if to_text else min(start + DEFAULT_SLOT_WINDOW, END_OF_INSTANTS)
-    if end <= start:
-        raise _invalid("to", "must be later than from")
+    start = start or now
+    end = end or min(start + DEFAULT_SLOT_WINDOW, END_OF_INSTANTS)
+    check_order(start, end)
     if end - start > MAX_SLOT_WINDOW:
-        raise _invalid("to", f"the window may span at most {MAX_SLOT_WINDOW.days} days")
+        raise InvalidBound("to", f"the window may span at most {MAX_SLOT_WINDOW.days} days")
     return Window(start, end)
 
 
+def check_order(start: datetime | None, end: datetime | None) -> None:
+    """`to` after `from`, when both are given."""
+    if start is not None and end is not None and end <= start:
+        raise InvalidBound("to", "must be later than from")
+
+
+def slot_window(start: TimeBound | None, end: TimeBound | None, zone: tzinfo, now: datetime) -> Window:
+    """`window` of bounds whose days are local days in `zone`."""
+    return window(resolve("from", start, zone), resolve("to", end, zone), now)
+
+
 def optional_window(
-    from_text: str | None, to_text: str | None, zone: ZoneInfo
+    start: TimeBound | None, end: TimeBound | None, zone: tzinfo
 ) -> tuple[datetime | None, datetime | None]:
-    start = parse_instant("from", from_text, zone) if from_text else None
-    end = parse_instant("to", to_text, zone) if to_text else None
-    if start and end and end <= start:
-        raise _invalid("to", "must be later than from")
-    return start, end
+    """Bounds that may stay open (days local to `zone`), `to` after `from` when both are given."""
+    lower, upper = resolve("from", start, zone), resolve("to", end, zone)
+    check_order(lower, upper)
+    return lower, upper
 
 
-def _invalid(name: str, message: str) -> InvalidInput:
-    return InvalidInput([FieldProblem(name, message)], f"Query parameter '{name}' is not valid.")
+def resolve(name: str, bound: TimeBound | None, zone: tzinfo) -> datetime | None:
+    """The instant a bound names in `zone`, in the supported range (a day's midnight may fall outside it)."""
+    if bound is None:
+        return None
+    try:
+        return check_supported(bound.at(zone))
+    except ValidationError as error:
+        [problem] = error.errors()
+        raise InvalidBound(name, problem["msg"]) from None

@@ -19,6 +19,7 @@ from scheduling.fhir.outcomes import (
     route_not_found,
     unsupported_media_type,
 )
+from scheduling.http.query_text import in_query_terms
 from scheduling.http.raw_body import (
     MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
@@ -43,7 +44,8 @@ def create_fhir_resolver() -> APIGatewayRestResolver:
         record_refusal(error)
         event = app.current_event
         operation = (event.path_parameters or {}).get("operation")
-        return error_response(error, reading=event.http_method == "GET", holding=operation == "$hold")
+        reading, holding = event.http_method == "GET", operation == "$hold"
+        return error_response(in_query_terms(error), reading=reading, holding=holding)
 
     @app.not_found
     def _not_found(error: NotFoundError) -> Response[str]:

@@ -21,7 +21,7 @@ from scheduling.fhir.ids import (
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, not_found
 from scheduling.fhir.resources import NATIVE_STATUS, Resource
 from scheduling.fhir.search import SearchQuery, matches, typed_reference
-from scheduling.models import Appointment, AppointmentStatus, Doctor, rfc3339
+from scheduling.models import Appointment, AppointmentStatus, Doctor, TimeBound, rfc3339
 from scheduling.service import (
     clock,
     free_slots,
@@ -174,7 +174,7 @@ def search_slots(store: SchedulingStore, query: SearchQuery) -> SearchPage:
 
 
 def _all_appointments(
-    store: SchedulingStore, doctor_id: str, lower: str | None, upper: str | None
+    store: SchedulingStore, doctor_id: str, lower: TimeBound | None, upper: TimeBound | None
 ) -> list[Appointment]:
     found: list[Appointment] = []
     token = None
@@ -206,11 +206,11 @@ def read_appointment(store: SchedulingStore, appointment_id: str) -> Resource:
 
 def read_proposed(store: SchedulingStore, key: ProposedId) -> Resource:
     """A proposed appointment is its slot while that is still free at that location (nothing is stored)."""
-    start = rfc3339(key.start)
+    just_after = key.start + timedelta(seconds=1)
     try:
         slots = [
             on_the_doctors_clock(slot)
-            for slot in free_slots(store, key.doctor_id, start, rfc3339(key.start + timedelta(seconds=1)))
+            for slot in free_slots(store, key.doctor_id, TimeBound(instant=key.start), TimeBound(instant=just_after))
         ]
     except DoctorNotFound:
         raise not_found("The proposed appointment's practitioner is not known.") from None

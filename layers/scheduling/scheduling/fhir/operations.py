@@ -33,7 +33,18 @@ from scheduling.fhir.ids import (
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, invalid_body, not_found, not_supported
 from scheduling.fhir.resources import Resource
 from scheduling.fhir.search import SearchQuery, instant, reference_id
-from scheduling.models import Actor, BookingRequest, DoctorSlot, HoldRequest, Patient, RescheduleRequest, Slot, rfc3339
+from scheduling.http.query_text import query_time_bound
+from scheduling.models import (
+    Actor,
+    BookingRequest,
+    DoctorSlot,
+    HoldRequest,
+    Patient,
+    RescheduleRequest,
+    Slot,
+    TimeBound,
+    rfc3339,
+)
 from scheduling.service import (
     SlotSearch,
     book,
@@ -134,7 +145,9 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     specialties = query.tokens("specialty")
     if practitioners or wanted_places:
         doctor_ids = practitioners or [doctor_id for doctor_id, _ in sorted(places)]
-        keyed = _proposals(store, doctor_ids, start, end, places if wanted_places else None, texts, specialties)
+        # the practitioners' own windows, as the native search of one doctor reads them (a date is a local day)
+        window = query_time_bound("from", start), query_time_bound("to", end)
+        keyed = _proposals(store, doctor_ids, window, places if wanted_places else None, texts, specialties)
         return keyset_page(keyed, count, state, with_total=True)
     if len(texts) > 1 or len(specialties) > 1:
         name = "location-string" if len(texts) > 1 else "specialty"
@@ -170,8 +183,7 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
 def _proposals(
     store: SchedulingStore,
     doctor_ids: list[str],
-    start: str,
-    end: str,
+    window: tuple[TimeBound | None, TimeBound | None],
     places: set[tuple[str, str]] | None,
     texts: list[str],
     specialties: list[str],
@@ -184,7 +196,7 @@ def _proposals(
             continue
         if specialties and not any(_names(wanted, own) for wanted in specialties for own in doctor.specialties):
             continue
-        for slot in map(on_the_doctors_clock, free_slots(store, doctor.id, start, end)):
+        for slot in map(on_the_doctors_clock, free_slots(store, doctor.id, *window)):
             for address in slot.locations:
                 if places is not None and (doctor.id, location_hash(address)) not in places:
                     continue

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, not_supported
-from scheduling.models import END_OF_INSTANTS, SUPPORTED_RANGE, parse_local_date, parse_rfc3339, rfc3339
+from scheduling.models import END_OF_INSTANTS, SUPPORTED_RANGE, TimeBound, parse_local_date, parse_rfc3339
 from scheduling.models.time import END_OF_DATES
 
 DEFAULT_COUNT = 50
@@ -35,11 +35,11 @@ _ABSOLUTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|urn:)", re.IGNORECASE)  
 
 @dataclass(frozen=True)
 class Bounds:
-    """A date search as the native `from` (included) and `to` (excluded) texts: RFC 3339 instants, or dates
-    (YYYY-MM-DD) that a doctor's search reads as local midnight in the doctor's zone."""
+    """A date search as the bounds of a window, `lower` (included) and `upper` (excluded): instants, or days
+    that a doctor's search reads as local midnight in the doctor's zone."""
 
-    lower: str | None = None
-    upper: str | None = None
+    lower: TimeBound | None = None
+    upper: TimeBound | None = None
 
     def instants(self) -> tuple[datetime | None, datetime | None]:
         """The bounds as instants (a date is midnight UTC), for searches that are not a doctor's."""
@@ -95,8 +95,8 @@ class SearchQuery:
         return None if text is None else decode_page_token(text)
 
     def bounds(self, name: str) -> Bounds:
-        lower: str | None = None
-        upper: str | None = None
+        lower: TimeBound | None = None
+        upper: TimeBound | None = None
         for value in self.values(name):
             for part in value.split(","):
                 low, high = _bound(name, part)
@@ -193,36 +193,32 @@ def decode_page_token(text: str) -> dict[str, Any]:
     return state
 
 
-def _bound(name: str, value: str) -> tuple[str | None, str | None]:
+def _bound(name: str, value: str) -> tuple[TimeBound | None, TimeBound | None]:
     match = _PREFIX.match(value.strip())
     prefix, text = (match.group(1) or "eq", match.group(2)) if match else ("eq", value)
     if prefix not in {"eq", "gt", "lt", "ge", "le"}:
         raise not_supported(f"The date prefix '{prefix}' is not supported; use ge, gt, le, lt or eq.", name)
     if _DATE.fullmatch(text):
         day = _date(name, text)
-        following = _within_range(name, prefix, (day + timedelta(days=1)).isoformat(), day == END_OF_DATES - DAY)
-        return {
-            "eq": (text, following),
-            "ge": (text, None),
-            "gt": (following, None),
-            "lt": (None, text),
-            "le": (None, following),
-        }[prefix]
-    instant = _parse(name, text)
-    # Starts are whole seconds (whole minutes in practice), and so are the native bounds: the next second is the
-    # first instant after this one that can matter (a microsecond would round back to this very second).
-    after = instant + timedelta(seconds=1)
-    just_after = _within_range(name, prefix, rfc3339(after), after >= END_OF_INSTANTS)
+        given = TimeBound(day=day)
+        following = _within_range(name, prefix, TimeBound(day=day + DAY), day == END_OF_DATES - DAY)
+    else:
+        instant = _parse(name, text)
+        given = TimeBound(instant=instant)
+        # Starts are whole seconds (whole minutes in practice), and so are the native bounds: the next second is
+        # the first instant after this one that can matter (a microsecond would round back to this very second).
+        after = instant + timedelta(seconds=1)
+        following = _within_range(name, prefix, TimeBound(instant=after), after >= END_OF_INSTANTS)
     return {
-        "eq": (text, just_after),
-        "ge": (text, None),
-        "gt": (just_after, None),
-        "lt": (None, text),
-        "le": (None, just_after),
+        "eq": (given, following),
+        "ge": (given, None),
+        "gt": (following, None),
+        "lt": (None, given),
+        "le": (None, following),
     }[prefix]
 
 
-def _within_range(name: str, prefix: str, following: str, past_the_end: bool) -> str | None:
+def _within_range(name: str, prefix: str, following: TimeBound, past_the_end: bool) -> TimeBound | None:
     """The bound just after the given day or second; past the supported range's end it bounds nothing from above
     (nothing is stored there: `le`, `eq` end at the range's end), and nothing can start after it (`gt`)."""
     if not past_the_end:
@@ -261,25 +257,21 @@ def _parse(name: str, text: str) -> datetime:
         ) from None
 
 
-def _key(text: str) -> datetime:
-    return _instant(text) or datetime.min.replace(tzinfo=UTC)
+def _key(bound: TimeBound) -> datetime:
+    return bound.at(UTC)
 
 
-def _later(current: str | None, other: str | None) -> str | None:
+def _later(current: TimeBound | None, other: TimeBound | None) -> TimeBound | None:
     if current is None or other is None:
         return current or other
     return other if _key(other) > _key(current) else current
 
 
-def _earlier(current: str | None, other: str | None) -> str | None:
+def _earlier(current: TimeBound | None, other: TimeBound | None) -> TimeBound | None:
     if current is None or other is None:
         return current or other
     return other if _key(other) < _key(current) else current
 
 
-def _instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    if _DATE.fullmatch(text):
-        return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
-    return parse_rfc3339(text)
+def _instant(bound: TimeBound | None) -> datetime | None:
+    return None if bound is None else bound.at(UTC)

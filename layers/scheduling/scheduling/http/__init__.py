@@ -3,7 +3,7 @@
 - `problems`: the one mapping from domain errors to RFC 9457 problem responses;
 - `openapi_docs`: what the OpenAPI document says about responses, headers and query text;
 - `raw_body`: checks on the raw request body (size, media type, encoding, nesting) before anything parses it;
-- `query_text`: query values that need more than a type (instants);
+- `query_text`: query values that need more than a type (instants, time bounds), and bad bounds named as them;
 - `actor`: who is calling (IAM principal, `X-Acting-User`), as the `Actor` the service records;
 - `resolver`: the REST resolver every function uses, with the problem mapping registered;
 - `handler`: the fixed decorator stack (logs, traces, metrics) around a resolver.
@@ -23,7 +23,7 @@ from scheduling.http.openapi_docs import (
     documented,
 )
 from scheduling.http.problems import PROBLEM_JSON, Problem, problem, scheduling_error_response
-from scheduling.http.query_text import INSTANT, query_instant
+from scheduling.http.query_text import INSTANT, in_query_terms, query_instant, query_time_bound
 from scheduling.http.resolver import create_resolver
 
 __all__ = [
@@ -40,9 +40,11 @@ __all__ = [
     "Problem",
     "create_resolver",
     "documented",
+    "in_query_terms",
     "lambda_handler_for",
     "problem",
     "query_instant",
+    "query_time_bound",
     "request_actor",
     "scheduling_error_response",
 ]

@@ -1,20 +1,29 @@
-"""Query text that needs more than a type: instants, where no doctor's zone can give a plain date a meaning."""
+"""Query text read into typed values at the edge: instants, time bounds (an instant or a plain date), integers;
+and the words that name a bad bound as the query parameter it came from."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from scheduling.errors import FieldProblem, InvalidInput
+from scheduling.errors import FieldProblem, InvalidBound, InvalidInput, SchedulingError
 from scheduling.http.problems import scheduling_error_response
-from scheduling.models import SUPPORTED_RANGE, parse_rfc3339
+from scheduling.models import SUPPORTED_RANGE, TimeBound, parse_local_date, parse_rfc3339
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import Response
 
 INSTANT = f"RFC 3339 date-time with an offset, from {SUPPORTED_RANGE}."
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_T = TypeVar("_T")
+
+
+def query_detail(name: str) -> str:
+    return f"Query parameter '{name}' is not valid."
 
 
 def query_instant(name: str, text: str | None) -> datetime | None:
@@ -24,9 +33,33 @@ def query_instant(name: str, text: str | None) -> datetime | None:
     try:
         return parse_rfc3339(text)
     except ValidationError as error:
-        raise InvalidInput(
-            [FieldProblem(name, error.errors()[0]["msg"])], f"Query parameter '{name}' is not valid."
-        ) from None
+        raise InvalidInput([FieldProblem(name, error.errors()[0]["msg"])], query_detail(name)) from None
+
+
+def query_time_bound(name: str, text: str | None) -> TimeBound | None:
+    """A bound of a doctor's window from query text: an RFC 3339 instant with an offset, or a plain date (a day
+    in the supported range of dates, which the doctor's zone turns into an instant). None if absent or empty."""
+    if not text:
+        return None
+    if _PLAIN_DATE.fullmatch(text):
+        return TimeBound(day=_read(name, lambda: parse_local_date(text)))
+    return TimeBound(instant=_read(name, lambda: parse_rfc3339(text)))
+
+
+def _read(name: str, read: Callable[[], _T]) -> _T:
+    try:
+        return read()
+    except ValidationError as error:
+        [problem] = error.errors()
+        also = ", or a date (YYYY-MM-DD)" if problem["type"] == "rfc3339_date_time" else ""
+        raise InvalidInput([FieldProblem(name, f"{problem['msg']}{also}")], query_detail(name)) from None
+
+
+def in_query_terms(error: SchedulingError) -> SchedulingError:
+    """A window's bad bound (`from`, `to`) named as the query parameter it came from, as both edges answer it."""
+    if isinstance(error, InvalidBound):
+        return InvalidInput(error.problems, query_detail(error.name))
+    return error
 
 
 # Query parameters that are integers. Powertools reads them in pydantic's lax mode ("1.0", "+5" and "5_0" would
@@ -39,5 +72,5 @@ def reject_loose_integers(event: dict[str, Any]) -> Response[str] | None:
     for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
         if name in INTEGER_PARAMETERS and any(not (value.isascii() and value.isdigit()) for value in values or []):
             problem = FieldProblem(name, "must be a whole number written with digits only")
-            return scheduling_error_response(InvalidInput([problem], f"Query parameter '{name}' is not valid."))
+            return scheduling_error_response(InvalidInput([problem], query_detail(name)))
     return None

@@ -17,6 +17,7 @@ from scheduling.http.problems import (
     unsupported_media_type,
     validation_error_response,
 )
+from scheduling.http.query_text import in_query_terms
 from scheduling.observability import log_unhandled, record_refusal
 
 
@@ -27,7 +28,7 @@ def create_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(SchedulingError)
     def _scheduling_error(error: SchedulingError) -> Response[str]:
         record_refusal(error)
-        return scheduling_error_response(error)
+        return scheduling_error_response(in_query_terms(error))
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[str]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, StringConstraints
 
 from scheduling.models.actor import HistoryEntry
 from scheduling.models.base import Address, PatientId, PatientName, StrictModel
 from scheduling.models.holds import HoldId
-from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant
+from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant, on_own_clock
 
 
 class Patient(StrictModel):
@@ -101,8 +100,7 @@ class Appointment(StrictModel):
 
     def in_own_timezone(self) -> Appointment:
         """Times with the doctor's offset at each instant, as the API answers them."""
-        zone = ZoneInfo(self.timezone)
-        return self.model_copy(update={"start": self.start.astimezone(zone), "end": self.end.astimezone(zone)})
+        return self.model_copy(update=on_own_clock(self.start, self.end, self.timezone))
 
 
 class AppointmentsPage(StrictModel):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, TypeAdapter, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -111,3 +113,30 @@ def rfc3339(instant: datetime) -> str:
     """An instant as every response writes it (pydantic's serialiser: `Z` for a zero offset)."""
     text: str = _INSTANT.dump_python(instant, mode="json")
     return text
+
+
+@dataclass(frozen=True)
+class TimeBound:
+    """A `from` or `to` as a caller gave it: an instant, or a calendar day, which means its midnight in the zone
+    of the doctor the query is about (the domain resolves it: `scheduling.domain.windows`). Exactly one is set."""
+
+    instant: datetime | None = None
+    day: date | None = None
+
+    def __post_init__(self) -> None:
+        if (self.instant is None) == (self.day is None):
+            raise ValueError("a TimeBound is an instant or a day")
+
+    def at(self, zone: tzinfo) -> datetime:
+        """The instant itself, or the day's midnight in `zone` (not checked against the supported range)."""
+        if self.instant is not None:
+            return self.instant
+        assert self.day is not None  # __post_init__
+        return datetime.combine(self.day, time(0), tzinfo=zone)
+
+
+def on_own_clock(start: datetime, end: datetime, timezone: str) -> dict[str, datetime]:
+    """`start` and `end` with the offset `timezone` has at each instant, as the API answers a booked or held
+    slot: the update for a record's `model_copy`."""
+    zone = ZoneInfo(timezone)
+    return {"start": start.astimezone(zone), "end": end.astimezone(zone)}

@@ -19,9 +19,9 @@ from scheduling.domain.booked import LONGEST_BOOKING, BookedInterval
 from scheduling.domain.free_slots import bookable_window, bookings_to_read, free_among
 from scheduling.domain.slots import PublishedSlot, published_slots
 from scheduling.domain.tags import location_tag, matching_locations, practises, specialty_tag
-from scheduling.domain.windows import DEFAULT_SLOT_WINDOW, MAX_SLOT_WINDOW, slot_window
+from scheduling.domain.windows import MAX_SLOT_WINDOW, slot_window, window
 from scheduling.errors import FieldProblem, InvalidInput
-from scheduling.models import END_OF_INSTANTS, Doctor, DoctorSlot, rfc3339
+from scheduling.models import Doctor, DoctorSlot, TimeBound, rfc3339
 from scheduling.service import clock
 from scheduling.service.doctors import get_doctor
 from scheduling.service.slot_cursor import SlotCursor, decode_cursor, encode_cursor
@@ -41,19 +41,19 @@ READ_AHEAD = timedelta(days=1)
 
 
 def free_slots(
-    store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None
+    store: SchedulingStore, doctor_id: str, start: TimeBound | None, end: TimeBound | None
 ) -> list[PublishedSlot]:
-    """The doctor's free slots in the window (UTC instants, each with the doctor's offset at its start and end)."""
+    """The doctor's free slots in the window (UTC instants, each with the doctor's offset at its start and end);
+    a day as a bound is the doctor's local day."""
     doctor = get_doctor(store, doctor_id)
     now = clock.now()
-    window = slot_window(from_text, to_text, doctor.zone, now)
-    bookable = bookable_window(doctor, window.start, window.end, now)
+    asked = slot_window(start, end, doctor.zone, now)
+    bookable = bookable_window(doctor, asked.start, asked.end, now)
     if bookable is None:
         return []
-    start, end = bookable
-    first, last = bookings_to_read(doctor, start, end)
+    first, last = bookings_to_read(doctor, *bookable)
     booked = store.booked_intervals(doctor_id, first, last, LONGEST_BOOKING, now)
-    return list(free_among(doctor, published_slots(doctor, start, end), booked))
+    return list(free_among(doctor, published_slots(doctor, *bookable), booked))
 
 
 @dataclass(frozen=True)
@@ -138,16 +138,8 @@ def _window(search: SlotSearch, now: datetime) -> tuple[datetime, datetime, tupl
     if search.next_token is not None:
         cursor = decode_cursor(search.next_token, search.key, MAX_SLOT_WINDOW)
         return cursor.start, cursor.end, (cursor.after_start, cursor.after_doctor)
-    start = search.start or now
-    end = search.end or min(start + DEFAULT_SLOT_WINDOW, END_OF_INSTANTS)
-    if end <= start:
-        raise InvalidInput([FieldProblem("to", "must be later than from")], "Query parameter 'to' is not valid.")
-    if end - start > MAX_SLOT_WINDOW:
-        raise InvalidInput(
-            [FieldProblem("to", f"the window may span at most {MAX_SLOT_WINDOW.days} days")],
-            "Query parameter 'to' is not valid.",
-        )
-    return start, end, None
+    asked = window(search.start, search.end, now)
+    return asked.start, asked.end, None
 
 
 def _candidates(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from scheduling.domain.booked import LONGEST_BOOKING
 from scheduling.domain.hold_expiry import convertible, expiry_after
@@ -20,7 +19,17 @@ from scheduling.errors import (
     InvalidInput,
     StaleRecord,
 )
-from scheduling.models import Actor, Appointment, BookingRequest, HistoryEntry, Hold, HoldRequest, Patient, rfc3339
+from scheduling.models import (
+    Actor,
+    Appointment,
+    BookingRequest,
+    HistoryEntry,
+    Hold,
+    HoldRequest,
+    Patient,
+    TimeBound,
+    rfc3339,
+)
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, lock_the_day
 from scheduling.service.doctors import get_doctor
@@ -45,8 +54,9 @@ def hold(
         # attempt (an attempt of this same request may commit meanwhile: its time is not another hold's)
         own = partial(_stored, store, doctor_id, hold_id) if hold_id is not None else None
         looks = look_before_booking(store, doctor_id, start, patient_id, now, hold_id, extra=own)
-        if looks.extra is not None:
-            return _in_own_timezone(looks.extra)
+        earlier: Hold | None = looks.extra
+        if earlier is not None:
+            return earlier.in_own_timezone()
         current = looks.doctor()
         check_bookable(current.doctor, request.start, request.location, now)
         held = Hold(
@@ -66,9 +76,9 @@ def hold(
         day_lock = lock_the_day(store, current.doctor, held.start, now, leaving=held.id)
         patient_lock = looks.patient.check(held.start, held.end) if looks.patient else None
         try:
-            return _in_own_timezone(
-                store.hold(held, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=looks.booked)
-            )
+            return store.hold(
+                held, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=looks.booked
+            ).in_own_timezone()
         except StaleRecord:
             continue
     raise ConcurrentUpdate(f"Doctor '{doctor_id}' kept changing while holding; retry.")
@@ -82,15 +92,15 @@ def _stored(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold | None
 
 
 def held_times(
-    store: SchedulingStore, doctor_id: str, from_text: str | None, to_text: str | None
+    store: SchedulingStore, doctor_id: str, start: TimeBound | None, end: TimeBound | None
 ) -> list[tuple[datetime, datetime]]:
     """When the doctor's holds keep slots (until a margin after they expired: domain/hold_expiry.py), in the
     free-slot search's window (same defaults and limits), as (start, end) pairs with the doctor's offset: who
     holds them and the hold ids (capabilities) stay private."""
     doctor = get_doctor(store, doctor_id)
     now = clock.now()
-    window = slot_window(from_text, to_text, doctor.zone, now)
-    booked = store.booked_intervals(doctor_id, window.start, window.end, LONGEST_BOOKING, now)
+    asked = slot_window(start, end, doctor.zone, now)
+    booked = store.booked_intervals(doctor_id, asked.start, asked.end, LONGEST_BOOKING, now)
     zone = doctor.zone
     held = sorted((interval.start, interval.end) for interval in booked if interval.held_until is not None)
     return [(start.astimezone(zone), end.astimezone(zone)) for start, end in held]
@@ -197,8 +207,3 @@ def _patient_of(held: Hold, request: BookingRequest) -> Patient | None:
     if held.patient_id is None or (request.patient is not None and request.patient.id is not None):
         return request.patient
     return Patient(id=held.patient_id, name=request.patient.name if request.patient else None)
-
-
-def _in_own_timezone(held: Hold) -> Hold:
-    zone = ZoneInfo(held.timezone)
-    return held.model_copy(update={"start": held.start.astimezone(zone), "end": held.end.astimezone(zone)})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from scheduling.domain.ids import appointment_start, is_doctor_id
-from scheduling.domain.windows import optional_window
-from scheduling.errors import AppointmentNotFound, FieldProblem, InvalidInput
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.domain.windows import check_order, optional_window
+from scheduling.errors import AppointmentNotFound
+from scheduling.models import Appointment, AppointmentStatus, TimeBound
 from scheduling.service.doctors import get_doctor
 from scheduling.store import Page, SchedulingStore
 
@@ -22,8 +22,7 @@ def list_patient_appointments(
     next_token: str | None,
 ) -> Page[Appointment]:
     """A patient's appointments with every doctor, ascending by start (those booked with `patient.id`)."""
-    if start and end and end <= start:
-        raise InvalidInput([FieldProblem("to", "must be later than from")], "Query parameter 'to' is not valid.")
+    check_order(start, end)
     return store.list_patient_appointments(patient_id, start, end, status, limit, next_token)
 
 
@@ -37,12 +36,13 @@ def get_appointment(store: SchedulingStore, doctor_id: str, appointment_id: str)
 def list_appointments(
     store: SchedulingStore,
     doctor_id: str,
-    from_text: str | None,
-    to_text: str | None,
+    start: TimeBound | None,
+    end: TimeBound | None,
     status: AppointmentStatus | None,
     limit: int,
     next_token: str | None,
 ) -> Page[Appointment]:
+    """A doctor's appointments, ascending by start; a day as a bound is the doctor's local day."""
     doctor = get_doctor(store, doctor_id)
-    start, end = optional_window(from_text, to_text, doctor.zone)
-    return store.list_appointments(doctor_id, start, end, status, limit, next_token)
+    lower, upper = optional_window(start, end, doctor.zone)
+    return store.list_appointments(doctor_id, lower, upper, status, limit, next_token)
