@@ -95,3 +95,26 @@ def test_the_examples_as_written_are_refused_past_the_horizon(api: Api) -> None:
 
     assert booked.status_code == 422, booked.text
     assert booked.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_patch_naming_an_unknown_field_is_422_as_the_document_says(api: Api) -> None:
+    """DoctorPatch's `additionalProperties` is `{"type": "null"}`: an unknown member only as `null` (RFC 7396:
+    remove what is not there, a no-op); with any value it is refused, naming the field, and nothing changes."""
+    allowed = DOCUMENT["components"]["schemas"]["DoctorPatch"]["additionalProperties"]
+    doctor = api.post("/doctors", json=example("DoctorIn"))
+    assert doctor.status_code == 201, doctor.text
+    path = f"/doctors/{doctor.json()['id']}"
+
+    refused = {field: api.patch(path, json={field: "mine"}) for field in ["id", "colour"]}
+    after_refusals = api.get(path)
+    removed = api.patch(path, json={"colour": None})
+
+    assert allowed == {"type": "null"}
+    assert {field: answer.status_code for field, answer in refused.items()} == {"id": 422, "colour": 422}
+    assert {answer.headers["Content-Type"] for answer in refused.values()} == {"application/problem+json"}
+    assert {field: [e["path"] for e in answer.json()["errors"]] for field, answer in refused.items()} == {
+        "id": ["id"],
+        "colour": ["colour"],
+    }
+    assert after_refusals.json() == doctor.json()
+    assert removed.status_code == 200, removed.text
