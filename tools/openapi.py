@@ -18,9 +18,19 @@ Every request is signed with AWS SigV4 (service `execute-api`); errors are RFC 9
 (`application/problem+json`). Times are RFC 3339 with an offset. Request bodies are limited to 64 KiB (413);
 list pages to 100 items; slot searches to 31 days.
 
-The examples fit together and succeed as of 2035-06-01T12:00:00Z: a doctor created from `DoctorIn`'s examples,
-then any request body's example (a `hold_id` or a path id being the one the API issued). Move their dates by
-whole weeks to use them at another time (tests/functional/test_openapi_examples.py)."""
+The schemas say what the server enforces: request bodies refuse unknown fields (a merge patch may name one only
+as `null`, which removes nothing), times carry their format and the years of the supported range, integers and
+lengths their bounds. What a schema cannot say (a slot on the doctor's grid, the booking horizon and notice of
+`rules`, a window of at most 31 days) is in the descriptions, and refused with 422 problem+json.
+
+The examples fit together and succeed as written with the clock at 2035-06-01T12:00:00Z: a doctor created from
+`DoctorIn`'s examples, then any request body's example (a `hold_id` or a path id being the one the API issued).
+At any other time, move every date-time in them by the fewest whole weeks that bring 2035-06-01T12:00:00Z to now
+or later, keeping its wall-clock time in the doctor's zone (America/New_York, so the offset follows summer time):
+the slots then fall on the same weekdays and hours, after the notice and inside the 90-day horizon of the
+example rules. The examples book the same patient at the same times, so on one API each needs a doctor of its own
+and the patient free (tests/functional/test_openapi_examples.py with the clock set,
+tests/api/test_openapi_examples_http.py over HTTP on the real clock)."""
 
 
 FHIR_PREFIX = "/fhir/"

@@ -17,6 +17,7 @@ from scheduling.http import (
     TIME_BOUND,
     TIME_BOUND_MAX_LENGTH,
     WITH_A_BODY,
+    TimeBoundText,
     create_resolver,
     documented,
     lambda_handler_for,
@@ -125,8 +126,10 @@ def list_appointments(
     doctor_id: str,
     store: Store,
     actor: Caller,
-    from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
-    to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
+    from_: Annotated[
+        TimeBoundText | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)
+    ] = None,
+    to: Annotated[TimeBoundText | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,

@@ -16,6 +16,8 @@ from scheduling.http import (
     INSTANT,
     TIME_BOUND,
     TIME_BOUND_MAX_LENGTH,
+    InstantText,
+    TimeBoundText,
     create_resolver,
     documented,
     lambda_handler_for,
@@ -49,10 +51,11 @@ def free_slots(
     doctor_id: str,
     store: Annotated[SchedulingStore, Depends(scheduling_store)],
     from_: Annotated[
-        str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=f"{TIME_BOUND} Default: now.")
+        TimeBoundText | None,
+        Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=f"{TIME_BOUND} Default: now."),
     ] = None,
     to: Annotated[
-        str | None,
+        TimeBoundText | None,
         Query(
             max_length=TIME_BOUND_MAX_LENGTH,
             description=f"{TIME_BOUND} Default: from + 7 days; at most 31 days after from.",
@@ -84,10 +87,11 @@ def search_slots(
         str | None, Query(min_length=1, max_length=64, description="A specialty of the doctors (case is ignored).")
     ] = None,
     from_: Annotated[
-        str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=f"{INSTANT} Default: now.")
+        InstantText | None,
+        Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=f"{INSTANT} Default: now."),
     ] = None,
     to: Annotated[
-        str | None,
+        InstantText | None,
         Query(
             max_length=TIME_BOUND_MAX_LENGTH,
             description=f"{INSTANT} Default: from + 7 days; at most 31 days after from.",

@@ -15,6 +15,7 @@ from scheduling.errors import FieldProblem, InvalidInput
 from scheduling.http import (
     INSTANT,
     TIME_BOUND_MAX_LENGTH,
+    InstantText,
     create_resolver,
     documented,
     lambda_handler_for,
@@ -45,8 +46,10 @@ def list_patient_appointments(
     patient_id: str,
     store: Annotated[SchedulingStore, Depends(scheduling_store)],
     actor: Annotated[Actor, Depends(request_actor)],
-    from_: Annotated[str | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
-    to: Annotated[str | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
+    from_: Annotated[
+        InstantText | None, Query(alias="from", max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)
+    ] = None,
+    to: Annotated[InstantText | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,

@@ -13,51 +13,16 @@ from typing import Any
 
 import pytest
 
-from local.paths import OPENAPI_PATH, ROOT
+from local.paths import ROOT
 from local.template import api_routes, load_template
 from scheduling.models.time import EXAMPLES_AS_OF
 from tests.functional.conftest import invoke
 from tests.support.clock import Clock
 from tests.support.lambda_events import Answer, sample_event
+from tests.support.openapi_examples import DOCUMENT, body_cases, example, success
 
-DOCUMENT: dict[str, Any] = json.loads(OPENAPI_PATH.read_text())
-SCHEMAS: dict[str, Any] = DOCUMENT["components"]["schemas"]
 ROUTES = {(route.method, route.path): route for route in api_routes(load_template())}
-
-
-def _schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The object schema a body refers to (`$ref`, or the `$ref` of an optional body's `anyOf`)."""
-    for option in [schema, *schema.get("anyOf", [])]:
-        if "$ref" in option:
-            resolved: dict[str, Any] = SCHEMAS[option["$ref"].rsplit("/", 1)[-1]]
-            return resolved
-    return schema
-
-
-def examples_of(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """The schema's own examples, or one body made of its properties' first examples."""
-    if "examples" in schema:
-        return list(schema["examples"])
-    return [{name: part["examples"][0] for name, part in schema["properties"].items() if "examples" in part}]
-
-
-def body_schema(operation: dict[str, Any]) -> dict[str, Any]:
-    return _schema(operation["requestBody"]["content"]["application/json"]["schema"])
-
-
-def success(operation: dict[str, Any]) -> int:
-    return min(int(status) for status in operation["responses"] if status.startswith("2"))
-
-
-CASES = [
-    pytest.param(method.upper(), path, index, example, id=f"{method.upper()} {path} #{index}")
-    for path, operations in DOCUMENT["paths"].items()
-    for method, operation in operations.items()
-    if "requestBody" in operation
-    for index, example in enumerate(
-        examples_of(_schema(operation["requestBody"]["content"]["application/json"]["schema"]))
-    )
-]
+CASES = body_cases()
 
 
 @pytest.fixture
@@ -88,10 +53,6 @@ def _fill(path: str, parameters: dict[str, str]) -> str:
     for name, value in parameters.items():
         path = path.replace("{" + name + "}", value)
     return path
-
-
-def example(name: str, index: int = 0) -> dict[str, Any]:
-    return examples_of(SCHEMAS[name])[index]
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from scheduling.http.openapi_docs import (
     TIME_BOUND,
     TIME_BOUND_MAX_LENGTH,
     WITH_A_BODY,
+    InstantText,
+    TimeBoundText,
     documented,
 )
 from scheduling.http.problems import PROBLEM_JSON, Problem, problem, scheduling_error_response
@@ -36,8 +38,10 @@ __all__ = [
     "TIME_BOUND",
     "TIME_BOUND_MAX_LENGTH",
     "WITH_A_BODY",
+    "InstantText",
     "LambdaHandler",
     "Problem",
+    "TimeBoundText",
     "create_resolver",
     "documented",
     "in_query_terms",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+from pydantic import WithJsonSchema
 
 from scheduling.http.problems import PROBLEM_JSON, Problem
 from scheduling.models import SUPPORTED_RANGE
+from scheduling.models.time import ACCEPTED_DATE_SCHEMA, ACCEPTED_INSTANT_SCHEMA
 
 ETAG_HEADER: OpenAPIResponseHeader = {
     "description": "Version of the doctor; send it back in `If-Match` to update safely.",
@@ -21,6 +24,15 @@ TIME_BOUND = (
     f"the instant must be from {SUPPORTED_RANGE}."
 )
 TIME_BOUND_MAX_LENGTH = 40
+# Query text as the document describes it: the layouts and years the edge accepts. Documentation only: the text is
+# parsed where it always was (`query_instant`, scheduling.domain.windows), so the answers to bad text are unchanged.
+InstantText = Annotated[str, WithJsonSchema({**ACCEPTED_INSTANT_SCHEMA, "maxLength": TIME_BOUND_MAX_LENGTH})]
+TimeBoundText = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "string", "maxLength": TIME_BOUND_MAX_LENGTH, "anyOf": [ACCEPTED_INSTANT_SCHEMA, ACCEPTED_DATE_SCHEMA]}
+    ),
+]
 ALWAYS_POSSIBLE = (422, 500, 503)
 # RFC 9110 renamed these two; Python 3.13's `HTTPStatus` says so, 3.11's does not. Pinned, so the document is
 # the same whichever Python generates it.

@@ -78,6 +78,9 @@ ACCEPTED_INSTANT_SCHEMA = {
     "pattern": rf"^({_YEARS}-[0-9]{{2}}-[0-9]{{2}}|1969-12-31|9000-01-01)[Tt ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}"
     r"(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$",
 }
+# A plain date where one is accepted as a time (a query bound: midnight in the doctor's zone), in the years of the
+# supported range; whether that midnight lies in the range depends on the zone, as the descriptions state.
+ACCEPTED_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": rf"^{_YEARS}-[0-9]{{2}}-[0-9]{{2}}$"}
 
 
 # Every time the API reads or writes: RFC 3339 text with an offset. Answers and stored records use it as is
