@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ ERROR_CLASSES = sorted(
 )
 RAISED = [kind for kind in ERROR_CLASSES if kind not in NEVER_RAISED]
 # Constructor arguments of the errors whose `__init__` is not `SchedulingError`'s (which takes a detail).
-ARGUMENTS: dict[type[SchedulingError], tuple[object, ...]] = {
+ARGUMENTS: dict[type[SchedulingError], tuple[Any, ...]] = {
     errors.InvalidInput: ([FieldProblem("schedule.monday[0].end", "must be after start 10:00")],),
     errors.DoctorNotFound: ("d-1",),
     errors.AppointmentNotFound: ("d-1", "a-1"),
