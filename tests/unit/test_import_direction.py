@@ -17,15 +17,16 @@ ALLOWED: dict[str, set[str]] = {
     "models": set(),
     "config": set(),
     "errors": {"models"},
+    "error_table": {"errors"},
     "domain": {"models", "errors"},
     "store": {"domain", "models", "errors", "config"},
     "events": {"store", "domain", "models", "errors", "config"},
     "service": {"store", "events", "domain", "models", "errors", "config"},
     "observability": {"errors"},
-    "http": {"observability", "models", "errors"},
+    "http": {"observability", "models", "errors", "error_table"},
     "idempotency": {"store", "errors", "config"},
     "audit": {"observability", "models", "config"},
-    "fhir": {"http", "service", "store", "domain", "models", "errors", "observability"},
+    "fhir": {"http", "service", "store", "domain", "models", "errors", "error_table", "observability"},
 }
 # Libraries a part must not import: the pure parts none of AWS, the lower parts not the HTTP edge's.
 AWS = ("boto3", "botocore", "aws_lambda_powertools")
@@ -33,6 +34,7 @@ EDGE = ("aws_lambda_powertools.event_handler",)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "models": AWS,
     "errors": AWS,
+    "error_table": AWS,
     "domain": AWS,
     "store": EDGE,
     "events": EDGE,

@@ -1,4 +1,4 @@
-"""Domain errors. Raised by the domain, the service and the store; mapped to HTTP in `scheduling.http.problems` only."""
+"""Domain errors. Raised by the domain, the service and the store; answered through `scheduling.error_table` only."""
 
 from __future__ import annotations
 

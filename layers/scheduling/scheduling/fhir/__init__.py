@@ -6,6 +6,6 @@
 - `bundles`: searchset Bundles and the two ways a page is cut;
 - `interactions`: reads and searches; `operations`: $find, $hold, $book;
 - `capability`: the CapabilityStatement;
-- `outcomes`: the one mapping from errors to OperationOutcome answers;
+- `outcomes`: errors as OperationOutcome answers (domain errors from `scheduling.error_table`);
 - `edge`: the resolver and the raw body checks of the FHIR function.
 """

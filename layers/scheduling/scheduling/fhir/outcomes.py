@@ -1,6 +1,6 @@
-"""The one mapping from errors to FHIR answers: an `OperationOutcome` (`application/fhir+json`) with the HTTP
-status and `issue.code` FHIR R4 names. The native API maps the same domain errors to problems in
-`scheduling.http.problems`; a new domain error gets its row in both.
+"""Errors as FHIR answers: an `OperationOutcome` (`application/fhir+json`). A domain error is rendered from its
+row in `scheduling.error_table` (HTTP status, `issue.code`, `Retry-After`), the table the native edge's problems
+use too; the FHIR request errors below carry their own status and issues.
 
 A well-formed request that breaks a booking rule is 422 `business-rule` in an operation (FHIR's status for a
 business rule violation) and 400 `invalid` in a search or read, where FHIR answers bad parameters with 400.
@@ -16,35 +16,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from scheduling.errors import (
-    AlreadyWaiting,
-    AppointmentNotActive,
-    AppointmentNotFound,
-    BadRequest,
-    ConcurrentUpdate,
-    DayFull,
-    DoctorHasBookings,
-    DoctorNotFound,
-    HoldConverted,
-    HoldExpired,
-    HoldNotFound,
-    HoldReleased,
-    IdempotencyConflict,
-    InvalidInput,
-    PatientBusy,
-    PreconditionFailed,
-    SchedulingError,
-    SeriesNotFound,
-    ServiceUnavailable,
-    SlotHeld,
-    SlotTaken,
-    TooLateToChange,
-    TransitionNotAllowed,
-    WaitlistEntryNotFound,
-)
+from scheduling.error_table import row_for
+from scheduling.errors import DayFull, InvalidInput, SchedulingError, SlotTaken
 
 FHIR_JSON = "application/fhir+json"
-RETRY_AFTER_SECONDS = "1"
 
 
 @dataclass(frozen=True)
@@ -76,32 +51,6 @@ def not_found(diagnostics: str) -> FhirRequestError:
     return FhirRequestError(HTTPStatus.NOT_FOUND, [Issue("not-found", diagnostics)])
 
 
-# error class -> (status, issue code)
-OUTCOMES: dict[type[SchedulingError], tuple[HTTPStatus, str]] = {
-    InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "business-rule"),
-    BadRequest: (HTTPStatus.BAD_REQUEST, "invalid"),
-    DoctorNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
-    AppointmentNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
-    HoldNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
-    SeriesNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
-    WaitlistEntryNotFound: (HTTPStatus.NOT_FOUND, "not-found"),
-    AlreadyWaiting: (HTTPStatus.CONFLICT, "duplicate"),
-    SlotTaken: (HTTPStatus.CONFLICT, "conflict"),
-    SlotHeld: (HTTPStatus.CONFLICT, "conflict"),
-    HoldExpired: (HTTPStatus.CONFLICT, "conflict"),
-    HoldReleased: (HTTPStatus.CONFLICT, "conflict"),
-    HoldConverted: (HTTPStatus.CONFLICT, "conflict"),
-    PatientBusy: (HTTPStatus.CONFLICT, "conflict"),
-    DayFull: (HTTPStatus.CONFLICT, "business-rule"),
-    TooLateToChange: (HTTPStatus.CONFLICT, "business-rule"),
-    TransitionNotAllowed: (HTTPStatus.CONFLICT, "business-rule"),
-    AppointmentNotActive: (HTTPStatus.CONFLICT, "business-rule"),
-    DoctorHasBookings: (HTTPStatus.CONFLICT, "business-rule"),
-    ConcurrentUpdate: (HTTPStatus.CONFLICT, "transient"),
-    IdempotencyConflict: (HTTPStatus.CONFLICT, "transient"),
-    PreconditionFailed: (HTTPStatus.PRECONDITION_FAILED, "conflict"),
-    ServiceUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "transient"),
-}
 # IHE ITI-116: an appointment that can no longer be held is answered with a fatal `not-found` issue.
 NO_LONGER_AVAILABLE = (SlotTaken, DayFull)
 
@@ -133,7 +82,8 @@ def error_response(error: SchedulingError, *, reading: bool, holding: bool = Fal
     """`reading`: a search or read (rule errors are then 400 `invalid`); `holding`: the `$hold` operation."""
     if isinstance(error, FhirRequestError):
         return outcome_response(error.status, error.issues)
-    status, code = next(OUTCOMES[kind] for kind in type(error).__mro__ if kind in OUTCOMES)
+    row = row_for(error)
+    status, code = row.status, row.fhir_code
     issues = [Issue(code, error.detail)]
     if isinstance(error, InvalidInput):
         if reading:
@@ -141,10 +91,7 @@ def error_response(error: SchedulingError, *, reading: bool, holding: bool = Fal
         issues = [Issue(code, f"{error.detail} {item.message}", item.path) for item in error.problems] or issues
     if holding and isinstance(error, NO_LONGER_AVAILABLE):
         issues = [Issue("not-found", f"The proposed appointment is no longer available: {error.detail}", None, "fatal")]
-    headers = {}
-    if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):
-        headers["Retry-After"] = RETRY_AFTER_SECONDS
-    return outcome_response(status, issues, headers)
+    return outcome_response(status, issues, row.headers())
 
 
 def invalid_body(errors: list[dict[str, Any]], root: str) -> FhirRequestError:

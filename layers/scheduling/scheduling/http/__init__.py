@@ -1,6 +1,6 @@
 """The HTTP edge, one job per module.
 
-- `problems`: the one mapping from domain errors to RFC 9457 problem responses;
+- `problems`: domain errors (their rows in `scheduling.error_table`) as RFC 9457 problem responses;
 - `openapi_docs`: what the OpenAPI document says about responses, headers and query text;
 - `raw_body`: checks on the raw request body (size, media type, encoding, nesting) before anything parses it;
 - `query_text`: query values that need more than a type (instants, time bounds), and bad bounds named as them;

@@ -8,6 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from pydantic import WithJsonSchema
 
+from scheduling.error_table import statuses_with_retry_after
 from scheduling.http.problems import PROBLEM_JSON, Problem
 from scheduling.models import SUPPORTED_RANGE
 from scheduling.models.time import ACCEPTED_DATE_SCHEMA, ACCEPTED_INSTANT_SCHEMA
@@ -55,6 +56,6 @@ def documented(
     for status in sorted({*problems, *ALWAYS_POSSIBLE}):
         phrase = RFC_9110_PHRASES.get(status) or HTTPStatus(status).phrase
         answers[status] = {"description": phrase, "content": {PROBLEM_JSON: {"model": Problem}}}
-        if status in {HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.CONFLICT}:
+        if status in statuses_with_retry_after():
             answers[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
     return answers

@@ -1,6 +1,5 @@
-"""The one mapping from domain errors to RFC 9457 problem responses (`application/problem+json`).
-
-A new domain error gets its row in `PROBLEM_TYPES`; nothing else chooses a status code for it.
+"""RFC 9457 problem responses (`application/problem+json`): domain errors rendered from their row in
+`scheduling.error_table` (status, type, title, `Retry-After`), and the edge's own refusals (body, route, bug).
 """
 
 from __future__ import annotations
@@ -13,67 +12,19 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
+from scheduling.error_table import row_for
 from scheduling.errors import (
-    AlreadyWaiting,
-    AppointmentNotActive,
-    AppointmentNotFound,
-    BadRequest,
-    ConcurrentUpdate,
-    DayFull,
-    DoctorHasBookings,
-    DoctorNotFound,
     FieldProblem,
-    HoldConverted,
-    HoldExpired,
-    HoldNotFound,
-    HoldReleased,
-    IdempotencyConflict,
     InvalidInput,
-    PatientBusy,
-    PreconditionFailed,
     SchedulingError,
-    SeriesNotFound,
     SeriesSlotsTaken,
-    ServiceUnavailable,
-    SlotHeld,
     SlotTaken,
-    TooLateToChange,
     TransitionNotAllowed,
-    WaitlistEntryNotFound,
     problems_from_pydantic,
 )
 from scheduling.models import Instant
 
 PROBLEM_JSON = "application/problem+json"
-RETRY_AFTER_SECONDS = "1"
-
-# error class -> (status, problem type slug, title)
-PROBLEM_TYPES: dict[type[SchedulingError], tuple[HTTPStatus, str, str]] = {
-    InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "validation-error", "The request is not valid"),
-    BadRequest: (HTTPStatus.BAD_REQUEST, "bad-request", "The request cannot be read"),
-    DoctorNotFound: (HTTPStatus.NOT_FOUND, "doctor-not-found", "Doctor not found"),
-    AppointmentNotFound: (HTTPStatus.NOT_FOUND, "appointment-not-found", "Appointment not found"),
-    SlotTaken: (HTTPStatus.CONFLICT, "slot-taken", "The slot is already booked"),
-    SlotHeld: (HTTPStatus.CONFLICT, "slot-held", "The slot is held"),
-    SeriesSlotsTaken: (HTTPStatus.CONFLICT, "series-slots-taken", "Slots of the series are not free"),
-    SeriesNotFound: (HTTPStatus.NOT_FOUND, "series-not-found", "Series not found"),
-    WaitlistEntryNotFound: (HTTPStatus.NOT_FOUND, "waitlist-entry-not-found", "Waitlist entry not found"),
-    AlreadyWaiting: (HTTPStatus.CONFLICT, "already-waiting", "The patient already waits in that window"),
-    HoldNotFound: (HTTPStatus.NOT_FOUND, "hold-not-found", "Hold not found"),
-    HoldExpired: (HTTPStatus.CONFLICT, "hold-expired", "The hold has expired"),
-    HoldReleased: (HTTPStatus.CONFLICT, "hold-released", "The hold was released"),
-    HoldConverted: (HTTPStatus.CONFLICT, "hold-booked", "The hold became an appointment"),
-    PatientBusy: (HTTPStatus.CONFLICT, "patient-busy", "The patient is booked elsewhere at that time"),
-    DayFull: (HTTPStatus.CONFLICT, "day-full", "The doctor's day is fully booked"),
-    TooLateToChange: (HTTPStatus.CONFLICT, "too-late", "Too late to cancel or reschedule"),
-    TransitionNotAllowed: (HTTPStatus.CONFLICT, "invalid-transition", "The appointment cannot change that way"),
-    DoctorHasBookings: (HTTPStatus.CONFLICT, "doctor-has-bookings", "Appointments or holds not yet over"),
-    AppointmentNotActive: (HTTPStatus.CONFLICT, "appointment-not-active", "The appointment is not booked"),
-    ConcurrentUpdate: (HTTPStatus.CONFLICT, "concurrent-update", "Other changes kept winning the race"),
-    IdempotencyConflict: (HTTPStatus.CONFLICT, "request-in-progress", "A request with this key is in progress"),
-    PreconditionFailed: (HTTPStatus.PRECONDITION_FAILED, "precondition-failed", "The doctor has changed"),
-    ServiceUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Temporarily unavailable"),
-}
 
 
 class FieldError(BaseModel):
@@ -121,9 +72,8 @@ def _errors(problems: list[FieldProblem]) -> dict[str, Any]:
 
 
 def scheduling_error_response(error: SchedulingError) -> Response[str]:
-    status, slug, title = next(PROBLEM_TYPES[kind] for kind in type(error).__mro__ if kind in PROBLEM_TYPES)
+    row = row_for(error)
     extra: dict[str, Any] = {}
-    headers: dict[str, str] = {}
     if isinstance(error, InvalidInput):
         extra = _errors(error.problems)
     if isinstance(error, SlotTaken):
@@ -132,9 +82,7 @@ def scheduling_error_response(error: SchedulingError) -> Response[str]:
         extra["slots"] = [SlotRef(start=start).model_dump(mode="json") for start in error.slot_starts]
     if isinstance(error, TransitionNotAllowed):
         extra = {"current_status": error.current, "allowed": error.allowed}
-    if isinstance(error, ServiceUnavailable | IdempotencyConflict | ConcurrentUpdate):
-        headers["Retry-After"] = RETRY_AFTER_SECONDS
-    return problem(status, slug, title, error.detail, extra, headers)
+    return problem(row.status, row.problem, row.title, error.detail, extra, row.headers())
 
 
 def validation_error_response(error: RequestValidationError) -> Response[str]:
