@@ -25,6 +25,7 @@ RAISED = [kind for kind in ERROR_CLASSES if kind not in NEVER_RAISED]
 # Constructor arguments of the errors whose `__init__` is not `SchedulingError`'s (which takes a detail).
 ARGUMENTS: dict[type[SchedulingError], tuple[Any, ...]] = {
     errors.InvalidInput: ([FieldProblem("schedule.monday[0].end", "must be after start 10:00")],),
+    errors.InvalidBound: ("to", "must be later than from"),
     errors.DoctorNotFound: ("d-1",),
     errors.AppointmentNotFound: ("d-1", "a-1"),
     errors.SlotTaken: ("d-1", AT),

@@ -26,6 +26,7 @@ from scheduling.errors import (
     HoldNotUsable,
     HoldReleased,
     IdempotencyConflict,
+    InvalidBound,
     InvalidInput,
     PatientBusy,
     PreconditionFailed,
@@ -66,6 +67,7 @@ _CONCURRENT_UPDATE = ErrorRow(
 
 ERROR_TABLE: dict[type[SchedulingError], ErrorRow] = {
     InvalidInput: ErrorRow(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-error", "The request is not valid", _RULE),
+    InvalidBound: ErrorRow(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-error", "The request is not valid", _RULE),
     BadRequest: ErrorRow(HTTPStatus.BAD_REQUEST, "bad-request", "The request cannot be read", "invalid"),
     DoctorNotFound: ErrorRow(HTTPStatus.NOT_FOUND, "doctor-not-found", "Doctor not found", "not-found"),
     AppointmentNotFound: ErrorRow(HTTPStatus.NOT_FOUND, "appointment-not-found", "Appointment not found", "not-found"),
