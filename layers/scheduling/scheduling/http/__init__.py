@@ -1,17 +1,7 @@
-"""The HTTP edge, one job per module.
-
-- `problems`: the one mapping from domain errors to RFC 9457 problem responses;
-- `openapi_docs`: what the OpenAPI document says about responses, headers and query text;
-- `raw_body`: checks on the raw request body (size, media type, encoding, nesting) before anything parses it;
-- `query_text`: query values that need more than a type (instants);
-- `actor`: who is calling (IAM principal, `X-Acting-User`), as the `Actor` the service records;
-- `resolver`: the REST resolver every function uses, with the problem mapping registered;
-- `handler`: the fixed decorator stack (logs, traces, metrics) around a resolver.
-
-Functions import what they need from here.
-"""
+"""The native HTTP edge: query text and headers in, typed values to the service, problem+json out."""
 
 from scheduling.http.actor import ACTING_USER_HEADER, request_actor
+from scheduling.http.dependencies import on_the_request_clock, scheduling_clock
 from scheduling.http.handler import LambdaHandler, lambda_handler_for
 from scheduling.http.openapi_docs import (
     ETAG_HEADER,
@@ -41,8 +31,10 @@ __all__ = [
     "create_resolver",
     "documented",
     "lambda_handler_for",
+    "on_the_request_clock",
     "problem",
     "query_instant",
     "request_actor",
+    "scheduling_clock",
     "scheduling_error_response",
 ]
