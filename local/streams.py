@@ -92,7 +92,7 @@ class StreamPump:
             self._failures = 0
             return True
         self._position = {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": failed}
-        self._stopping.wait(RETRY_SECONDS * self._failures)
+        self._thread.pause(RETRY_SECONDS * self._failures)
         return True
 
     def _invoke(self, records: list[dict[str, Any]]) -> str | None:

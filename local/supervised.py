@@ -113,6 +113,10 @@ class SupervisedThread:
     def stop(self) -> None:
         self._stopping.set()
 
+    def pause(self, seconds: float) -> None:
+        """For a step that must wait within itself: a sleep that `stop()` ends early."""
+        self._stopping.wait(seconds)
+
     def describe(self, **counters: Any) -> dict[str, Any]:
         """The thread's state for /_local/events/health, with the owner's counters."""
         return self.health.as_dict(self._thread.is_alive(), **counters)

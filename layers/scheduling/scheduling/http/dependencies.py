@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Depends, Response
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from scheduling.service import clock
@@ -25,7 +24,9 @@ def scheduling_clock() -> Clock:
 
 
 def on_the_request_clock(
-    app: BaseRouter, next_middleware: NextMiddleware, request_clock: Annotated[Clock, Depends(scheduling_clock)]
+    app: APIGatewayRestResolver,
+    next_middleware: NextMiddleware,
+    request_clock: Annotated[Clock, Depends(scheduling_clock)],
 ) -> Response[object]:
     """Middleware: the service reads the provided clock for the rest of the request."""
     with clock.reading(request_clock):
