@@ -105,9 +105,8 @@ class LocalEvents:
 
     def _health(self, query: str) -> Page:
         """Each thread that carries events: alive or not, running or retrying, its errors and counters."""
-        threads = [self.log.describe(), *(pump.describe() for pump in self.pumps)]
-        if self.webhook is not None:
-            threads.append(self.webhook.describe())
+        threads = [self.log.describe(), *(pump.describe() for pump in self.pumps), self.ttl.describe()]
+        threads += [part.describe() for part in (self.webhook, self.scheduler) if part is not None]
         healthy = all(thread["alive"] and thread["state"] == "running" for thread in threads)
         return "application/json", json.dumps({"healthy": healthy, "threads": threads})
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 import boto3
 
 from local.problems import BadQuery
-from local.supervised import Health, run_supervised
+from local.supervised import SupervisedThread
 
 PAGE_LIMIT = 1000
 POLL_SECONDS = 0.1  # between empty reads of the queue (no long polling: it would hold the embedded moto)
@@ -82,15 +82,13 @@ class EventLog:
         self._seen: set[str] = set()
         self._to_delete: dict[str, str] = {}  # message id -> receipt handle, of messages already logged
         self._on_event = on_event
-        self.health = Health("events-log")
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="events-log", daemon=True)
+        self._thread = SupervisedThread("events-log", self._step, POLL_SECONDS, POLL_SECONDS)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._thread.stop()
 
     def page(self, query: str) -> tuple[str, str]:
         """The `/_local/events` answer for a query string (content type, body); `BadQuery` for a bad cursor."""
@@ -104,10 +102,7 @@ class EventLog:
     def describe(self) -> dict[str, Any]:
         with self._lock:
             logged, undeleted = len(self._events), len(self._to_delete)
-        return self.health.as_dict(self._thread.is_alive(), events_logged=logged, messages_to_delete=undeleted)
-
-    def _run(self) -> None:
-        run_supervised(self.health, self._step, self._stopping, POLL_SECONDS, POLL_SECONDS)
+        return self._thread.describe(events_logged=logged, messages_to_delete=undeleted)
 
     def _step(self) -> bool:
         """Delete what was logged (first: a delete that failed is retried before reading more), then read and

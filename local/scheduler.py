@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 
+from local.supervised import SupervisedThread
 from local.workers import FunctionWorkers, InvokeError
 
 EVERY_SECONDS = 1.0
@@ -60,26 +60,24 @@ class LocalScheduler:
         for group in groups:
             self._client.create_schedule_group(Name=group)
         self._functions = functions
-        self._every = every_seconds
         self._max_attempts = max_attempts
         self._attempts: dict[str, int] = {}
         self.fired = 0
         self.dead_letters: list[dict[str, Any]] = []
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self._thread = SupervisedThread("scheduler", self._round, every_seconds)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._thread.stop()
 
-    def _run(self) -> None:
-        while not self._stopping.wait(self._every):
-            try:
-                self.run_due(service_now())
-            except Exception as error:  # the embedded moto was busy: try again on the next round
-                sys.stderr.write(f"local scheduler: {error}\n")
+    def describe(self) -> dict[str, Any]:
+        return self._thread.describe(fired=self.fired, dead_letters=len(self.dead_letters))
+
+    def _round(self) -> bool:
+        self.run_due(service_now())  # a failure (the embedded moto busy) is retried by the supervising loop
+        return False  # periodic: the next round after `every_seconds`
 
     def run_due(self, now: datetime) -> int:
         """Invoke every schedule due at `now`; how many ran."""

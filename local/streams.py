@@ -12,13 +12,12 @@ retried from the same position with backoff, never ends the thread, and shows at
 from __future__ import annotations
 
 import sys
-import threading
 from datetime import datetime
 from typing import Any
 
 import boto3
 
-from local.supervised import Health, run_supervised
+from local.supervised import SupervisedThread
 from local.workers import FunctionWorkers, InvokeError
 
 IDLE_SECONDS = 0.1  # between empty reads (each read holds the embedded DynamoDB for a moment)
@@ -55,23 +54,17 @@ class StreamPump:
         self._shard: str | None = None
         self._position: dict[str, Any] = {"ShardIteratorType": "TRIM_HORIZON"}
         self._failures = 0  # failed invocations of the current batch in a row
-        self.health = Health(f"stream-pump {consumer.package.function}")
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="stream-pump", daemon=True)
+        name = f"stream-pump {consumer.package.function}"
+        self._thread = SupervisedThread(name, self._step, IDLE_SECONDS, RETRY_SECONDS, thread_name="stream-pump")
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._thread.stop()
 
     def describe(self) -> dict[str, Any]:
-        return self.health.as_dict(
-            self._thread.is_alive(), invocations=self.invocations, dead_letters=len(self.dead_letters)
-        )
-
-    def _run(self) -> None:
-        run_supervised(self.health, self._step, self._stopping, IDLE_SECONDS, RETRY_SECONDS)
+        return self._thread.describe(invocations=self.invocations, dead_letters=len(self.dead_letters))
 
     def _step(self) -> bool:
         """Read one batch from the current position and hand it on; answers whether there was a batch. A failed
@@ -99,7 +92,7 @@ class StreamPump:
             self._failures = 0
             return True
         self._position = {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": failed}
-        self._stopping.wait(RETRY_SECONDS * self._failures)
+        self._thread.pause(RETRY_SECONDS * self._failures)
         return True
 
     def _invoke(self, records: list[dict[str, Any]]) -> str | None:

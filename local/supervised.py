@@ -1,6 +1,5 @@
-"""A background loop that never dies silently: each step's failure (throttling from the embedded services, a
-bug, anything) is written to stderr, counted and retried with a growing pause (capped), and the loop's state
-is reported at /_local/events/health. One step is one unit of work; the loop ends only when asked to stop.
+"""The runner's background threads, supervised: a step's failure (throttling from the embedded services, a bug,
+anything) is written to stderr, counted and retried with a growing pause (capped), never the end of the thread.
 """
 
 from __future__ import annotations
@@ -87,6 +86,43 @@ def run_supervised(
         if not worked:
             stopping.wait(idle_seconds)
     health.stop()
+
+
+class SupervisedThread:
+    """A daemon thread that runs `step` under `run_supervised` from `start()` until `stop()`. `step` answers
+    whether it did work; when it did not, the thread idles `idle_seconds` (a periodic job answers False always)."""
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], bool],
+        idle_seconds: float,
+        first_pause: float = FIRST_PAUSE_SECONDS,
+        thread_name: str | None = None,
+    ) -> None:
+        self.health = Health(name)
+        self._step = step
+        self._idle_seconds = idle_seconds
+        self._first_pause = first_pause
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=thread_name or name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def pause(self, seconds: float) -> None:
+        """For a step that must wait within itself: a sleep that `stop()` ends early."""
+        self._stopping.wait(seconds)
+
+    def describe(self, **counters: Any) -> dict[str, Any]:
+        """The thread's state for /_local/events/health, with the owner's counters."""
+        return self.health.as_dict(self._thread.is_alive(), **counters)
+
+    def _run(self) -> None:
+        run_supervised(self.health, self._step, self._stopping, self._idle_seconds, self._first_pause)
 
 
 def _now() -> str:

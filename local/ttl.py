@@ -8,10 +8,11 @@ Each deletion is made the way DynamoDB's TTL makes it: a REMOVE record in the ta
 
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import AbstractContextManager
 from typing import Any
+
+from local.supervised import SupervisedThread
 
 TTL_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
@@ -49,18 +50,19 @@ class TimeToLive:
         self._backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
         self._lock = lock
         self._attributes = ttl_attributes
-        self._every = every_seconds
         self.deleted = 0
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="time-to-live", daemon=True)
+        self._thread = SupervisedThread("time-to-live", self._sweep, every_seconds)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._thread.stop()
 
-    def _run(self) -> None:
-        while not self._stopping.wait(self._every):
-            with self._lock:
-                self.deleted += sweep(self._backend, self._attributes, time.time())
+    def describe(self) -> dict[str, Any]:
+        return self._thread.describe(deleted=self.deleted)
+
+    def _sweep(self) -> bool:
+        with self._lock:
+            self.deleted += sweep(self._backend, self._attributes, time.time())
+        return False  # periodic: the next sweep after `every_seconds`

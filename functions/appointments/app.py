@@ -49,7 +49,6 @@ Created = TypeVar("Created", Appointment, Series, WaitlistEntry)
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 

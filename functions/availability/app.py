@@ -37,7 +37,6 @@ FREE_SLOTS_ANSWERS[200]["content"] = {"application/json": {"model": SlotsPage}}
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 

@@ -29,7 +29,6 @@ TAGS = ["Doctors"]
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 

@@ -36,7 +36,6 @@ BASE = "/fhir/R4"
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 

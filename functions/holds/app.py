@@ -33,7 +33,6 @@ TAGS = ["Holds"]
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 

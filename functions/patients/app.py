@@ -32,7 +32,6 @@ app = create_resolver()
 
 
 def scheduling_store() -> SchedulingStore:
-    """The one provider of the store; tests may swap it through `app.dependency_overrides`."""
     return store_for(settings)
 
 

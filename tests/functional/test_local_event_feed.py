@@ -1,6 +1,6 @@
-"""The local runner keeps telling events (issue #18, item 7): its event log, stream pump and webhook threads
-survive throttling and errors injected into the embedded services, report their state, and paging
-/_local/events with a subject prefix never skips an event."""
+"""The local runner keeps telling events (issue #18, item 7): its event log, stream pump, webhook, TTL sweeper and
+scheduler threads survive throttling and errors injected into the embedded services, report their state, and
+paging /_local/events with a subject prefix never skips an event."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -18,7 +19,10 @@ from botocore.exceptions import ClientError
 from local.dynamodb import EmbeddedDynamoDB
 from local.event_log import EventLog, cursor, select
 from local.problems import BadQuery
+from local.scheduler import LocalScheduler
 from local.streams import StreamPump
+from local.supervised import SupervisedThread
+from local.ttl import TimeToLive
 from local.webhook import Webhook
 
 BUS = "test-bus"
@@ -247,3 +251,60 @@ def test_a_bad_cursor_is_refused_not_read_as_the_start(after: str) -> None:
 @pytest.mark.parametrize(("after", "position"), [("", 0), ("0", 0), ("7", 7), ("10", 10)])
 def test_good_cursors(after: str, position: int) -> None:
     assert cursor(after, 10) == position
+
+
+# The periodic threads (TTL sweeper, one-time schedules) run supervised like the event threads.
+
+
+def failing_twice(answer: Any) -> tuple[Callable[..., Any], list[int]]:
+    """A stand-in that raises on its first two calls, then answers `answer`; and the list of its calls."""
+    calls: list[int] = []
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise RuntimeError("injected")
+        return answer
+
+    return call, calls
+
+
+@pytest.fixture
+def stopping() -> Iterator[list[SupervisedThread | TimeToLive | LocalScheduler]]:
+    started: list[SupervisedThread | TimeToLive | LocalScheduler] = []
+    yield started
+    for part in started:
+        part.stop()
+
+
+def test_the_ttl_sweeper_survives_failing_sweeps_and_reports_them(
+    monkeypatch: pytest.MonkeyPatch, stopping: list[Any]
+) -> None:
+    sweep, _ = failing_twice(1)  # one item deleted by each sweep that goes through
+    monkeypatch.setattr("local.ttl.sweep", sweep)
+    ttl = TimeToLive(threading.Lock(), {"t": "ttl"}, every_seconds=0.01)
+    stopping.append(ttl)
+
+    ttl.start()
+    eventually(lambda: ttl.deleted >= 2, "two sweeps after the two failures")
+
+    health = ttl.describe()
+    assert (health["name"], health["alive"], health["state"], health["errors"]) == ("time-to-live", True, "running", 2)
+    assert health["last_error"] == "RuntimeError: injected"
+    assert health["deleted"] >= 2
+
+
+def test_the_scheduler_survives_failing_rounds_and_reports_them(
+    aws: None, monkeypatch: pytest.MonkeyPatch, stopping: list[Any]
+) -> None:
+    scheduler = LocalScheduler("https://scheduler.us-east-1.amazonaws.com", ["group"], {}, every_seconds=0.01)
+    run_due, calls = failing_twice(0)
+    monkeypatch.setattr(scheduler, "run_due", run_due)
+    stopping.append(scheduler)
+
+    scheduler.start()
+    eventually(lambda: len(calls) >= 4, "two rounds after the two failures")
+
+    health = scheduler.describe()
+    assert (health["name"], health["alive"], health["state"], health["errors"]) == ("scheduler", True, "running", 2)
+    assert isinstance(datetime.fromisoformat(health["last_error_at"]), datetime)

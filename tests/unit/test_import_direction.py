@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "events": {"store", "domain", "models", "errors", "config"},
     "service": {"store", "events", "domain", "models", "errors", "config"},
     "observability": {"errors"},
-    "http": {"observability", "models", "errors", "error_table"},
+    "http": {"service", "observability", "models", "errors", "error_table"},
     "idempotency": {"store", "errors", "config"},
     "audit": {"observability", "models", "config"},
     "fhir": {"http", "service", "store", "domain", "models", "errors", "error_table", "observability"},
@@ -84,3 +84,14 @@ def test_the_layer_imports_downward_only(path: Path) -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "functions").rglob("*.py")), ids=lambda path: path.parent.name)
 def test_functions_import_the_layer_and_not_the_local_tools(path: Path) -> None:
     assert [name for name in imported(path) if _within(name, ("local", "tools", "tests", "bench"))] == []
+
+
+PACKAGES = sorted(path for path in LAYER.rglob("__init__.py"))
+
+
+@pytest.mark.parametrize("path", PACKAGES, ids=lambda path: str(path.parent.relative_to(LAYER.parent)))
+def test_each_package_says_its_job_in_one_line(path: Path) -> None:
+    docstring = ast.get_docstring(ast.parse(path.read_text(), str(path)))
+
+    assert docstring is not None
+    assert "\n" not in docstring.strip(), "one line here; the details go to docs/design.md (Map of the code)"

@@ -25,15 +25,18 @@ def doctor_tags(doctor: DoctorIn) -> frozenset[str]:
     )
 
 
+def names(term: str, text: str) -> bool:
+    """Whether a search term names a location or specialty: the same words, ignoring case and spacing."""
+    return _normalised(term) == _normalised(text)
+
+
 def matching_locations(doctor: DoctorIn, location: str) -> frozenset[str]:
     """The doctor's own spellings of the locations a search term names (none if the doctor has no such one)."""
-    wanted = _normalised(location)
-    return frozenset(address for address in doctor.locations if _normalised(address) == wanted)
+    return frozenset(address for address in doctor.locations if names(location, address))
 
 
 def practises(doctor: DoctorIn, specialty: str) -> bool:
-    wanted = _normalised(specialty)
-    return any(_normalised(own) == wanted for own in doctor.specialties)
+    return any(names(specialty, own) for own in doctor.specialties)
 
 
 def _normalised(text: str) -> str:

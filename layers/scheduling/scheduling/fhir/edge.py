@@ -19,6 +19,7 @@ from scheduling.fhir.outcomes import (
     route_not_found,
     unsupported_media_type,
 )
+from scheduling.http.dependencies import on_the_request_clock
 from scheduling.http.query_text import in_query_terms
 from scheduling.http.raw_body import (
     MAX_BODY_BYTES,
@@ -38,6 +39,7 @@ def create_fhir_resolver() -> APIGatewayRestResolver:
     """A REST resolver whose errors are OperationOutcomes. No pydantic validation of routes: FHIR parameters
     repeat and carry prefixes (`start=ge...`), so `scheduling.fhir.search` reads them."""
     app = APIGatewayRestResolver()
+    app.use(middlewares=[on_the_request_clock])
 
     @app.exception_handler(SchedulingError)
     def _scheduling_error(error: SchedulingError) -> Response[str]:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from scheduling.domain.slots import on_the_doctors_clock
+from scheduling.domain.tags import names, practises
 from scheduling.errors import DoctorNotFound, InvalidInput, problems_from_pydantic
 from scheduling.fhir import resources
 from scheduling.fhir.bundles import SearchPage, keyset_page, native_page
@@ -174,7 +175,7 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
         return [
             resources.proposed(found.doctor_id, found.doctor_name, slot, address)
             for address in found.locations
-            if not texts or _names(texts[0], address)
+            if not texts or names(texts[0], address)
         ]
 
     return native_page(fetch, expand, count, state)
@@ -194,24 +195,19 @@ def _proposals(
             doctor = get_doctor(store, doctor_id)
         except DoctorNotFound:
             continue
-        if specialties and not any(_names(wanted, own) for wanted in specialties for own in doctor.specialties):
+        if specialties and not any(practises(doctor, wanted) for wanted in specialties):
             continue
         for slot in map(on_the_doctors_clock, free_slots(store, doctor.id, *window)):
             for address in slot.locations:
                 if places is not None and (doctor.id, location_hash(address)) not in places:
                     continue
-                if texts and not any(_names(text, address) for text in texts):
+                if texts and not any(names(text, address) for text in texts):
                     continue
                 order = doctor.locations.index(address) if address in doctor.locations else len(doctor.locations)
                 key = f"{rfc3339(slot.start.astimezone(UTC))}{doctor.id}{order:02d}"
                 keyed.append((key, resources.proposed(doctor.id, doctor.name, slot, address)))
     keyed.sort(key=lambda pair: pair[0])
     return keyed
-
-
-def _names(wanted: str, text: str) -> bool:
-    """The native search's matching: the same words, ignoring case and spacing ("north  wing" names "North Wing")."""
-    return " ".join(wanted.casefold().split()) == " ".join(text.casefold().split())
 
 
 # $hold

@@ -1,17 +1,7 @@
-"""The HTTP edge, one job per module.
-
-- `problems`: domain errors (their rows in `scheduling.error_table`) as RFC 9457 problem responses;
-- `openapi_docs`: what the OpenAPI document says about responses, headers and query text;
-- `raw_body`: checks on the raw request body (size, media type, encoding, nesting) before anything parses it;
-- `query_text`: query values that need more than a type (instants, time bounds), and bad bounds named as them;
-- `actor`: who is calling (IAM principal, `X-Acting-User`), as the `Actor` the service records;
-- `resolver`: the REST resolver every function uses, with the problem mapping registered;
-- `handler`: the fixed decorator stack (logs, traces, metrics) around a resolver.
-
-Functions import what they need from here.
-"""
+"""The native HTTP edge: query text and headers in, typed values to the service, problem+json out."""
 
 from scheduling.http.actor import ACTING_USER_HEADER, request_actor
+from scheduling.http.dependencies import on_the_request_clock, scheduling_clock
 from scheduling.http.handler import LambdaHandler, lambda_handler_for
 from scheduling.http.openapi_docs import (
     ETAG_HEADER,
@@ -46,9 +36,11 @@ __all__ = [
     "documented",
     "in_query_terms",
     "lambda_handler_for",
+    "on_the_request_clock",
     "problem",
     "query_instant",
     "query_time_bound",
     "request_actor",
+    "scheduling_clock",
     "scheduling_error_response",
 ]

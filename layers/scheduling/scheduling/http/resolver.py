@@ -1,4 +1,5 @@
-"""The REST resolver every function uses: pydantic validation on, every error answered as a problem."""
+"""The REST resolver every function uses: pydantic validation on, the request's clock installed, every error
+answered as a problem."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from scheduling.errors import SchedulingError
+from scheduling.http.dependencies import on_the_request_clock
 from scheduling.http.problems import (
     internal_error,
     route_not_found,
@@ -24,6 +26,7 @@ from scheduling.observability import log_unhandled, record_refusal
 def create_resolver() -> APIGatewayRestResolver:
     """A REST resolver with pydantic validation and every error mapped to a problem response."""
     app = APIGatewayRestResolver(enable_validation=True)
+    app.use(middlewares=[on_the_request_clock])
 
     @app.exception_handler(SchedulingError)
     def _scheduling_error(error: SchedulingError) -> Response[str]:

@@ -1,5 +1,4 @@
-"""Pydantic models: what the API accepts and answers, one module per resource. Stored records have their own
-codec in `scheduling.store.items`."""
+"""Pydantic models of what the API accepts and answers, one module per resource (stored records: `store.items`)."""
 
 from __future__ import annotations
 

@@ -1,20 +1,4 @@
-"""Use cases: each route calls one of these with typed values. They combine the pure domain with the store.
-
-Writes that race other writes are retried here, against a fresh read, a bounded number of times: a
-conditional write that fails because another one won is not the caller's fault (docs/design.md).
-
-- `clock`         the one clock (tests replace `clock.now`) and retry pacing
-- `doctors`       doctors: create, read, list, replace, merge-patch, delete
-- `availability`  free slots of one doctor, and across doctors
-- `checks`        checks every booking path shares (bookable slot, daily cap, patient's time, cut-off)
-- `appointments`  book, cancel, reschedule
-- `holds`         hold, read, release, convert
-- `lifecycle`     check in, complete, no-show
-- `queries`       appointment reads and lists
-- `waitlist`      join, read, list, leave; offers of freed slots (run by `reactions`)
-- `reactions`     the stream's reactions: waitlist offers and their outcomes
-- `series`        a course of appointments: book all or none, read, cancel the future ones
-"""
+"""Use cases: typed values in, the pure domain and the store combined, racing writes retried (docs/design.md)."""
 
 from scheduling.service import clock
 from scheduling.service.appointments import book, cancel, reschedule

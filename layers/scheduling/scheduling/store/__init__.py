@@ -1,19 +1,4 @@
-"""The only package that talks to DynamoDB: keys, items, conditional writes, pagination and error translation.
-
-- `client`        the boto3 client (one per container) and failure translation
-- `keys`          the key layout
-- `items`         stored items <-> models
-- `tokens`        pagination tokens
-- `doctors`       doctor profile and booking fence writes
-- `appointments`  bookings, cancellations, lifecycle changes, reads and lists
-- `holds`         holds: claims on slots, conversion into appointments, release
-- `patients`      a patient's lock and copies of the patient's appointments
-- `series`        a course of appointments booked in one transaction
-- `waitlist`      waitlist entries, the patient's waitlist lock, offers written with their hold
-- `reminders`     the mark that makes a reminder's publication happen once
-- `search`        reads for the search across doctors (by tag, profiles in batches, bookings together)
-- `fan_out`       independent calls issued together
-"""
+"""The only package that talks to DynamoDB: keys, item codecs, conditional writes, pages, error translation."""
 
 from __future__ import annotations
 

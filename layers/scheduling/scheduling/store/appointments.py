@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import ClientError
 
@@ -418,6 +418,12 @@ class AppointmentItems(PatientItems):
             return
         if stored:
             raise claimed(doctor_id, start, stored) from error
+        self._raise_fence_failure(error, doctor_id)
+
+    @staticmethod
+    def _raise_fence_failure(error: ClientError, doctor_id: str) -> NoReturn:
+        """Why a fenced booking failed when no slot was taken: item 0 (the fence check) failed (the doctor is gone
+        or changed), or the transaction met another one or a changed lock; otherwise `error` itself."""
         if condition_failed(error, 0):
             if not failed_item(error, 0):
                 raise DoctorNotFound(doctor_id) from error

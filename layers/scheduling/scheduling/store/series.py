@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from scheduling.errors import DoctorNotFound, SeriesNotFound, SeriesSlotsTaken, StaleRecord
+from scheduling.errors import SeriesNotFound, SeriesSlotsTaken
 from scheduling.models import Appointment
 from scheduling.store.appointments import AppointmentItems, _is_own
-from scheduling.store.client import cancellation_codes, condition_failed, failed_item, only_conflicts, translated
+from scheduling.store.client import failed_item, translated
 from scheduling.store.fan_out import fan_out
 from scheduling.store.items import DayLock, PatientLock, booked_item, deserialize, serialize
 from scheduling.store.keys import doctor_pk, key, parse_utc, utc_key
@@ -83,13 +83,7 @@ class SeriesItems(AppointmentItems):
                     raise SeriesSlotsTaken(
                         doctor_id, [a.start for item, a in zip(stored, appointments, strict=True) if item]
                     ) from error
-                if condition_failed(error, 0):
-                    if not failed_item(error, 0):
-                        raise DoctorNotFound(doctor_id) from error
-                    raise StaleRecord(f"Doctor '{doctor_id}' changed while booking.") from error
-                if only_conflicts(error) or "ConditionalCheckFailed" in cancellation_codes(error):
-                    raise StaleRecord(f"Doctor '{doctor_id}' is being booked by another request.") from error
-                raise
+                self._raise_fence_failure(error, doctor_id)
         return appointments
 
     def series_members(self, doctor_id: str, series_id: str) -> list[tuple[str, datetime]]:
