@@ -25,7 +25,7 @@ DEBIAN_MIRROR ?=
 # to a worker (a module's fixtures, e.g. a runner or a `sam local` stack, start once), slowest first
 # (tests/conftest.py's SLOWEST_FIRST), so no long file runs alone at the end.
 JOBS ?= 2
-XDIST = -n $(JOBS) --dist loadfile --no-loadscopereorder
+XDIST = -n $(JOBS) --dist loadfile --no-loadscope-reorder
 TOOLS = SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV)) PYTHON313=$(PYTHON313) UV=$(abspath $(UV))
 ARM64 = ARM64_ROOT=$(abspath $(ARM64_ROOT)) QEMU_AARCH64=$(QEMU_AARCH64)
 UV_ENV = UV_PYTHON_DOWNLOADS=never UV_TOOL_DIR=$(abspath $(TOOLS_DIR)) UV_TOOL_BIN_DIR=$(abspath $(TOOLS_DIR))/bin

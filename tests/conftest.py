@@ -25,7 +25,7 @@ export_functions_environment()
 
 # The slowest test files, slowest first (measured with --durations; docs/performance.md, "Suite speed"). `make test`
 # and `make check` hand whole files to the xdist workers in collection order (`--dist loadfile
-# --no-loadscopereorder`), so these start first and the many short files fill in around them instead of one long
+# --no-loadscope-reorder`), so these start first and the many short files fill in around them instead of one long
 # file running alone at the end. A file missing here only runs later; the order changes no result.
 SLOWEST_FIRST = (
     "tests/template/test_sam_local.py",

@@ -1,4 +1,4 @@
-"""The files `make test` starts first (tests/conftest.py) exist: a renamed or split file would quietly lose its place."""
+"""The files `make test` starts first (tests/conftest.py) exist: a renamed or split file would lose its place."""
 
 from __future__ import annotations
 
