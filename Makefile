@@ -21,8 +21,11 @@ PORT ?= 3000
 ARM64_ROOT := .arm64/root
 QEMU_AARCH64 ?= $(firstword $(shell command -v qemu-aarch64-static qemu-aarch64 2>/dev/null))
 DEBIAN_MIRROR ?=
-# pytest workers for the parallel tiers; tests that must run alone are marked `serial` and run after.
+# pytest workers for the parallel tiers; tests that must run alone are marked `serial` and run after. Whole files go
+# to a worker (a module's fixtures, e.g. a runner or a `sam local` stack, start once), slowest first
+# (tests/conftest.py's SLOWEST_FIRST), so no long file runs alone at the end.
 JOBS ?= 2
+XDIST = -n $(JOBS) --dist loadfile --no-loadscope-reorder
 TOOLS = SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV)) PYTHON313=$(PYTHON313) UV=$(abspath $(UV))
 ARM64 = ARM64_ROOT=$(abspath $(ARM64_ROOT)) QEMU_AARCH64=$(QEMU_AARCH64)
 UV_ENV = UV_PYTHON_DOWNLOADS=never UV_TOOL_DIR=$(abspath $(TOOLS_DIR)) UV_TOOL_BIN_DIR=$(abspath $(TOOLS_DIR))/bin
@@ -66,13 +69,17 @@ run: $(VENV)/.installed $(SAM)
 
 ## check: the fast loop (ruff, mypy, unit and functional tests in parallel); builds neither the SAM CLI nor checkov
 check: lint $(TEST_VENV)/.installed
-	$(TEST_PY) -m pytest -n $(JOBS) -q tests/unit tests/functional
+	$(TEST_PY) -m pytest $(XDIST) -q tests/unit tests/functional
 
 ## test: the whole suite on CPython 3.13: lint, type-check, unit, functional, API over HTTP, template checks,
 ## checkov, sam build, the built artifact with its x86_64 twin layer, the arm64 artifact under qemu, and every
 ## sample through the real SAM CLI (sam local, on Docker or podman)
-test: lint $(TEST_VENV)/.installed tools $(ARM64_ROOT)/.ready | sam-tools
-	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest -n $(JOBS) -m 'not serial'
+## (The Debian packages first, one apt-get at a time; then lint and type checks run while the SAM CLI, checkov and
+## the arm64 root install.)
+test:
+	$(MAKE) --no-print-directory -j 1 sam-tools arm64-tools
+	$(MAKE) --no-print-directory -j 4 lint tools $(ARM64_ROOT)/.ready
+	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest $(XDIST) -m 'not serial'
 	$(TOOLS) $(ARM64) $(TEST_PY) -m pytest -m serial
 
 lint: $(TEST_VENV)/.installed
@@ -81,7 +88,7 @@ lint: $(TEST_VENV)/.installed
 	$(TEST_PY) -m mypy
 
 unit functional api template: $(TEST_VENV)/.installed tools
-	$(TOOLS) $(TEST_PY) -m pytest -n $(JOBS) tests/$@
+	$(TOOLS) $(TEST_PY) -m pytest $(XDIST) tests/$@
 
 ## arm64-check: serve every events/ sample through the arm64 build (functions + arm64 layer) on Debian's CPython
 ## 3.13 for arm64 under qemu-aarch64-static; no Docker, no AWS, no root (needs mmdebstrap and qemu-user-static)

@@ -3,8 +3,11 @@ and one execution environment per built function (local/workers.py) started by a
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import threading
@@ -40,6 +43,44 @@ def sam_build(root: Path, layer_platform: str) -> Path:
     )
     assert build.returncode == 0, build.stdout + build.stderr
     return root / "build"
+
+
+# `sam build`'s outputs, kept across tests, xdist workers and pytest runs under a hash of what goes into them
+# (`make clean` removes them with .aws-sam): the tests only read a build, so one per set of inputs is enough.
+BUILDS = ROOT / ".aws-sam" / "test-builds"
+BUILD_INPUTS = ("template.yaml", "functions", "layers", "tools/python313.mk", "Makefile", "bench/runtime-sdk.txt")
+
+
+def inputs_digest(*extra: str) -> str:
+    """A hash of every file `sam build` reads (sources, requirements, build Makefiles, the SAM CLI's pinned version
+    in the Makefile) and of `extra` (the platform, the interpreters used)."""
+    digest = hashlib.sha256("\0".join(extra).encode())
+    for name in BUILD_INPUTS:
+        path = ROOT / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def shared_build(layer_platform: str) -> Path:
+    """`<root>/build` (sam build's output with the layer's wheels for `layer_platform`) and `<root>/runtime` (the
+    runtime's SDK), made once per set of inputs: the first worker to ask builds under a lock, the others wait and
+    reuse it. Older builds for the same platform are removed."""
+    python313 = os.environ.get("PYTHON313", "")
+    key = f"{layer_platform}-{inputs_digest(layer_platform, SAM_CLI, python313, sys.executable)}"
+    root = BUILDS / key
+    BUILDS.mkdir(parents=True, exist_ok=True)
+    with (BUILDS / f"{layer_platform}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        if not (root / "complete").exists():
+            for old in BUILDS.glob(f"{layer_platform}-*"):
+                shutil.rmtree(old)
+            sam_build(root, layer_platform)
+            install_runtime_sdk(root / "runtime")
+            (root / "complete").touch()
+    return root
 
 
 def install_runtime_sdk(target: Path) -> Path:

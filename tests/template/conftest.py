@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from local.process import free_port
 from local.template import create_tables, event_bus_names, load_template, table_names
-from tests.template.artifacts import TWIN, install_runtime_sdk, sam_build
+from tests.template.artifacts import TWIN, shared_build
 from tests.template.transformed import transformed_template
 
 
@@ -25,12 +25,10 @@ def transformed() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`<root>/build`: sam build's output for this machine; `<root>/runtime`: boto3 as the runtime ships it."""
-    root = tmp_path_factory.mktemp("artifact")
-    sam_build(root, TWIN)
-    install_runtime_sdk(root / "runtime")
-    return root
+def artifact() -> Path:
+    """`<root>/build`: sam build's output for this machine; `<root>/runtime`: boto3 as the runtime ships it (one
+    build per set of inputs, shared by the workers and runs: tests/template/artifacts.py)."""
+    return shared_build(TWIN)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.template.artifacts import ARM64, execution_environments, sam_build
+from tests.template.artifacts import ARM64, execution_environments, shared_build
 from tests.template.every_sample import SAMPLES, serve_every_sample
 
 ARM64_ROOT = os.environ.get("ARM64_ROOT", "")
@@ -29,8 +29,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def arm64_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sam_build(tmp_path_factory.mktemp("arm64"), ARM64)
+def arm64_build() -> Path:
+    return shared_build(ARM64) / "build"  # the build tests/template/test_sam_tools.py checks
 
 
 def test_the_arm64_artifact_serves_every_sample_event_under_qemu(arm64_build: Path, dynamodb: str) -> None:

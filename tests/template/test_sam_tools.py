@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from local.template import load_template, resources
-from tests.template.artifacts import PYC_MAGIC_313, UNCHECKED_HASH_FLAGS, compiled, pyc_header, sources
+from tests.template.artifacts import (
+    ARM64,
+    PYC_MAGIC_313,
+    UNCHECKED_HASH_FLAGS,
+    compiled,
+    pyc_header,
+    shared_build,
+    sources,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam"))
@@ -53,11 +61,9 @@ def test_checkov_passes_with_every_skip_explained() -> None:
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sam")
-    result = run([SAM_CLI, "build", "--build-dir", str(root / "build"), "--cache-dir", str(root / "cache")])
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "build"
+def build_dir() -> Path:
+    """`sam build` with the layer for arm64, the platform the template deploys (shared with the arm64 check)."""
+    return shared_build(ARM64) / "build"
 
 
 def test_sam_build_packs_every_handler_and_the_layer_for_arm64_python313(build_dir: Path) -> None:
