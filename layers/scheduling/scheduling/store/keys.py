@@ -23,7 +23,10 @@ from typing import Any
 ONE_SECOND = timedelta(seconds=1)
 PROFILE = "PROFILE"
 FENCE = "FENCE"
+DOCTOR_PREFIX = "DOCTOR#"
 SLOT_PREFIX = "SLOT#"
+HOLD_PREFIX = "HOLD#"
+CANCELLED_PREFIX = "CANCELLED#"
 DOCTORS_PARTITION = "DOCTORS"
 BY_NAME_INDEX = "GSI1"
 BY_START_INDEX = "LSI1"
@@ -40,7 +43,7 @@ def parse_utc(text: str) -> datetime:
 
 
 def doctor_pk(doctor_id: str) -> str:
-    return f"DOCTOR#{doctor_id}"
+    return f"{DOCTOR_PREFIX}{doctor_id}"
 
 
 def slot_sk(start: datetime) -> str:
@@ -48,7 +51,7 @@ def slot_sk(start: datetime) -> str:
 
 
 def cancelled_sk(start: datetime, appointment_id: str) -> str:
-    return f"CANCELLED#{utc_key(start)}#{appointment_id}"
+    return f"{CANCELLED_PREFIX}{utc_key(start)}#{appointment_id}"
 
 
 PATIENT_LOCK = "LOCK"
@@ -68,7 +71,7 @@ def day_sk(day: date) -> str:
 
 
 def hold_sk(hold_id: str) -> str:
-    return f"HOLD#{hold_id}"
+    return f"{HOLD_PREFIX}{hold_id}"
 
 
 def appointment_lsi_sk(start: datetime, appointment_id: str) -> str:
