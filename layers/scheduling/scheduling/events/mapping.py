@@ -102,7 +102,7 @@ def _slot(change: Change) -> list[AnyEvent]:
         if (new is None and change.by_ttl) or (new is not None and not converted):
             events.append(_event(change, "hold.expired", _expired_hold_data(old)))
     if not isinstance(new, BookedAppointment):
-        return events  # a hold's claim (told by its record) or a freed slot (told by CANCELLED# or the new slot)
+        return events  # a hold's claim (told by its record) or a freed slot (by the cancelled record or the new slot)
     if old is None or isinstance(old, HoldClaim):
         if new.replaces:
             return [*events, _event(change, "appointment.rescheduled", _appointment_data(new, rescheduled=True))]

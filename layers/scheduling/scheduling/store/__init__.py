@@ -3,7 +3,9 @@
 - `client`        the boto3 client (one per container) and failure translation
 - `keys`          the key layout
 - `items`         stored items <-> models
-- `tokens`        pagination tokens
+- `stream`        a stream image -> the typed record it stores (what `events` reads)
+- `paging`        a page of a list and the token that continues it
+- `appointment_pages` one page of appointments in start order over a time range (a doctor's or a patient's)
 - `doctors`       doctor profile and booking fence writes
 - `appointments`  bookings, cancellations, lifecycle changes, reads and lists
 - `holds`         holds: claims on slots, conversion into appointments, release
@@ -24,7 +26,7 @@ from scheduling.store.client import dynamodb_client
 from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
 from scheduling.store.items import DayLock, DoctorRecord, PatientLock
-from scheduling.store.page import Page
+from scheduling.store.paging import Page
 from scheduling.store.reminders import ReminderItems
 from scheduling.store.search import BookingRange, SearchItems
 from scheduling.store.series import SeriesItems

@@ -54,7 +54,7 @@ from scheduling.store.keys import (
     slot_sk,
     utc_key,
 )
-from scheduling.store.page import Page
+from scheduling.store.paging import Page
 from scheduling.store.patients import PatientItems, has_patient
 
 if TYPE_CHECKING:

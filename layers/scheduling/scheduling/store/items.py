@@ -17,6 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from scheduling.domain import hold_expiry
+from scheduling.domain.tags import Tag
 from scheduling.models import Appointment, Doctor, HistoryEntry, Hold
 from scheduling.models.base import STORED
 from scheduling.store.keys import (
@@ -32,6 +33,7 @@ from scheduling.store.keys import (
     patient_time_sk,
     slot_sk,
     tag_key_part,
+    tag_text,
     utc_key,
 )
 
@@ -130,7 +132,7 @@ def doctor_item(doctor: Doctor, fence: int, fence_moved_at: datetime | None = No
     )
 
 
-def tag_item(doctor_id: str, tag: str, summary: str | None) -> dict[str, Any]:
+def tag_item(doctor_id: str, tag: Tag, summary: str | None) -> dict[str, Any]:
     """One search tag of a doctor; GSI1 lists a tag's doctors, each with its bookable summary (`None`: too big to
     carry, the search reads the profile instead). Written and deleted with the profile."""
     part = tag_key_part(tag)
@@ -141,7 +143,7 @@ def tag_item(doctor_id: str, tag: str, summary: str | None) -> dict[str, Any]:
             "GSI1PK": part,
             "GSI1SK": doctor_id,
             "kind": "tag",
-            "tag": tag,
+            "tag": tag_text(tag),
             "bookable": summary,
         }
     )

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scheduling.domain.tags import Tag
 
 ONE_SECOND = timedelta(seconds=1)
 PROFILE = "PROFILE"
@@ -81,9 +84,16 @@ def appointment_lsi_sk(start: datetime, appointment_id: str) -> str:
 TAG_PREFIX = "TAG#"
 
 
-def tag_key_part(tag: str) -> str:
-    """A fixed-size stand-in for a tag in keys: addresses run to 300 characters, keys have byte limits."""
-    return TAG_PREFIX + hashlib.blake2b(tag.encode(), digest_size=16).hexdigest()
+def tag_text(tag: Tag) -> str:
+    """A tag as stored in its item's `tag` attribute, e.g. `LOCATION#north wing`, and as hashed into its key."""
+    return f"{tag.facet.upper()}#{tag.value}"
+
+
+def tag_key_part(tag: Tag | str) -> str:
+    """A fixed-size stand-in for a tag (or its stored text) in keys: addresses run to 300 characters, keys have
+    byte limits."""
+    text = tag if isinstance(tag, str) else tag_text(tag)
+    return TAG_PREFIX + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from scheduling.store.keys import (
     patient_time_sk,
     utc_key,
 )
-from scheduling.store.page import Page
+from scheduling.store.paging import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -29,8 +29,7 @@ from scheduling.store.items import (
     serialize,
 )
 from scheduling.store.keys import doctor_pk, key
-from scheduling.store.page import Page
-from scheduling.store.tokens import decode_token, encode_token
+from scheduling.store.paging import Page, decode_token, encode_token
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
