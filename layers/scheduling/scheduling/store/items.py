@@ -269,7 +269,8 @@ def hold_record_item(hold: Hold) -> dict[str, Any]:
             "PK": doctor_pk(hold.doctor_id),
             "SK": hold_sk(hold.id),
             "kind": "hold-record",
-            **hold.model_dump(mode="json", exclude={"start", "end", "expires_at"}),
+            # the patient as `patient_id` (its stored name from before the model took `patient`), via the dump
+            **hold.model_dump(mode="json", exclude={"start", "end", "expires_at", "patient"}),
             "start": utc_key(hold.start),
             "end": utc_key(hold.end),
             "expires_at": utc_key(hold.expires_at),
@@ -299,7 +300,10 @@ def patient_hold_item(hold: Hold) -> dict[str, Any]:
 
 
 def to_hold(item: dict[str, Any]) -> Hold:
-    hold = Hold.model_validate(_model_fields(Hold, deserialize(item)), context=STORED)
+    attributes = deserialize(item)
+    patient_id = attributes.get("patient_id")
+    fields = {**_model_fields(Hold, attributes), "patient": {"id": patient_id} if patient_id else None}
+    hold = Hold.model_validate(fields, context=STORED)
     zone = ZoneInfo(hold.timezone)
     return hold.model_copy(update={"start": hold.start.astimezone(zone), "end": hold.end.astimezone(zone)})
 
