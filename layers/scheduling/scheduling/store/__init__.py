@@ -9,6 +9,7 @@
 - `doctors`       doctor profile and booking fence writes
 - `appointments`  bookings, cancellations, lifecycle changes, reads and lists
 - `holds`         holds: claims on slots, conversion into appointments, release
+- `claims`        what every claim of a slot key shares: overlap look, fence check, slot put, failure reasons
 - `patients`      a patient's lock and copies of the patient's appointments
 - `series`        a course of appointments booked in one transaction
 - `waitlist`      waitlist entries, the patient's waitlist lock, offers written with their hold
@@ -22,11 +23,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scheduling.config import Settings
+from scheduling.store.appointments import AppointmentItems
+from scheduling.store.claims import SlotClaims
 from scheduling.store.client import dynamodb_client
 from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
 from scheduling.store.items import DayLock, DoctorRecord, PatientLock
 from scheduling.store.paging import Page
+from scheduling.store.patients import PatientItems, PatientWrites
 from scheduling.store.reminders import ReminderItems
 from scheduling.store.search import BookingRange, SearchItems
 from scheduling.store.series import SeriesItems
@@ -47,10 +51,18 @@ __all__ = [
 ]
 
 
-class SchedulingStore(DoctorItems, WaitlistItems, HoldItems, SearchItems, SeriesItems, ReminderItems):
+class SchedulingStore(
+    DoctorItems, AppointmentItems, PatientItems, HoldItems, SeriesItems, WaitlistItems, SearchItems, ReminderItems
+):
+    """The store's one face: each item family adds its reads and writes (none is another: a hold is not an
+    appointment); what families share is held, not inherited: `SlotClaims` (every claim of a slot key) and
+    `PatientWrites` (the patient's partition kept in step)."""
+
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client
+        self._claims = SlotClaims(table_name, client)
+        self._patients = PatientWrites(table_name)
 
 
 def store_for(settings: Settings) -> SchedulingStore:
