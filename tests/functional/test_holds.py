@@ -269,3 +269,46 @@ def test_a_hold_lasts_at_least_its_ttl_whatever_the_fraction_of_the_second_it_wa
     assert expires_at.microsecond == 0
     [record] = [item for item in stored_items() if item["SK"]["S"] == f"HOLD#{held['id']}"]
     assert datetime.fromisoformat(record["expires_at"]["S"]) == expires_at
+
+
+# One patient shape (issue #22): a hold names its patient as `patient: {"id": ...}`, like an appointment; the
+# deprecated `patient_id` stays beside it for clients written before, and the stored attribute keeps its name.
+
+
+def hold_for_patient(patient: str, headers: dict[str, str] | None = None) -> Answer:
+    body = {"start": SLOT, "location": "123 Main St", "patient": {"id": patient}}
+    return invoke(holds, event_with("holds_create", body=body, headers=headers))
+
+
+def test_a_hold_for_a_patient_answers_patient_like_an_appointment_and_the_deprecated_patient_id(
+    doctor: Doctor, clock: Clock
+) -> None:
+    created = hold_for_patient("p-1")
+    read = on_hold("holds_get", created.json()["id"])
+
+    assert created.status == 201, created
+    for body in (created.json(), read.json()):
+        assert (body["patient"], body["patient_id"]) == ({"id": "p-1"}, "p-1")
+    [record] = [item for item in stored_items() if item.get("kind", {}).get("S") == "hold-record"]
+    assert record["patient_id"] == {"S": "p-1"}
+    assert "patient" not in record
+    converted = book({"hold_id": created.json()["id"]})
+    assert converted.json()["patient"]["id"] == "p-1"  # the same shape the hold answered (an appointment's adds name)
+
+
+def test_a_keyed_hold_answers_the_patient_in_both_shapes_first_and_on_replay(doctor: Doctor, clock: Clock) -> None:
+    first = hold_for_patient("p-2", headers={"Idempotency-Key": "patient-shape"})
+    again = hold_for_patient("p-2", headers={"Idempotency-Key": "patient-shape"})
+
+    assert (first.status, again.status) == (201, 201), (first, again)
+    assert again.json() == first.json()
+    assert (first.json()["patient"], first.json()["patient_id"]) == ({"id": "p-2"}, "p-2")
+
+
+def test_a_hold_for_no_patient_answers_no_patient_and_a_null_patient_id(doctor: Doctor, clock: Clock) -> None:
+    created = hold()
+    read = on_hold("holds_get", created.json()["id"])
+
+    for body in (created.json(), read.json()):
+        assert "patient" not in body
+        assert body["patient_id"] is None

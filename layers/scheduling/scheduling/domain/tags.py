@@ -1,23 +1,33 @@
 """Search tags: how a doctor's locations and specialties are indexed and matched.
 
 A search term matches a tag when both read the same after case folding and collapsing runs of whitespace, so
-"North  Wing" finds "north wing". Pure: the store keys index items by these tags.
+"North  Wing" finds "north wing". Pure: a tag is a facet and a normalised value; how it is written in keys and
+items is the store's business (`store/keys.py`).
 """
 
 from __future__ import annotations
 
+from typing import Literal, NamedTuple
+
 from scheduling.models import DoctorIn
 
-
-def location_tag(address: str) -> str:
-    return "LOCATION#" + _normalised(address)
+Facet = Literal["location", "specialty"]
 
 
-def specialty_tag(specialty: str) -> str:
-    return "SPECIALTY#" + _normalised(specialty)
+class Tag(NamedTuple):
+    facet: Facet
+    value: str  # normalised: case folded, runs of whitespace collapsed
 
 
-def doctor_tags(doctor: DoctorIn) -> frozenset[str]:
+def location_tag(address: str) -> Tag:
+    return Tag("location", _normalised(address))
+
+
+def specialty_tag(specialty: str) -> Tag:
+    return Tag("specialty", _normalised(specialty))
+
+
+def doctor_tags(doctor: DoctorIn) -> frozenset[Tag]:
     """Every tag a doctor is found by."""
     return frozenset(
         [location_tag(address) for address in doctor.locations]

@@ -3,7 +3,7 @@
 A new booked appointment gets its reminders scheduled; a cancelled one (or one rescheduled away) has them
 dropped (the reminders function checks the status again when one falls due, so a late drop sends nothing).
 
-A slot becomes free when an appointment is cancelled or rescheduled away (its `CANCELLED#` record is
+A slot becomes free when an appointment is cancelled or rescheduled away (its cancelled record is
 inserted), when a hold is released (its record `held -> released`), or when an expired hold's claim is
 deleted by TTL. A no-show frees nothing (the appointment keeps its slot). An offered hold (marked with its
 waitlist entry) that expires or is released ends the offer; one that is converted books the entry.
@@ -12,12 +12,10 @@ waitlist entry) that expires or is released ends the offer; one that is converte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from scheduling.events.changes import Change
-from scheduling.store.keys import SLOT_PREFIX
-from scheduling.store.waitlist import WAIT_PREFIX, WAITLIST_ENTRY
+from scheduling.store.stream import BookedAppointment, CancelledAppointment, HoldClaim, HoldRecord, WaitlistRecord
 
 
 @dataclass(frozen=True)
@@ -76,36 +74,39 @@ Reaction = SlotFreed | OfferMade | OfferOver | OfferBooked | AppointmentBooked |
 
 def reactions_of(change: Change) -> list[Reaction]:
     """In the order to apply them: an offer ends before its slot is offered to the next entry."""
-    if not change.pk.startswith("DOCTOR#"):
-        return []
-    sk = change.sk
-    if sk.startswith("CANCELLED#") and change.name == "INSERT":
-        item = change.item
-        doctor_id = _doctor_id(item)
+    old, new, record = change.old, change.new, change.record
+    if isinstance(record, CancelledAppointment) and change.name == "INSERT":
         return [
-            AppointmentGone(doctor_id, item["appointment_id"]),
-            SlotFreed(doctor_id, _instant(item["start"]), _instant(item["end"]), item["location"]),
+            AppointmentGone(record.doctor_id, record.appointment_id),
+            SlotFreed(record.doctor_id, record.start, record.end, record.location),
         ]
-    if sk.startswith("HOLD#") and change.name == "MODIFY":
-        return _hold_record(change.old or {}, change.new or {})
-    if sk.startswith(SLOT_PREFIX):
+    if isinstance(old, HoldRecord) and isinstance(new, HoldRecord) and change.name == "MODIFY":
+        return _hold_record(old, new)
+    if isinstance(record, HoldClaim | BookedAppointment) or isinstance(old, HoldClaim):
         return _claim(change)
-    if sk.startswith(WAIT_PREFIX) and change.name == "MODIFY":
-        old, new = change.old or {}, change.new or {}
-        if old.get("status") == "waiting" and new.get("status") == "offered":
-            return [OfferMade(_doctor_id(new), new["id"], new["hold_id"], _instant(new["offer_expires_at"]))]
+    if _offered(change) and isinstance(new, WaitlistRecord) and new.hold_id and new.offer_expires_at:
+        return [OfferMade(new.doctor_id, new.entry_id, new.hold_id, new.offer_expires_at)]
     return []
 
 
-def _hold_record(old: dict[str, Any], new: dict[str, Any]) -> list[Reaction]:
-    if old.get("status") != "held":
+def _offered(change: Change) -> bool:
+    old, new = change.old, change.new
+    return (
+        isinstance(old, WaitlistRecord)
+        and isinstance(new, WaitlistRecord)
+        and (old.status, new.status) == ("waiting", "offered")
+    )
+
+
+def _hold_record(old: HoldRecord, new: HoldRecord) -> list[Reaction]:
+    if old.status != "held":
         return []
-    doctor_id, entry_id = _doctor_id(new), new.get(WAITLIST_ENTRY)
-    if new.get("status") == "booked" and entry_id:
-        return [OfferBooked(doctor_id, entry_id, new["id"], new["appointment_id"])]
-    if new.get("status") == "released":
-        freed = SlotFreed(doctor_id, _instant(new["start"]), _instant(new["end"]), new.get("location"))
-        return [*([OfferOver(doctor_id, entry_id, new["id"])] if entry_id else []), freed]
+    doctor_id, entry_id = new.doctor_id, new.waitlist_entry
+    if new.status == "booked" and entry_id and new.appointment_id:
+        return [OfferBooked(doctor_id, entry_id, new.hold_id, new.appointment_id)]
+    if new.status == "released":
+        freed = SlotFreed(doctor_id, new.start, new.end, new.location)
+        return [*([OfferOver(doctor_id, entry_id, new.hold_id)] if entry_id else []), freed]
     return []
 
 
@@ -114,24 +115,15 @@ def _claim(change: Change) -> list[Reaction]:
     offer; deleted by TTL it also frees its slot."""
     old, new = change.old, change.new
     booked: list[Reaction] = []
-    if new is not None and new.get("kind") == "appointment" and (old is None or old.get("kind") == "hold"):
-        booked.append(AppointmentBooked(_doctor_id(new), new["appointment_id"], _instant(new["start"])))
-    if old is None or old.get("kind") != "hold":
+    if isinstance(new, BookedAppointment) and (old is None or isinstance(old, HoldClaim)):
+        booked.append(AppointmentBooked(new.doctor_id, new.appointment_id, new.start))
+    if not isinstance(old, HoldClaim):
         return booked
-    if new is not None and new.get("hold_id") == old.get("hold_id"):
+    if isinstance(new, HoldClaim | BookedAppointment) and new.hold_id == old.hold_id:
         return booked  # converted into the appointment (the entry is booked from the hold's record)
-    doctor_id = _doctor_id(old)
     ended: list[Reaction] = []
-    if old.get(WAITLIST_ENTRY):
-        ended.append(OfferOver(doctor_id, old[WAITLIST_ENTRY], old["hold_id"]))
+    if old.waitlist_entry:
+        ended.append(OfferOver(old.doctor_id, old.waitlist_entry, old.hold_id))
     if new is None and change.by_ttl:
-        ended.append(SlotFreed(doctor_id, _instant(old["start"]), _instant(old["end"]), None, old["hold_id"]))
+        ended.append(SlotFreed(old.doctor_id, old.start, old.end, None, old.hold_id))
     return ended + booked
-
-
-def _doctor_id(item: dict[str, Any]) -> str:
-    return str(item["PK"]).removeprefix("DOCTOR#")
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

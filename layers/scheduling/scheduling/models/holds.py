@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints, computed_field, model_validator
 
 from scheduling.models.base import Address, PatientId, StrictModel
 from scheduling.models.time import SUPPORTED_RANGE, AcceptedInstant, Instant, on_own_clock
@@ -53,10 +53,36 @@ class Hold(StrictModel):
     created_at: Instant
     released_at: Instant | None = None
     appointment_id: str | None = Field(None, description="The appointment it became, once `booked`.")
-    patient_id: str | None = Field(None, description="The patient it was made for, if the request named one.")
+    patient: HoldPatient | None = Field(
+        None,
+        description="The patient it was made for, if the request named one: the same shape as an appointment's "
+        "`patient` (the id only). Absent when the request named none.",
+        exclude_if=lambda patient: patient is None,
+    )
     created_by: str | None = Field(None, description="The IAM principal that made it.")
     released_by: str | None = Field(None, description="The IAM principal that released it, once `released`.")
 
     def in_own_timezone(self) -> Hold:
         """Times with the doctor's offset at each instant, as the API answers them."""
         return self.model_copy(update=on_own_clock(self.start, self.end, self.timezone))
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Deprecated: read `patient.id`. The patient it was made for, if the request named one.",
+        json_schema_extra={"deprecated": True},
+    )
+    @property
+    def patient_id(self) -> str | None:
+        return self.patient.id if self.patient else None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _patient_from_id(cls, data: Any) -> Any:
+        """A hold as answered before `patient` (an idempotent answer kept then) or as answered now (with both):
+        `patient_id` is read into `patient`."""
+        if not isinstance(data, dict) or "patient_id" not in data:
+            return data
+        fields = dict(data)
+        patient_id = fields.pop("patient_id")
+        if fields.get("patient") is None and patient_id is not None:
+            fields["patient"] = {"id": patient_id}
+        return fields

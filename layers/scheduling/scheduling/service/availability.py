@@ -69,10 +69,11 @@ class SlotSearch:
 
     @property
     def key(self) -> str:
-        """What a `next_token` is bound to: the query as the search reads it (tags, not spellings)."""
+        """What a `next_token` is bound to: the query as the search reads it (tags, not spellings), in the text
+        tokens were bound to before tags became typed (so tokens already issued stay valid)."""
         tags = [
-            location_tag(self.location) if self.location else "",
-            specialty_tag(self.specialty) if self.specialty else "",
+            f"LOCATION#{location_tag(self.location).value}" if self.location else "",
+            f"SPECIALTY#{specialty_tag(self.specialty).value}" if self.specialty else "",
         ]
         bounds = [rfc3339(value) if value else "" for value in (self.start, self.end)]
         return "\n".join([*tags, *bounds])

@@ -70,7 +70,7 @@ def hold(
             # whole seconds, as stored and compared: the answer's expires_at is the exact moment the hold lapses
             expires_at=expiry_after(now, timedelta(seconds=request.ttl_seconds)),
             created_at=now,
-            patient_id=patient_id,
+            patient=request.patient,
             created_by=actor.by,
         )
         day_lock = lock_the_day(store, current.doctor, held.start, now, leaving=held.id)

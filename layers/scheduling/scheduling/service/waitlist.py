@@ -29,6 +29,7 @@ from scheduling.errors import (
     WaitlistEntryNotFound,
 )
 from scheduling.models import DEFAULT_HOLD_SECONDS, Actor, Hold
+from scheduling.models.holds import HoldPatient
 from scheduling.models.waitlist import MAX_WAIT_WINDOW_DAYS, WaitlistEntry, WaitlistRequest, WaitlistStatus
 from scheduling.service import clock
 from scheduling.service.checks import check_bookable, lock_the_day, lock_the_patient
@@ -172,7 +173,7 @@ def _offer_to_first(
             status="held",
             expires_at=expiry_after(now, ttl),
             created_at=now,
-            patient_id=entry.patient_id,
+            patient=HoldPatient(id=entry.patient_id),
         )
         day_lock = lock_the_day(store, doctor, hold.start, now)
         try:

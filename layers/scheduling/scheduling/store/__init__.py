@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scheduling.config import Settings
+from scheduling.store.appointments import AppointmentItems
+from scheduling.store.claims import SlotClaims
 from scheduling.store.client import dynamodb_client
 from scheduling.store.doctors import DoctorItems
 from scheduling.store.holds import HoldItems
 from scheduling.store.items import DayLock, DoctorRecord, PatientLock
-from scheduling.store.page import Page
+from scheduling.store.paging import Page
+from scheduling.store.patients import PatientItems, PatientWrites
 from scheduling.store.reminders import ReminderItems
 from scheduling.store.search import BookingRange, SearchItems
 from scheduling.store.series import SeriesItems
@@ -30,10 +33,18 @@ __all__ = [
 ]
 
 
-class SchedulingStore(DoctorItems, WaitlistItems, HoldItems, SearchItems, SeriesItems, ReminderItems):
+class SchedulingStore(
+    DoctorItems, AppointmentItems, PatientItems, HoldItems, SeriesItems, WaitlistItems, SearchItems, ReminderItems
+):
+    """The store's one face: each item family adds its reads and writes (none is another: a hold is not an
+    appointment); what families share is held, not inherited: `SlotClaims` (every claim of a slot key) and
+    `PatientWrites` (the patient's partition kept in step)."""
+
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
         self._client = client
+        self._claims = SlotClaims(table_name, client)
+        self._patients = PatientWrites(table_name)
 
 
 def store_for(settings: Settings) -> SchedulingStore:

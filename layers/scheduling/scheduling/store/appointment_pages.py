@@ -10,8 +10,7 @@ from scheduling.models import Appointment, AppointmentStatus
 from scheduling.store.client import translated
 from scheduling.store.items import to_appointment
 from scheduling.store.keys import ONE_SECOND, utc_key
-from scheduling.store.page import Page
-from scheduling.store.tokens import decode_token, encode_token
+from scheduling.store.paging import Page, decode_token, encode_token
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

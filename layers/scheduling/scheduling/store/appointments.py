@@ -10,36 +10,29 @@ Why a booking cannot overlap another (docs/design.md, "No overlap, no orphan, no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
-
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, Any
 
 from scheduling.domain.booked import BookedInterval
 from scheduling.domain.delete_blockers import OPEN_STATUSES, DeleteBlocker
-from scheduling.domain.hold_expiry import lapsed_by, still_takes_its_time
+from scheduling.domain.hold_expiry import lapsed_by
 from scheduling.errors import (
     AppointmentNotActive,
     AppointmentNotFound,
     DoctorNotFound,
-    SlotHeld,
-    SlotTaken,
-    StaleRecord,
 )
 from scheduling.models import Appointment, AppointmentStatus, HistoryEntry, rfc3339
 from scheduling.store.appointment_pages import TimeRange, appointments_page
-from scheduling.store.client import cancellation_codes, condition_failed, failed_item, only_conflicts, translated
+from scheduling.store.claims import SlotClaims, is_own
+from scheduling.store.client import condition_failed, failed_item, translated
 from scheduling.store.items import (
     DayLock,
     PatientLock,
     booked_item,
     cancelled_item,
-    deserialize,
     history_entries,
     lock_version,
     to_appointment,
-    version_bump,
 )
 from scheduling.store.keys import (
     BY_START_INDEX,
@@ -48,57 +41,33 @@ from scheduling.store.keys import (
     appointment_lsi_sk,
     day_sk,
     doctor_pk,
-    fence_key,
     key,
     parse_utc,
     slot_sk,
     utc_key,
 )
-from scheduling.store.page import Page
-from scheduling.store.patients import PatientItems, has_patient
+from scheduling.store.paging import Page
+from scheduling.store.patients import PatientWrites, has_patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
-class AppointmentItems(PatientItems):
+class AppointmentItems:
+    """Appointments: bookings and reschedules claim their slot through `SlotClaims`, and keep the patient's
+    partition in step through `PatientWrites` (both shared with holds, series and the waitlist)."""
+
     _table: str
     _client: DynamoDBClient
+    _claims: SlotClaims
+    _patients: PatientWrites
 
     def booked_intervals(
         self, doctor_id: str, start: datetime, end: datetime, longest: timedelta, now: datetime
     ) -> list[BookedInterval]:
-        """Appointments, and holds that still take their time at `now` (`domain/hold_expiry.py`: until a margin
-        after `expires_at`), that overlap `[start, end)`: one consistent Query (plus pages past 1 MB). Bookings
-        are at most `longest` long, so only starts from `start - longest` reach in. Read `now` before calling."""
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": doctor_pk(doctor_id)},
-                ":first": {"S": slot_sk(start - longest + ONE_SECOND)},
-                ":last": {"S": slot_sk(end - ONE_SECOND)},  # BETWEEN is inclusive; keys have whole seconds
-            },
-            "ProjectionExpression": "SK, #end, appointment_id, hold_id, expires_at",
-            "ExpressionAttributeNames": {"#end": "end"},
-            "ConsistentRead": True,
-        }
-        booked = []
-        with translated():
-            for item in self._paginate(query):
-                held_until = parse_utc(item["expires_at"]["S"]) if "expires_at" in item else None
-                if held_until is not None and not still_takes_its_time(held_until, now):
-                    continue  # a lapsed hold takes no time, whatever TTL has not yet cleaned up
-                interval = BookedInterval(
-                    parse_utc(item["SK"]["S"].removeprefix(SLOT_PREFIX)),
-                    parse_utc(item["end"]["S"]),
-                    (item.get("appointment_id") or item["hold_id"])["S"],
-                    held_until,
-                )
-                if interval.end > start:
-                    booked.append(interval)
-        return booked
+        """Appointments and holds still taking their time that overlap `[start, end)` (`SlotClaims`)."""
+        return self._claims.booked_intervals(doctor_id, start, end, longest, now)
 
     def delete_blockers(self, doctor_id: str, now: datetime, longest: timedelta) -> list[DeleteBlocker]:
         """Appointments not yet over (booked or checked in, ending after `now`: future or in progress) and holds
@@ -130,7 +99,7 @@ class AppointmentItems(PatientItems):
                     parse_utc(item["end"]["S"]),
                     None if "expires_at" in item else item["status"]["S"],
                 )
-                for item in self._paginate(query)
+                for item in self._claims.paginate(query)
             ]
 
     def day_version(self, doctor_id: str, day: date) -> int:
@@ -161,7 +130,7 @@ class AppointmentItems(PatientItems):
         without it the store looks itself."""
         # its own id is never an overlap: an earlier attempt of this request (a retried write, or a re-run of a
         # request whose id derives from its Idempotency-Key) may have stored it; the slot put then answers it
-        self._refuse_overlaps(
+        self._claims.refuse_overlaps(
             appointment.doctor_id,
             appointment.start,
             appointment.end,
@@ -171,16 +140,16 @@ class AppointmentItems(PatientItems):
             looked=looked,
         )
         items = [
-            self._fence_check(appointment.doctor_id, fence, appointment.created_at),
-            self._slot_put(booked_item(appointment), appointment.created_at),
-            *self._day_bump(appointment.doctor_id, day_lock, appointment.created_at),
-            *self._patient_items(appointment, patient_lock),
+            self._claims.fence_check(appointment.doctor_id, fence, appointment.created_at),
+            self._claims.slot_put(booked_item(appointment), appointment.created_at),
+            *self._claims.day_bump(appointment.doctor_id, day_lock, appointment.created_at),
+            *self._patients.lock_and_entry(appointment, patient_lock),
         ]
         with translated():
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
-                self._raise_claim_failure(
+                self._claims.raise_claim_failure(
                     error, appointment.doctor_id, appointment.start, ("appointment_id", appointment.id)
                 )
                 return to_appointment(failed_item(error, 1) or {})  # our own, as an earlier attempt stored it
@@ -197,23 +166,23 @@ class AppointmentItems(PatientItems):
         looked: list[BookedInterval] | None = None,
     ) -> Appointment:
         """Book the new slot and cancel the old appointment in one fenced transaction (`looked`: as for `book`)."""
-        self._refuse_overlaps(
+        self._claims.refuse_overlaps(
             new.doctor_id, new.start, new.end, new.created_at, longest, moving=cancelled_old.id, looked=looked
         )
         items = [
-            self._fence_check(new.doctor_id, fence, new.created_at),
-            self._slot_put(booked_item(new), new.created_at),
+            self._claims.fence_check(new.doctor_id, fence, new.created_at),
+            self._claims.slot_put(booked_item(new), new.created_at),
             *self._cancel_items(cancelled_old, from_statuses=("booked",)),
-            *self._day_bump(new.doctor_id, day_lock, new.created_at),
-            *self._patient_items(new, patient_lock),
+            *self._claims.day_bump(new.doctor_id, day_lock, new.created_at),
+            *self._patients.lock_and_entry(new, patient_lock),
         ]
         with translated():
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
-                if condition_failed(error, 2) and not _is_own(failed_item(error, 1), ("appointment_id", new.id)):
+                if condition_failed(error, 2) and not is_own(failed_item(error, 1), ("appointment_id", new.id)):
                     raise AppointmentNotActive(f"Appointment '{cancelled_old.id}' is no longer booked.") from error
-                self._raise_claim_failure(error, new.doctor_id, new.start, ("appointment_id", new.id))
+                self._claims.raise_claim_failure(error, new.doctor_id, new.start, ("appointment_id", new.id))
         return new
 
     def cancel(self, cancelled: Appointment, read_status: str) -> Appointment:
@@ -222,7 +191,9 @@ class AppointmentItems(PatientItems):
         cancelled record: ours, or the one an earlier attempt of ours (a retried write) or a concurrent cancel
         stored; `AppointmentNotActive` if it changed otherwise."""
         items = self._cancel_items(cancelled, from_statuses=(read_status,))
-        items.append(self._doctor_exists(cancelled.doctor_id))  # last: the indexes below stay those of the cancel
+        items.append(
+            self._claims.doctor_exists(cancelled.doctor_id)
+        )  # last: the indexes below stay those of the cancel
         with translated():
             try:
                 self._client.transact_write_items(TransactItems=items)
@@ -275,8 +246,8 @@ class AppointmentItems(PatientItems):
         }
         items = [
             update,
-            self._doctor_exists(appointment.doctor_id),
-            *([self._patient_copy(changed)] if has_patient(appointment) else []),
+            self._claims.doctor_exists(appointment.doctor_id),
+            *([self._patients.copy(changed)] if has_patient(appointment) else []),
         ]
         with translated():
             try:
@@ -318,74 +289,6 @@ class AppointmentItems(PatientItems):
         where = TimeRange(doctor_pk(doctor_id), "LSI1SK", "APPT#", BY_START_INDEX)
         return appointments_page(self._client, self._table, where, (start, end), status, limit, next_token)
 
-    def _refuse_overlaps(
-        self,
-        doctor_id: str,
-        start: datetime,
-        end: datetime,
-        now: datetime,
-        longest: timedelta,
-        moving: str | None,
-        looked: list[BookedInterval] | None = None,
-    ) -> None:
-        if looked is None:
-            looked = self.booked_intervals(doctor_id, start, end, longest, now)
-        for booked in looked:
-            if booked.appointment_id == moving or not (booked.start < end and start < booked.end):
-                continue
-            if booked.held_until is not None:
-                raise SlotHeld(doctor_id, booked.start)
-            raise SlotTaken(doctor_id, booked.start)
-
-    def _day_bump(self, doctor_id: str, day_lock: DayLock | None, at: datetime) -> list[TransactWriteItemTypeDef]:
-        """The day lock's next version, if nobody booked that day since it was counted (daily cap only)."""
-        if day_lock is None:
-            return []
-        day_key = key(doctor_pk(doctor_id), day_sk(day_lock.day))
-        return [version_bump(self._table, day_key, "day", day_lock.version, at)]
-
-    def _fence_check(self, doctor_id: str, fence: int | None, now: datetime) -> TransactWriteItemTypeDef:
-        """The doctor still publishes the hours the booking was checked against (`fence`; None: still exists),
-        and no delete holds it."""
-        return {
-            "ConditionCheck": {
-                "TableName": self._table,
-                "Key": fence_key(doctor_id),
-                "ConditionExpression": f"{'fence = :fence' if fence is not None else 'attribute_exists(PK)'}"
-                " AND (attribute_not_exists(closed_until) OR closed_until < :now)",
-                "ExpressionAttributeValues": {
-                    ":now": {"S": utc_key(now)},
-                    **({":fence": {"N": str(fence)}} if fence is not None else {}),
-                },
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
-
-    def _doctor_exists(self, doctor_id: str) -> TransactWriteItemTypeDef:
-        """The doctor was not deleted: its fence exists (open, or closed by a delete's lease that may yet fail).
-        A delete removes the fence in the transaction that removes the profile, so no change commits after it."""
-        return {
-            "ConditionCheck": {
-                "TableName": self._table,
-                "Key": fence_key(doctor_id),
-                "ConditionExpression": "attribute_exists(PK)",
-            }
-        }
-
-    def _slot_put(self, item: dict[str, Any], now: datetime) -> TransactWriteItemTypeDef:
-        """Claim a slot key: free, or held by a hold that has lapsed for everyone but its conversion, a margin
-        after it expired (a hold frees itself, no job needed)."""
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": item,
-                # keys have whole seconds: expires_at <= floor(now - margin) exactly when expires_at <= now - margin
-                "ConditionExpression": "attribute_not_exists(PK) OR (kind = :hold AND expires_at <= :lapsed_by)",
-                "ExpressionAttributeValues": {":hold": {"S": "hold"}, ":lapsed_by": {"S": utc_key(lapsed_by(now))}},
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
-
     def _cancel_items(self, cancelled: Appointment, from_statuses: tuple[str, ...]) -> list[TransactWriteItemTypeDef]:
         statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
         return [
@@ -406,49 +309,5 @@ class AppointmentItems(PatientItems):
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
-            *([self._patient_copy(cancelled)] if has_patient(cancelled) else []),
+            *([self._patients.copy(cancelled)] if has_patient(cancelled) else []),
         ]
-
-    def _raise_claim_failure(self, error: ClientError, doctor_id: str, start: datetime, owner: tuple[str, str]) -> None:
-        """Why a claim of a slot key (a booking or a hold) failed; items 0 and 1 are the fence check and the slot
-        put. If the slot holds this very claim (`owner`: its id attribute and value), an earlier attempt of this
-        call (retried by the SDK after a lost answer) committed it: that is success, and nothing is raised."""
-        stored = failed_item(error, 1)
-        if _is_own(stored, owner):
-            return
-        if stored:
-            raise claimed(doctor_id, start, stored) from error
-        self._raise_fence_failure(error, doctor_id)
-
-    @staticmethod
-    def _raise_fence_failure(error: ClientError, doctor_id: str) -> NoReturn:
-        """Why a fenced booking failed when no slot was taken: item 0 (the fence check) failed (the doctor is gone
-        or changed), or the transaction met another one or a changed lock; otherwise `error` itself."""
-        if condition_failed(error, 0):
-            if not failed_item(error, 0):
-                raise DoctorNotFound(doctor_id) from error
-            raise StaleRecord(f"Doctor '{doctor_id}' changed while booking.") from error
-        if only_conflicts(error) or "ConditionalCheckFailed" in cancellation_codes(error):
-            # another transaction held the fence, or the day or patient was booked since it was read: look again
-            raise StaleRecord(f"Doctor '{doctor_id}' is being booked by another request.") from error
-        raise error
-
-    def _paginate(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            response = self._client.query(**query)
-            yield from response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            query = {**query, "ExclusiveStartKey": response["LastEvaluatedKey"]}
-
-
-def claimed(doctor_id: str, start: datetime, stored: dict[str, Any]) -> SlotTaken:
-    """Who holds the slot key a write could not claim: an (unexpired) hold, or an appointment."""
-    if deserialize(stored).get("kind") == "hold":
-        return SlotHeld(doctor_id, start)
-    return SlotTaken(doctor_id, start)
-
-
-def _is_own(stored: dict[str, Any] | None, owner: tuple[str, str]) -> bool:
-    attribute, value = owner
-    return bool(stored) and deserialize(stored or {}).get(attribute) == value

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from scheduling.domain.tags import doctor_tags
+from scheduling.domain.tags import Tag, doctor_tags
 from scheduling.errors import DoctorNotFound, ServiceUnavailable, StaleRecord
 from scheduling.models import Doctor
 from scheduling.store.client import condition_failed, failed_item, only_conflicts, translated
@@ -31,8 +31,7 @@ from scheduling.store.keys import (
     tag_key_part,
     utc_key,
 )
-from scheduling.store.page import Page
-from scheduling.store.tokens import decode_token, encode_token
+from scheduling.store.paging import Page, decode_token, encode_token
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -171,10 +170,10 @@ class DoctorItems:
         ]
         self._write_with_fence(items, doctor_id)
 
-    def _tag_puts(self, doctor_id: str, tags: frozenset[str], summary: str | None) -> list[TransactWriteItemTypeDef]:
+    def _tag_puts(self, doctor_id: str, tags: frozenset[Tag], summary: str | None) -> list[TransactWriteItemTypeDef]:
         return [{"Put": {"TableName": self._table, "Item": tag_item(doctor_id, tag, summary)}} for tag in sorted(tags)]
 
-    def _tag_deletes(self, doctor_id: str, tags: frozenset[str]) -> list[TransactWriteItemTypeDef]:
+    def _tag_deletes(self, doctor_id: str, tags: frozenset[Tag]) -> list[TransactWriteItemTypeDef]:
         return [
             {"Delete": {"TableName": self._table, "Key": key(doctor_pk(doctor_id), tag_key_part(tag))}}
             for tag in sorted(tags)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from scheduling.domain.booked import BookedInterval
 from scheduling.errors import DoctorNotFound, HoldNotFound, StaleRecord
 from scheduling.models import Appointment, Hold, rfc3339
-from scheduling.store.appointments import AppointmentItems
+from scheduling.store.claims import SlotClaims
 from scheduling.store.client import condition_failed, failed_item, translated
 from scheduling.store.items import (
     DayLock,
@@ -26,17 +26,20 @@ from scheduling.store.items import (
     to_hold,
 )
 from scheduling.store.keys import doctor_pk, hold_sk, key, slot_sk, utc_key
+from scheduling.store.patients import PatientWrites
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
-class HoldItems(AppointmentItems):
-    """Holds share the slot keys, the fence check and the overlap rule of bookings."""
+class HoldItems:
+    """Holds share the slot keys, the fence check and the overlap rule of bookings (`SlotClaims`)."""
 
     _table: str
     _client: DynamoDBClient
+    _claims: SlotClaims
+    _patients: PatientWrites
 
     def hold(
         self,
@@ -51,10 +54,10 @@ class HoldItems(AppointmentItems):
         (and, for a patient, if no booking or hold of the patient committed since `patient_lock` was read)."""
         now = hold.created_at
         # its own id is never an overlap: an earlier attempt of this request may have stored it (see `book`)
-        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=hold.id, looked=looked)
+        self._claims.refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=hold.id, looked=looked)
         items: list[TransactWriteItemTypeDef] = [
-            self._fence_check(hold.doctor_id, fence, now),
-            self._slot_put(hold_lock_item(hold), now),
+            self._claims.fence_check(hold.doctor_id, fence, now),
+            self._claims.slot_put(hold_lock_item(hold), now),
             {
                 "Put": {
                     "TableName": self._table,
@@ -62,14 +65,14 @@ class HoldItems(AppointmentItems):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
-            *self._day_bump(hold.doctor_id, day_lock, now),
-            *self._patient_items(hold, patient_lock),
+            *self._claims.day_bump(hold.doctor_id, day_lock, now),
+            *self._patients.lock_and_entry(hold, patient_lock),
         ]
         with translated():
             try:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
-                self._raise_claim_failure(error, hold.doctor_id, hold.start, ("hold_id", hold.id))
+                self._claims.raise_claim_failure(error, hold.doctor_id, hold.start, ("hold_id", hold.id))
                 return self.get_hold(hold.doctor_id, hold.id)  # our own, as an earlier attempt stored it
         return hold
 
@@ -90,7 +93,7 @@ class HoldItems(AppointmentItems):
         doctor. Raises `StaleRecord` otherwise (re-read the hold)."""
         now = appointment.created_at
         items: list[TransactWriteItemTypeDef] = [
-            self._fence_check(hold.doctor_id, None, now),
+            self._claims.fence_check(hold.doctor_id, None, now),
             {
                 "Put": {
                     "TableName": self._table,
@@ -106,8 +109,8 @@ class HoldItems(AppointmentItems):
                 }
             },
             self._hold_record_update(hold, "booked", {"appointment_id": appointment.id}),
-            *self._patient_hold_gone(hold),
-            *self._patient_items(appointment, patient_lock),
+            *self._patients.hold_entry_gone(hold),
+            *self._patients.lock_and_entry(appointment, patient_lock),
         ]
         with translated():
             try:
@@ -133,7 +136,7 @@ class HoldItems(AppointmentItems):
                 }
             },
             self._hold_record_update(hold, "released", {"released_at": rfc3339(at), "released_by": by}),
-            *self._patient_hold_gone(hold),
+            *self._patients.hold_entry_gone(hold),
         ]
         with translated():
             try:

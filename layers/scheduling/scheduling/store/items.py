@@ -18,6 +18,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from scheduling.domain import hold_expiry
+from scheduling.domain.tags import Tag
 from scheduling.models import Appointment, Doctor, HistoryEntry, Hold
 from scheduling.models.base import STORED
 from scheduling.store.keys import (
@@ -33,6 +34,7 @@ from scheduling.store.keys import (
     patient_time_sk,
     slot_sk,
     tag_key_part,
+    tag_text,
     utc_key,
 )
 
@@ -131,7 +133,7 @@ def doctor_item(doctor: Doctor, fence: int, fence_moved_at: datetime | None = No
     )
 
 
-def tag_item(doctor_id: str, tag: str, summary: str | None) -> dict[str, Any]:
+def tag_item(doctor_id: str, tag: Tag, summary: str | None) -> dict[str, Any]:
     """One search tag of a doctor; GSI1 lists a tag's doctors, each with its bookable summary (`None`: too big to
     carry, the search reads the profile instead). Written and deleted with the profile."""
     part = tag_key_part(tag)
@@ -142,7 +144,7 @@ def tag_item(doctor_id: str, tag: str, summary: str | None) -> dict[str, Any]:
             "GSI1PK": part,
             "GSI1SK": doctor_id,
             "kind": "tag",
-            "tag": tag,
+            "tag": tag_text(tag),
             "bookable": summary,
         }
     )
@@ -276,7 +278,8 @@ def hold_record_item(hold: Hold) -> dict[str, Any]:
             "PK": doctor_pk(hold.doctor_id),
             "SK": hold_sk(hold.id),
             "kind": "hold-record",
-            **hold.model_dump(mode="json", exclude={"start", "end", "expires_at"}),
+            # the patient as `patient_id` (its stored name from before the model took `patient`), via the dump
+            **hold.model_dump(mode="json", exclude={"start", "end", "expires_at", "patient"}),
             "start": utc_key(hold.start),
             "end": utc_key(hold.end),
             "expires_at": utc_key(hold.expires_at),
@@ -306,7 +309,10 @@ def patient_hold_item(hold: Hold) -> dict[str, Any]:
 
 
 def to_hold(item: dict[str, Any]) -> Hold:
-    hold = Hold.model_validate(_model_fields(Hold, deserialize(item)), context=STORED)
+    attributes = deserialize(item)
+    patient_id = attributes.get("patient_id")
+    fields = {**_model_fields(Hold, attributes), "patient": {"id": patient_id} if patient_id else None}
+    hold = Hold.model_validate(fields, context=STORED)
     zone = ZoneInfo(hold.timezone)
     return hold.model_copy(update={"start": hold.start.astimezone(zone), "end": hold.end.astimezone(zone)})
 

@@ -18,12 +18,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scheduling.domain.tags import Tag
 
 ONE_SECOND = timedelta(seconds=1)
 PROFILE = "PROFILE"
 FENCE = "FENCE"
+DOCTOR_PREFIX = "DOCTOR#"
 SLOT_PREFIX = "SLOT#"
+HOLD_PREFIX = "HOLD#"
+CANCELLED_PREFIX = "CANCELLED#"
 DOCTORS_PARTITION = "DOCTORS"
 BY_NAME_INDEX = "GSI1"
 BY_START_INDEX = "LSI1"
@@ -40,7 +46,7 @@ def parse_utc(text: str) -> datetime:
 
 
 def doctor_pk(doctor_id: str) -> str:
-    return f"DOCTOR#{doctor_id}"
+    return f"{DOCTOR_PREFIX}{doctor_id}"
 
 
 def slot_sk(start: datetime) -> str:
@@ -48,7 +54,7 @@ def slot_sk(start: datetime) -> str:
 
 
 def cancelled_sk(start: datetime, appointment_id: str) -> str:
-    return f"CANCELLED#{utc_key(start)}#{appointment_id}"
+    return f"{CANCELLED_PREFIX}{utc_key(start)}#{appointment_id}"
 
 
 PATIENT_LOCK = "LOCK"
@@ -68,7 +74,7 @@ def day_sk(day: date) -> str:
 
 
 def hold_sk(hold_id: str) -> str:
-    return f"HOLD#{hold_id}"
+    return f"{HOLD_PREFIX}{hold_id}"
 
 
 def appointment_lsi_sk(start: datetime, appointment_id: str) -> str:
@@ -78,9 +84,16 @@ def appointment_lsi_sk(start: datetime, appointment_id: str) -> str:
 TAG_PREFIX = "TAG#"
 
 
-def tag_key_part(tag: str) -> str:
-    """A fixed-size stand-in for a tag in keys: addresses run to 300 characters, keys have byte limits."""
-    return TAG_PREFIX + hashlib.blake2b(tag.encode(), digest_size=16).hexdigest()
+def tag_text(tag: Tag) -> str:
+    """A tag as stored in its item's `tag` attribute, e.g. `LOCATION#north wing`, and as hashed into its key."""
+    return f"{tag.facet.upper()}#{tag.value}"
+
+
+def tag_key_part(tag: Tag | str) -> str:
+    """A fixed-size stand-in for a tag (or its stored text) in keys: addresses run to 300 characters, keys have
+    byte limits."""
+    text = tag if isinstance(tag, str) else tag_text(tag)
+    return TAG_PREFIX + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from scheduling.store.keys import (
     patient_time_sk,
     utc_key,
 )
-from scheduling.store.page import Page
+from scheduling.store.paging import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -116,7 +116,15 @@ class PatientItems:
         where = TimeRange(patient_pk(patient_id), "SK", PATIENT_TIME_PREFIX, kind=PATIENT_APPOINTMENT)
         return appointments_page(self._client, self._table, where, (start, end), status, limit, next_token)
 
-    def _patient_items(self, entry: Appointment | Hold, lock: PatientLock | None) -> list[TransactWriteItemTypeDef]:
+
+class PatientWrites:
+    """The parts of a transaction that keep a patient's partition in step: the lock's bump, an appointment's
+    copy, a hold's entry and its removal (shared by appointments, holds, series and the waitlist)."""
+
+    def __init__(self, table: str) -> None:
+        self._table = table
+
+    def lock_and_entry(self, entry: Appointment | Hold, lock: PatientLock | None) -> list[TransactWriteItemTypeDef]:
         """The patient's lock bumped if unchanged since it was read, and the appointment's copy or hold's entry."""
         if lock is None:
             return []
@@ -125,16 +133,16 @@ class PatientItems:
         if isinstance(entry, Hold):
             held: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": patient_hold_item(entry)}}
             return [bump, held]
-        return [bump, self._patient_copy(entry)]
+        return [bump, self.copy(entry)]
 
-    def _patient_hold_gone(self, hold: Hold) -> list[TransactWriteItemTypeDef]:
+    def hold_entry_gone(self, hold: Hold) -> list[TransactWriteItemTypeDef]:
         """A released or converted hold no longer takes its patient's time."""
         if hold.patient_id is None:
             return []
         entry = key(patient_pk(hold.patient_id), patient_time_sk(hold.start, hold.id))
         return [{"Delete": {"TableName": self._table, "Key": entry}}]
 
-    def _patient_copy(self, appointment: Appointment) -> TransactWriteItemTypeDef:
+    def copy(self, appointment: Appointment) -> TransactWriteItemTypeDef:
         """The appointment's copy in its patient's partition, as the appointment now is."""
         return {"Put": {"TableName": self._table, "Item": patient_entry_item(appointment)}}
 

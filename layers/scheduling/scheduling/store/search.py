@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scheduling.domain.booked import BookedInterval
+from scheduling.domain.tags import Tag
 from scheduling.errors import ServiceUnavailable
 from scheduling.models import Doctor
 from scheduling.store.client import translated
@@ -39,7 +40,7 @@ class SearchItems:
     _client: DynamoDBClient
     booked_intervals: Callable[[str, datetime, datetime, timedelta, datetime], list[BookedInterval]]
 
-    def bookable_doctors(self, tags: list[str]) -> dict[str, Doctor]:
+    def bookable_doctors(self, tags: list[Tag]) -> dict[str, Doctor]:
         """The doctors that carry every one of `tags`, each as its bookable summary tells it (GSI1, eventually
         consistent: a doctor created, changed or deleted a moment ago may be found as it was; the booking itself
         checks the profile). A tag item without a summary (written before summaries, or too big to carry one)
@@ -72,7 +73,7 @@ class SearchItems:
         answers = fan_out([partial(self.booked_intervals, *where, longest, now) for where in ranges])
         return {doctor_id: booked for (doctor_id, _, _), booked in zip(ranges, answers, strict=True)}
 
-    def _summaries_with(self, tag: str) -> dict[str, str | None]:
+    def _summaries_with(self, tag: Tag) -> dict[str, str | None]:
         """The tag's doctors by id, each with its summary (None where the item carries none)."""
         query: dict[str, Any] = {
             "TableName": self._table,

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from scheduling.errors import SeriesNotFound, SeriesSlotsTaken
 from scheduling.models import Appointment
-from scheduling.store.appointments import AppointmentItems, _is_own
+from scheduling.store.claims import SlotClaims, is_own, raise_fence_failure
 from scheduling.store.client import failed_item, translated
 from scheduling.store.fan_out import fan_out
 from scheduling.store.items import DayLock, PatientLock, booked_item, deserialize, serialize
 from scheduling.store.keys import doctor_pk, key, parse_utc, utc_key
+from scheduling.store.patients import PatientWrites
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -33,9 +34,11 @@ def series_sk(series_id: str) -> str:
     return f"{SERIES_PREFIX}{series_id}"
 
 
-class SeriesItems(AppointmentItems):
+class SeriesItems:
     _table: str
     _client: DynamoDBClient
+    _claims: SlotClaims
+    _patients: PatientWrites
 
     def book_series(
         self,
@@ -50,19 +53,19 @@ class SeriesItems(AppointmentItems):
         doctor_id = appointments[0].doctor_id
         now = appointments[0].created_at
         overlaps = fan_out(
-            [partial(self.booked_intervals, doctor_id, a.start, a.end, longest, now) for a in appointments]
+            [partial(self._claims.booked_intervals, doctor_id, a.start, a.end, longest, now) for a in appointments]
         )  # the overlap Query per start, issued together: one round trip of latency
         taken = [appointment.start for appointment, found in zip(appointments, overlaps, strict=True) if found]
         if taken:
             raise SeriesSlotsTaken(doctor_id, taken)
         patient_items: list[TransactWriteItemTypeDef] = []
         for index, appointment in enumerate(appointments):
-            lock_and_copy = self._patient_items(appointment, patient_lock)
+            lock_and_copy = self._patients.lock_and_entry(appointment, patient_lock)
             patient_items += lock_and_copy if index == 0 else lock_and_copy[1:]  # one lock bump for the series
         items: list[TransactWriteItemTypeDef] = [
-            self._fence_check(doctor_id, fence, now),
-            *(self._slot_put(booked_item(appointment), now) for appointment in appointments),
-            *(item for day_lock in day_locks for item in self._day_bump(doctor_id, day_lock, now)),
+            self._claims.fence_check(doctor_id, fence, now),
+            *(self._claims.slot_put(booked_item(appointment), now) for appointment in appointments),
+            *(item for day_lock in day_locks for item in self._claims.day_bump(doctor_id, day_lock, now)),
             *patient_items,
             {
                 "Put": {
@@ -77,13 +80,13 @@ class SeriesItems(AppointmentItems):
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as error:
                 stored = [failed_item(error, 1 + index) for index in range(len(appointments))]
-                if any(_is_own(item, ("appointment_id", a.id)) for item, a in zip(stored, appointments, strict=True)):
+                if any(is_own(item, ("appointment_id", a.id)) for item, a in zip(stored, appointments, strict=True)):
                     return appointments  # an earlier attempt of this very call committed (retried by the SDK)
                 if any(stored):
                     raise SeriesSlotsTaken(
                         doctor_id, [a.start for item, a in zip(stored, appointments, strict=True) if item]
                     ) from error
-                self._raise_fence_failure(error, doctor_id)
+                raise_fence_failure(error, doctor_id)
         return appointments
 
     def series_members(self, doctor_id: str, series_id: str) -> list[tuple[str, datetime]]:

@@ -18,8 +18,8 @@ from scheduling.errors import StaleRecord, WaitlistEntryNotFound
 from scheduling.models import Hold, rfc3339
 from scheduling.models.base import STORED
 from scheduling.models.waitlist import WaitlistEntry, WaitlistStatus
+from scheduling.store.claims import SlotClaims
 from scheduling.store.client import condition_failed, failed_item, translated
-from scheduling.store.holds import HoldItems
 from scheduling.store.items import (
     DayLock,
     PatientLock,
@@ -29,8 +29,8 @@ from scheduling.store.items import (
     serialize,
 )
 from scheduling.store.keys import doctor_pk, key
-from scheduling.store.page import Page
-from scheduling.store.tokens import decode_token, encode_token
+from scheduling.store.paging import Page, decode_token, encode_token
+from scheduling.store.patients import PatientWrites
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -53,9 +53,11 @@ def _lock_key(doctor_id: str, patient_id: str) -> dict[str, Any]:
     return key(doctor_pk(doctor_id), f"{WAIT_LOCK_PREFIX}{patient_id}")
 
 
-class WaitlistItems(HoldItems):
+class WaitlistItems:
     _table: str
     _client: DynamoDBClient
+    _claims: SlotClaims
+    _patients: PatientWrites
 
     def waitlist_lock(self, doctor_id: str, patient_id: str) -> tuple[int, dict[str, str]]:
         """The lock's version and the patient's active windows on the doctor's list (entry id -> `from|to`)."""
@@ -168,11 +170,11 @@ class WaitlistItems(HoldItems):
         """The hold for the entry's patient and the entry's move to `offered`, all or nothing. Raises `SlotTaken`
         (the slot is claimed: nobody gets it from this offer), `EntryNotWaiting`, or `StaleRecord` (look again)."""
         now = hold.created_at
-        self._refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=None)
+        self._claims.refuse_overlaps(hold.doctor_id, hold.start, hold.end, now, longest, moving=None)
         marked = {WAITLIST_ENTRY: {"S": entry.id}}
         items: list[TransactWriteItemTypeDef] = [
-            self._fence_check(hold.doctor_id, fence, now),
-            self._slot_put({**hold_lock_item(hold), **marked}, now),
+            self._claims.fence_check(hold.doctor_id, fence, now),
+            self._claims.slot_put({**hold_lock_item(hold), **marked}, now),
             {
                 "Put": {
                     "TableName": self._table,
@@ -180,8 +182,8 @@ class WaitlistItems(HoldItems):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
-            *self._day_bump(hold.doctor_id, day_lock, now),
-            *self._patient_items(hold, patient_lock),
+            *self._claims.day_bump(hold.doctor_id, day_lock, now),
+            *self._patients.lock_and_entry(hold, patient_lock),
             self._entry_move(
                 entry,
                 ("waiting",),
@@ -200,7 +202,7 @@ class WaitlistItems(HoldItems):
                 own = deserialize(failed_item(error, 1) or {}).get("hold_id") == hold.id
                 if not own and condition_failed(error, len(items) - 1):
                     raise EntryNotWaiting(f"Waitlist entry '{entry.id}' is no longer waiting.") from error
-                self._raise_claim_failure(error, hold.doctor_id, hold.start, ("hold_id", hold.id))
+                self._claims.raise_claim_failure(error, hold.doctor_id, hold.start, ("hold_id", hold.id))
 
     def offer_ended(self, doctor_id: str, entry_id: str, hold_id: str) -> bool:
         """An offer expired or was released: the entry waits again, in its place. False if it had moved on."""

@@ -1,13 +1,23 @@
-"""Pagination tokens: the last evaluated key, opaque to callers, accepted only for the query that issued it."""
+"""Pagination: a page of a list, and its token (the last evaluated key, opaque to callers, accepted only for the
+query that issued it)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from scheduling.errors import FieldProblem, InvalidInput
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_token: str | None
 
 
 def encode_token(last_key: dict[str, Any] | None) -> str | None:
