@@ -1,4 +1,4 @@
-"""`env.json`, the `sam local --env-vars` file: every function pointed at `make sam-api`'s DynamoDB and tables.
+"""`local/env.json`, the `sam local --env-vars` file: every function pointed at `make sam-api`'s DynamoDB and tables.
 
 Derived from the template: for each function, the variables that name a resource (`!Ref` a table or the bus,
 given their local names) and the endpoint variables the template declares empty for AWS. The SAM CLI overrides
@@ -16,7 +16,7 @@ from typing import Any
 from local.paths import ROOT
 from local.template import event_bus_names, function_environment, load_template, resources, table_names
 
-ENV_JSON = ROOT / "env.json"
+ENV_JSON = ROOT / "local" / "env.json"
 DYNAMODB_PORT = 8000  # the port of the DynamoDB `make sam-api` starts (DYNAMODB_PORT to change)
 # Where containers on rootful podman's default bridge reach this machine (local/containers.py): the SAM CLI
 # puts its containers there, so 127.0.0.1 would be the container itself.
