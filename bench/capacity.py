@@ -88,16 +88,28 @@ class Usage:
 
 
 class Meter:
-    """Watches every DynamoDB call of the shared client and prices it against a copy of the table."""
+    """Watches every DynamoDB call of the shared client and prices it against the stored items it touches, read
+    with a client of their own (`item_at`): the items a write will change before it runs, the items a read found
+    after it."""
 
-    def __init__(self, table: str, stored: Callable[[], dict[tuple[str, str], dict[str, Any]]]) -> None:
-        self.table, self.stored, self.usage = table, stored, Usage()
+    def __init__(self, table: str, item_at: Callable[[str, str], dict[str, Any] | None]) -> None:
+        self.table, self.item_at, self.usage = table, item_at, Usage()
         self._params: dict[str, Any] = {}
-        self._before: dict[tuple[str, str], dict[str, Any]] = {}
+        self._before: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         self._params = copy.deepcopy(params)
-        self._before = self.stored()
+        self._before = {key: self.item_at(*key) for key in self._written_keys(model.name, params)}
+
+    def _written_keys(self, name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        if name == "TransactWriteItems":
+            actions = [inner for action in params["TransactItems"] for inner in action.values()]
+        elif name in {"PutItem", "DeleteItem", "UpdateItem"}:
+            actions = [params]
+        else:
+            return []
+        keys = [action.get("Key") or action["Item"] for action in actions if action["TableName"] == self.table]
+        return [(key["PK"]["S"], key["SK"]["S"]) for key in keys]
 
     def after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         name, params = model.name, self._params
@@ -127,9 +139,10 @@ class Meter:
                 self.usage.write_units += 2 * self._write(f"{kind}Item", inner)
 
     def _full(self, item: dict[str, Any], partition: dict[str, str] | None) -> dict[str, Any]:
-        """The whole stored item: a projected read is charged for all of it."""
+        """The whole stored item: a projected read is charged for all of it (a read changes nothing: the item
+        read after the call is the one the call read)."""
         pk = item.get("PK") or partition
-        return self._before.get((pk["S"], item["SK"]["S"]), item) if pk and "SK" in item else item
+        return (self.item_at(pk["S"], item["SK"]["S"]) or item) if pk and "SK" in item else item
 
     def _write(self, name: str, params: dict[str, Any]) -> int:
         key = params.get("Key") or {"PK": params["Item"]["PK"], "SK": params["Item"]["SK"]}
@@ -232,11 +245,14 @@ def rows() -> list[tuple[str, str, str, float, float, int]]:
 
         dynamodb_client.cache_clear()  # a client made before moto was imported would reach for the network
 
-        def stored() -> dict[tuple[str, str], dict[str, Any]]:
-            items = client.scan(TableName=tables["SchedulingTable"])["Items"]
-            return {(item["PK"]["S"], item["SK"]["S"]): item for item in items}
+        def item_at(pk: str, sk: str) -> dict[str, Any] | None:
+            key = {"PK": {"S": pk}, "SK": {"S": sk}}
+            found: dict[str, Any] | None = client.get_item(
+                TableName=tables["SchedulingTable"], Key=key, ConsistentRead=True
+            ).get("Item")
+            return found
 
-        meter = Meter(tables["SchedulingTable"], stored)
+        meter = Meter(tables["SchedulingTable"], item_at)
         ctx: Any = context()
         events = dynamodb_client(None).meta.events
 
