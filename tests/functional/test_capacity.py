@@ -105,6 +105,7 @@ WRITES = [
     "cancel appointment",
     "hold a slot",
     "convert a hold",
+    "convert a hold that names a patient",
     "no-show",
     "check in",
     "complete",
