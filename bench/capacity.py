@@ -189,7 +189,7 @@ ROUNDS_BEFORE = {
     "cancel appointment": 3,
     "hold a slot": 3,
     "convert a hold": 2,
-    "convert a hold that names a patient": 3,
+    "convert a hold that names a patient": 4,
     "no-show": 2,
     "check in": 2,
     "complete": 2,
