@@ -9,7 +9,7 @@ store writes everything in one transaction (`SeriesItems.book_series`). A start 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -143,16 +143,20 @@ def _look_at_everything(
     zone = doctor.zone
     per_day = Counter(local_day(a.start, zone) for a in appointments) if doctor.rules.max_per_day else Counter()
     days = list(per_day)
-    counts = [partial(store.booked_intervals, doctor.id, *day_bounds(day, zone), LONGEST_BOOKING, now) for day in days]
+    counts: list[Callable[[], Any]] = [
+        partial(store.booked_intervals, doctor.id, *day_bounds(day, zone), LONGEST_BOOKING, now) for day in days
+    ]
     locks: list[Callable[[], Any]] = [partial(store.day_lock, doctor.id, day) for day in days]
     patient: list[Callable[[], Any]] = [partial(store.patient_lock, patient_id)] if patient_id else []
-    patient_looks = [
+    patient_looks: list[Callable[[], Any]] = [
         partial(store.patient_times, patient_id, a.start, a.end, LONGEST_BOOKING, now, None)
         for a in appointments
         if patient_id
     ]
-    overlaps = [partial(store.booked_intervals, doctor.id, a.start, a.end, LONGEST_BOOKING, now) for a in appointments]
-    answers = iter(fan_out([*locks, *counts, *patient, *patient_looks, *overlaps]))
+    overlaps: list[Callable[[], Any]] = [
+        partial(store.booked_intervals, doctor.id, a.start, a.end, LONGEST_BOOKING, now) for a in appointments
+    ]
+    answers: Iterator[Any] = iter(fan_out([*locks, *counts, *patient, *patient_looks, *overlaps]))
     day_locks: list[DayLock] = [next(answers) for _ in locks]
     counted: list[list[BookedInterval]] = [next(answers) for _ in counts]
     patient_lock: PatientLock | None = next(answers) if patient else None
@@ -161,7 +165,7 @@ def _look_at_everything(
     # versions read together with their looks: the looks again after the read unless settled
     recount = [i for i, lock in enumerate(day_locks) if not settled(lock.version == 0, lock.written_at, now)]
     relook = patient_lock is not None and not settled(patient_lock.version == 0, patient_lock.written_at, now)
-    again = iter(fan_out([*(counts[i] for i in recount), *(patient_looks if relook else [])]))
+    again: Iterator[Any] = iter(fan_out([*(counts[i] for i in recount), *(patient_looks if relook else [])]))
     for i in recount:
         counted[i] = next(again)
     if relook:
