@@ -202,6 +202,7 @@ ROUNDS_BEFORE = {
     "cancel appointment": 3,
     "hold a slot": 3,
     "convert a hold": 2,
+    "convert a hold that names a patient": 4,
     "no-show": 2,
     "check in": 2,
     "complete": 2,
@@ -316,6 +317,12 @@ def rows() -> list[tuple[str, str, str, float, float, int]]:
         convert = event_with("appointments_book", path_parameters=on_doctor, body={"hold_id": held["id"]})
         usage, converted = call(appointments, convert)
         results.append(("convert a hold", usage))
+        for_patient = {"start": "2035-06-04T16:00:00-04:00", "location": "123 Main St", "patient": {"id": "p-7"}}
+        held_for = json.loads(
+            holds(event_with("holds_create", path_parameters=on_doctor, body=for_patient), ctx)["body"]
+        )
+        convert = event_with("appointments_book", path_parameters=on_doctor, body={"hold_id": held_for["id"]})
+        results.append(("convert a hold that names a patient", call(appointments, convert)[0]))
         on_converted = {"doctor_id": doctor_id, "appointment_id": converted["id"]}
         with clock_at("2035-06-04T10:05:00-04:00"):
             on_missed = {"doctor_id": doctor_id, "appointment_id": later["2035-06-04T10:00:00-04:00"]}

@@ -84,6 +84,18 @@ def test_a_hold_costs_what_a_booking_costs_and_a_conversion_one_read_and_one_tra
     assert budgets["convert a hold"][3] <= 8
 
 
+def test_converting_a_hold_made_for_a_patient_reads_only_the_hold(budgets: dict[str, Budget]) -> None:
+    """The request names no patient, the hold does: the hold's record carries the patient's lock version its
+    transaction wrote, which the conversion checks; no read of the patient's lock or time (issue #23: it read the
+    hold, then the patient's lock and time, then the time again while that lock was fresh: 4 rounds, 4 RCU)."""
+    reads, writes, read_units, write_units, rounds = budgets["convert a hold that names a patient"]
+
+    assert (reads, writes, rounds) == ("GetItem", "TransactWriteItems", 2)
+    assert read_units == 1
+    # the conversion's 8 WCU, plus the patient's lock bump, the appointment's copy and the hold entry's removal
+    assert write_units <= 14
+
+
 @pytest.mark.parametrize("change", ["check in", "complete", "no-show"])
 def test_each_lifecycle_change_is_one_read_and_one_transaction(budgets: dict[str, Budget], change: str) -> None:
     reads, writes, read_units, write_units, _ = budgets[change]
@@ -105,6 +117,7 @@ WRITES = [
     "cancel appointment",
     "hold a slot",
     "convert a hold",
+    "convert a hold that names a patient",
     "no-show",
     "check in",
     "complete",

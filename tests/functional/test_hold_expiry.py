@@ -21,7 +21,7 @@ from functions.availability.app import lambda_handler as slots_handler
 from functions.doctors.app import lambda_handler as doctors
 from functions.holds.app import lambda_handler as holds
 from scheduling.domain import hold_expiry
-from scheduling.models import Doctor
+from scheduling.models import Appointment, Doctor
 from scheduling.store import PatientLock, SchedulingStore
 from tests.api.together import overlapping_pairs
 from tests.functional.conftest import invoke, stored_items
@@ -244,7 +244,34 @@ def test_the_slot_shows_held_through_the_margin_and_is_free_after_it(
 def test_a_conversion_racing_another_conversion_of_the_same_hold_answers_the_one_appointment(
     given_doctor: Callable[..., Doctor], clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Item 3: the second conversion read the hold as `held`, then the first committed before its patient look."""
+    """Item 3: the second conversion read the hold as `held`, then the first committed before its patient check
+    (the request names no patient: the check is the patient's lock at the version the hold wrote, in the second's
+    transaction, issue #23; so the first commits just before that write)."""
+    always_open(given_doctor)
+    held = hold(THREE).json()
+    original = SchedulingStore.convert_hold
+    looks: list[str] = []
+    first: list[Answer] = []
+
+    def after_the_other_conversion(self: SchedulingStore, *args: Any, **kwargs: Any) -> Appointment:
+        looks.append("write")
+        if len(looks) == 1:
+            first.append(book({"hold_id": held["id"]}))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchedulingStore, "convert_hold", after_the_other_conversion)
+    second = book({"hold_id": held["id"]})
+
+    assert (first[0].status, second.status) == (201, 201), (first[0], second)
+    assert first[0].json() == second.json()
+    assert [item["id"] for item in appointment_items()] == [second.json()["id"]]
+
+
+def test_a_conversion_naming_the_patient_racing_another_conversion_answers_the_one_appointment(
+    given_doctor: Callable[..., Doctor], clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 3 where the request names the hold's patient (so the patient's time is looked at): the first
+    conversion commits before the second's patient look, which must not find the first's appointment in its way."""
     always_open(given_doctor)
     held = hold(THREE).json()
     original = SchedulingStore.patient_lock
@@ -254,11 +281,11 @@ def test_a_conversion_racing_another_conversion_of_the_same_hold_answers_the_one
     def after_the_other_conversion(self: SchedulingStore, patient_id: str) -> PatientLock:
         looks.append(patient_id)
         if len(looks) == 1:
-            first.append(book({"hold_id": held["id"]}))
+            first.append(book({"hold_id": held["id"], "patient": {"id": "p-1"}}))
         return original(self, patient_id)
 
     monkeypatch.setattr(SchedulingStore, "patient_lock", after_the_other_conversion)
-    second = book({"hold_id": held["id"]})
+    second = book({"hold_id": held["id"], "patient": {"id": "p-1"}})
 
     assert (first[0].status, second.status) == (201, 201), (first[0], second)
     assert first[0].json() == second.json()

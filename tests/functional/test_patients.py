@@ -296,3 +296,34 @@ def test_replaying_a_conversion_for_another_patient_is_refused_too() -> None:
 
     assert replay_for_another.status == 422, replay_for_another
     assert convert(DOCTOR_A, held["id"]).status == 201  # the same replay answers the appointment again
+
+
+@pytest.mark.usefixtures("doctors")
+def test_converting_a_hold_that_names_the_patient_reads_only_the_hold(dynamodb_calls: CallLog) -> None:
+    """The request names no patient, the hold does: the hold's record carries the patient's lock as the hold
+    wrote it, so the conversion reads the hold and writes, checking that lock (issue #23: 2 rounds, was 3-4)."""
+    held = hold_for(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+    dynamodb_calls.clear()
+
+    booked = convert(DOCTOR_A, held["id"])
+
+    assert booked.status == 201, booked
+    assert booked.json()["patient"]["id"] == "p-1"
+    assert dynamodb_calls.on() == ["GetItem", "TransactWriteItems"]
+    assert [item["id"] for item in calendar()["items"]] == [booked.json()["id"]]
+
+
+@pytest.mark.usefixtures("doctors")
+def test_a_conversion_after_the_patient_booked_elsewhere_looks_again_and_books() -> None:
+    """The patient's lock moved after the hold (another booking of theirs): the conversion's first write fails
+    on the lock, and it looks at the patient's time before writing again."""
+    held = hold_for(DOCTOR_A, "2035-06-04T09:00:00Z").json()
+    elsewhere = book(DOCTOR_B, "2035-06-04T11:00:00Z")
+    assert elsewhere.status == 201, elsewhere
+
+    booked = convert(DOCTOR_A, held["id"])
+
+    assert booked.status == 201, booked
+    ids = [item["id"] for item in calendar()["items"]]
+    assert sorted(ids) == sorted([booked.json()["id"], elsewhere.json()["id"]])
+    assert book(DOCTOR_B, "2035-06-04T09:20:00Z").json()["type"] == "/problems/patient-busy"

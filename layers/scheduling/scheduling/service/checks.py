@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -46,10 +46,18 @@ def lock_the_day(
     lock, booked = fan_out(reads)
     if not settled(lock.version == 0, lock.written_at, now):
         booked = count()
-    taken = taken_per_day(booked, zone, leaving)[day]
-    if taken + adding > cap:
-        raise DayFull(f"Doctor '{doctor.id}' takes at most {cap} appointments on {day.isoformat()}; that day is full.")
+    refuse_a_full_day(doctor, day, booked, adding, leaving)
     return lock
+
+
+def refuse_a_full_day(
+    doctor: Doctor, day: date, booked: list[BookedInterval], adding: int = 1, leaving: str | None = None
+) -> None:
+    """`DayFull` if `adding` more appointments would take the doctor's local `day` past its cap (`booked`: what
+    was counted on that day, `leaving`: an appointment being moved away)."""
+    cap = doctor.rules.max_per_day
+    if cap is not None and taken_per_day(booked, doctor.zone, leaving)[day] + adding > cap:
+        raise DayFull(f"Doctor '{doctor.id}' takes at most {cap} appointments on {day.isoformat()}; that day is full.")
 
 
 def lock_the_patient(

@@ -36,7 +36,7 @@ from scheduling.service.doctors import get_doctor
 from scheduling.service.looks import PatientLook, look_at_patient, look_before_booking
 from scheduling.service.queries import get_appointment
 from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
-from scheduling.store import SchedulingStore
+from scheduling.store import PatientLock, SchedulingStore
 
 
 def hold(
@@ -110,7 +110,18 @@ def get_hold(store: SchedulingStore, doctor_id: str, hold_id: str) -> Hold:
     """The hold as of now: a `held` record past its `expires_at` reads `expired`."""
     if not is_doctor_id(doctor_id) or not is_hold_id(hold_id):
         raise HoldNotFound(doctor_id, hold_id)
-    stored = store.get_hold(doctor_id, hold_id)
+    return _as_of_now(store.get_hold(doctor_id, hold_id))
+
+
+def _hold_and_lock(store: SchedulingStore, doctor_id: str, hold_id: str) -> tuple[Hold, PatientLock | None]:
+    """`get_hold`, and the patient's lock as the hold's own transaction wrote it (store.get_hold_and_lock)."""
+    if not is_doctor_id(doctor_id) or not is_hold_id(hold_id):
+        raise HoldNotFound(doctor_id, hold_id)
+    stored, lock = store.get_hold_and_lock(doctor_id, hold_id)
+    return _as_of_now(stored), lock
+
+
+def _as_of_now(stored: Hold) -> Hold:
     if stored.status == "held" and not convertible(stored.expires_at, clock.now()):
         return stored.model_copy(update={"status": "expired"})
     return stored
@@ -138,16 +149,18 @@ def convert_hold(
     """The held slot becomes an appointment, once: converting again answers the same appointment."""
     asked = request.patient.id if request.patient else None
     held_from = hold_start(hold_id)
+    trust_the_hold = True  # until a write of ours fails: then the patient is looked at again
     for _ in attempts(BOOKING_ATTEMPTS):
         looked_at = clock.now()  # before the patient's look (domain/hold_expiry.py, domain/settled.py)
         pre_read: PatientLook | None = None
+        held_lock: PatientLock | None = None
         if asked is not None and held_from is not None and is_doctor_id(doctor_id):
             # one round: the hold and the patient the request names (the hold's own patient, or its only one)
             pre_read, current = look_at_patient(
                 store, asked, held_from, looked_at, hold_id, extra=partial(get_hold, store, doctor_id, hold_id)
             )
         else:
-            current = get_hold(store, doctor_id, hold_id)
+            current, held_lock = _hold_and_lock(store, doctor_id, hold_id)
         _check_matches_hold(current, request)  # a replay too: another slot or patient is never "the same"
         if current.status == "booked" and current.appointment_id:
             return get_appointment(store, doctor_id, current.appointment_id)
@@ -173,10 +186,16 @@ def convert_hold(
         # the hold's own entry in the patient's time is replaced by the appointment's
         patient_lock = None
         if appointment.patient_id is not None:
-            if pre_read is None or pre_read.lock.patient_id != appointment.patient_id:
-                # the hold names a patient the request did not: a second round
+            if pre_read is not None and pre_read.lock.patient_id == appointment.patient_id:
+                patient_lock = pre_read.check(appointment.start, appointment.end)
+            elif trust_the_hold and held_lock is not None and held_lock.patient_id == appointment.patient_id:
+                # the hold names a patient the request does not: the hold's own look (made under this lock
+                # before its commit) covered exactly this time, and stands while the lock is still the version the
+                # hold wrote, which the transaction checks (docs/design.md, point 8)
+                patient_lock = held_lock
+            else:
                 pre_read, _ = look_at_patient(store, appointment.patient_id, appointment.start, now, hold_id)
-            patient_lock = pre_read.check(appointment.start, appointment.end)
+                patient_lock = pre_read.check(appointment.start, appointment.end)
         # the write's condition `expires_at > now` uses the time read just before it (domain/hold_expiry.py)
         at = clock.now()
         appointment = appointment.model_copy(
@@ -185,6 +204,7 @@ def convert_hold(
         try:
             return store.convert_hold(current, appointment, patient_lock).in_own_timezone()
         except StaleRecord:
+            trust_the_hold = False  # the patient may have written since the hold: look at their time again
             continue  # converted, released or expired meanwhile: read it again and answer that
     raise ConcurrentUpdate(f"Hold '{hold_id}' kept changing while converting it; retry.")
 

@@ -9,21 +9,34 @@ store writes everything in one transaction (`SeriesItems.book_series`). A start 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
+from typing import Any
 
-from scheduling.domain.booked import LONGEST_BOOKING
-from scheduling.domain.daily_cap import local_day
+from scheduling.domain.booked import LONGEST_BOOKING, BookedInterval
+from scheduling.domain.daily_cap import day_bounds, local_day
 from scheduling.domain.ids import is_doctor_id
 from scheduling.domain.series import check_series_starts, is_series_id, new_series_id, repeated_starts
-from scheduling.errors import ConcurrentUpdate, FieldProblem, InvalidInput, SeriesNotFound, StaleRecord, TooLateToChange
+from scheduling.domain.settled import settled
+from scheduling.errors import (
+    ConcurrentUpdate,
+    FieldProblem,
+    InvalidInput,
+    PatientBusy,
+    SeriesNotFound,
+    StaleRecord,
+    TooLateToChange,
+)
 from scheduling.models import Actor, Appointment, Doctor, HistoryEntry, Series, SeriesRequest
 from scheduling.service import clock
 from scheduling.service.appointments import cancel
-from scheduling.service.checks import check_bookable, lock_the_day, new_appointment, patient_lock_for
+from scheduling.service.checks import check_bookable, new_appointment, refuse_a_full_day
 from scheduling.service.doctors import doctor_record
 from scheduling.service.queries import get_appointment
 from scheduling.service.retries import BOOKING_ATTEMPTS, attempts
-from scheduling.store import DayLock, SchedulingStore
+from scheduling.store import DayLock, PatientLock, SchedulingStore
+from scheduling.store.fan_out import fan_out
 
 _MOVES_FOLLOWED = 50  # a rescheduled member is followed to where it moved, this many moves at most
 
@@ -42,15 +55,12 @@ def book_series(store: SchedulingStore, doctor_id: str, request: SeriesRequest, 
             )
             for start in starts
         ]
-        day_locks = _lock_the_days(store, doctor, appointments, now)
         patient_id = request.patient.id if request.patient else None
-        patient_lock = (
-            None
-            if patient_id is None
-            else patient_lock_for(store, patient_id, [(a.start, a.end) for a in appointments], now)
-        )
+        day_locks, patient_lock, looked = _look_at_everything(store, doctor, appointments, patient_id, now)
         try:
-            booked = store.book_series(series_id, appointments, current.fence, LONGEST_BOOKING, day_locks, patient_lock)
+            booked = store.book_series(
+                series_id, appointments, current.fence, LONGEST_BOOKING, day_locks, patient_lock, looked=looked
+            )
         except StaleRecord:
             continue
         return Series(series_id=series_id, appointments=[a.in_own_timezone() for a in booked])
@@ -122,11 +132,47 @@ def _check_all_bookable(doctor: Doctor, request: SeriesRequest, starts: list[dat
         raise InvalidInput(problems, "This series cannot be booked.")
 
 
-def _lock_the_days(
-    store: SchedulingStore, doctor: Doctor, appointments: list[Appointment], now: datetime
-) -> list[DayLock]:
-    """One day lock per local day the series books on, counting the series' own appointments of that day."""
-    per_day = Counter(local_day(a.start, doctor.zone) for a in appointments)
-    firsts = {local_day(a.start, doctor.zone): a.start for a in reversed(appointments)}
-    locks = [lock_the_day(store, doctor, firsts[day], now, adding=count) for day, count in per_day.items()]
-    return [lock for lock in locks if lock is not None]
+def _look_at_everything(
+    store: SchedulingStore, doctor: Doctor, appointments: list[Appointment], patient_id: str | None, now: datetime
+) -> tuple[list[DayLock], PatientLock | None, list[list[BookedInterval]]]:
+    """One round after the doctor's read (issue #23): with a daily cap, the lock and the count of every local day
+    the series books on; with a patient, the patient's lock and time at every start; and the doctor's booked time
+    at every start. A count or a patient look issued together with a version that is not settled is made again
+    in one more round (domain/settled.py). Refused in a single booking's order: a full day (the series' own
+    appointments of a day count), then a busy patient; a taken start is the store's to name."""
+    zone = doctor.zone
+    per_day = Counter(local_day(a.start, zone) for a in appointments) if doctor.rules.max_per_day else Counter()
+    days = list(per_day)
+    counts: list[Callable[[], Any]] = [
+        partial(store.booked_intervals, doctor.id, *day_bounds(day, zone), LONGEST_BOOKING, now) for day in days
+    ]
+    locks: list[Callable[[], Any]] = [partial(store.day_lock, doctor.id, day) for day in days]
+    patient: list[Callable[[], Any]] = [partial(store.patient_lock, patient_id)] if patient_id else []
+    patient_looks: list[Callable[[], Any]] = [
+        partial(store.patient_times, patient_id, a.start, a.end, LONGEST_BOOKING, now, None)
+        for a in appointments
+        if patient_id
+    ]
+    overlaps: list[Callable[[], Any]] = [
+        partial(store.booked_intervals, doctor.id, a.start, a.end, LONGEST_BOOKING, now) for a in appointments
+    ]
+    answers: Iterator[Any] = iter(fan_out([*locks, *counts, *patient, *patient_looks, *overlaps]))
+    day_locks: list[DayLock] = [next(answers) for _ in locks]
+    counted: list[list[BookedInterval]] = [next(answers) for _ in counts]
+    patient_lock: PatientLock | None = next(answers) if patient else None
+    patient_times: list[list[tuple[datetime, datetime]]] = [next(answers) for _ in patient_looks]
+    looked: list[list[BookedInterval]] = [next(answers) for _ in overlaps]
+    # versions read together with their looks: the looks again after the read unless settled
+    recount = [i for i, lock in enumerate(day_locks) if not settled(lock.version == 0, lock.written_at, now)]
+    relook = patient_lock is not None and not settled(patient_lock.version == 0, patient_lock.written_at, now)
+    again: Iterator[Any] = iter(fan_out([*(counts[i] for i in recount), *(patient_looks if relook else [])]))
+    for i in recount:
+        counted[i] = next(again)
+    if relook:
+        patient_times = [next(again) for _ in patient_looks]
+    for day, booked in zip(days, counted, strict=True):
+        refuse_a_full_day(doctor, day, booked, adding=per_day[day])
+    for times in patient_times:
+        if times:
+            raise PatientBusy(*times[0])
+    return day_locks, patient_lock, looked

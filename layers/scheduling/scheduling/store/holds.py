@@ -22,6 +22,7 @@ from scheduling.store.items import (
     booked_item,
     deserialize,
     hold_lock_item,
+    hold_patient_lock,
     hold_record_item,
     to_hold,
 )
@@ -61,7 +62,7 @@ class HoldItems:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": hold_record_item(hold),
+                    "Item": hold_record_item(hold, patient_lock),
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
@@ -77,13 +78,18 @@ class HoldItems:
         return hold
 
     def get_hold(self, doctor_id: str, hold_id: str) -> Hold:
+        return self.get_hold_and_lock(doctor_id, hold_id)[0]
+
+    def get_hold_and_lock(self, doctor_id: str, hold_id: str) -> tuple[Hold, PatientLock | None]:
+        """The hold, and its patient's lock as the hold's transaction wrote it (None without a patient, or for a
+        record stored before holds kept it): one consistent GetItem."""
         with translated():
             response = self._client.get_item(
                 TableName=self._table, Key=key(doctor_pk(doctor_id), hold_sk(hold_id)), ConsistentRead=True
             )
         if "Item" not in response:
             raise HoldNotFound(doctor_id, hold_id)
-        return to_hold(response["Item"])
+        return to_hold(response["Item"]), hold_patient_lock(response["Item"])
 
     def convert_hold(
         self, hold: Hold, appointment: Appointment, patient_lock: PatientLock | None = None

@@ -272,7 +272,9 @@ def hold_lock_item(hold: Hold) -> dict[str, Any]:
     )
 
 
-def hold_record_item(hold: Hold) -> dict[str, Any]:
+def hold_record_item(hold: Hold, patient_lock: PatientLock | None = None) -> dict[str, Any]:
+    """The hold's record; with `patient_lock` (as the hold's transaction checks it), the version of the patient's
+    lock that transaction writes, so a conversion can check that nothing of the patient's committed since."""
     return serialize(
         {
             "PK": doctor_pk(hold.doctor_id),
@@ -284,8 +286,16 @@ def hold_record_item(hold: Hold) -> dict[str, Any]:
             "end": utc_key(hold.end),
             "expires_at": utc_key(hold.expires_at),
             "ttl": int((hold.expires_at + HOLD_RECORD_KEPT).timestamp()),
+            "patient_lock_version": patient_lock.version + 1 if patient_lock is not None else None,
         }
     )
+
+
+def hold_patient_lock(item: dict[str, Any]) -> PatientLock | None:
+    """The patient's lock as the hold's own transaction left it (None: no patient, or a record from before)."""
+    if "patient_lock_version" not in item or "patient_id" not in item:
+        return None
+    return PatientLock(item["patient_id"]["S"], int(item["patient_lock_version"]["N"]))
 
 
 def patient_hold_item(hold: Hold) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from scheduling.domain.booked import BookedInterval
 from scheduling.errors import SeriesNotFound, SeriesSlotsTaken
 from scheduling.models import Appointment
 from scheduling.store.claims import SlotClaims, is_own, raise_fence_failure
@@ -48,13 +49,18 @@ class SeriesItems:
         longest: timedelta,
         day_locks: list[DayLock],
         patient_lock: PatientLock | None,
+        looked: list[list[BookedInterval]] | None = None,
     ) -> list[Appointment]:
-        """Book every appointment or none. `SeriesSlotsTaken` names every start that is booked or held."""
+        """Book every appointment or none. `SeriesSlotsTaken` names every start that is booked or held.
+        `looked`: the doctor's booked time around each start, Queried after the doctor was read (else Queried
+        here)."""
         doctor_id = appointments[0].doctor_id
         now = appointments[0].created_at
-        overlaps = fan_out(
-            [partial(self._claims.booked_intervals, doctor_id, a.start, a.end, longest, now) for a in appointments]
-        )  # the overlap Query per start, issued together: one round trip of latency
+        overlaps = looked
+        if overlaps is None:
+            overlaps = fan_out(
+                [partial(self._claims.booked_intervals, doctor_id, a.start, a.end, longest, now) for a in appointments]
+            )  # the overlap Query per start, issued together: one round trip of latency
         taken = [appointment.start for appointment, found in zip(appointments, overlaps, strict=True) if found]
         if taken:
             raise SeriesSlotsTaken(doctor_id, taken)

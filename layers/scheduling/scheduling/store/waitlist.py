@@ -178,7 +178,7 @@ class WaitlistItems:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": {**hold_record_item(hold), **marked},
+                    "Item": {**hold_record_item(hold, patient_lock), **marked},
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
