@@ -14,10 +14,8 @@ import boto3
 
 from local.template import load_template, schedule_group_names
 from scheduling.domain.hold_expiry import HOLD_EXPIRY_MARGIN
-from tests.api.conftest import EMBEDDED_DYNAMODB, own_runner
+from tests.api.conftest import EMBEDDED_DYNAMODB, WEEK, own_runner
 from tests.api.events import Events, short_types
-
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def schedule_names(endpoint: str) -> list[str]:
