@@ -5,10 +5,8 @@ at its expiry (plus the hold's margin)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import boto3
 
@@ -16,6 +14,7 @@ from local.template import load_template, schedule_group_names
 from scheduling.domain.hold_expiry import HOLD_EXPIRY_MARGIN
 from tests.api.conftest import EMBEDDED_DYNAMODB, WEEK, own_runner
 from tests.api.events import Events, short_types
+from tests.support.waiting import until
 
 
 def schedule_names(endpoint: str) -> list[str]:
@@ -28,15 +27,6 @@ def schedule_names(endpoint: str) -> list[str]:
     )
     [group] = schedule_group_names(load_template()).values()
     return [found["Name"] for found in client.list_schedules(GroupName=group)["Schedules"]]
-
-
-def until(condition: Any, wait_seconds: float = 60) -> Any:
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"not within {wait_seconds} s")
 
 
 def test_a_reminder_a_minute_before_comes_once_and_none_for_a_cancelled_appointment(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ per entry)."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ import requests
 
 from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor
 from tests.api.together import overlapping_pairs, simultaneously
+from tests.support.waiting import until
 
 DOCTOR = {**ALWAYS_OPEN, "name": "Course Keeper", "rules": {}}
 
@@ -42,15 +42,6 @@ def waitlist(api: Api, doctor_id: str) -> list[dict[str, Any]]:
     assert answer.status_code == 200, answer.text
     assert answer.json()["next_token"] is None
     return list(answer.json()["items"])
-
-
-def until(condition: Callable[[], Any], wait_seconds: float = 60) -> Any:
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"not within {wait_seconds} s")
 
 
 def test_a_six_appointment_series_with_one_taken_slot_stores_nothing_and_names_it(api: Api) -> None:
