@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.config import Config
 
 from local.process import free_port, start_runner
 from local.template import load_template, table_names
@@ -30,6 +31,18 @@ ALWAYS_OPEN: dict[str, Any] = {
 }
 
 
+def local_client(service: str, endpoint: str, **config: Any) -> Any:
+    """A boto3 client of `service` at a local endpoint (the runner's embedded moto, or another local server)."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # moto's, not a secret
+        config=Config(**config),
+    )
+
+
 class Api:
     def __init__(self, base_url: str, dynamodb_url: str | None = None) -> None:
         self.base_url = base_url
@@ -40,13 +53,7 @@ class Api:
         """Every item of a doctor's partition, read straight from the runner's embedded DynamoDB: what is
         stored, whatever the API would answer (e.g. after the doctor was deleted). One Query per page."""
         assert self.dynamodb_url, "the runner did not say where its embedded DynamoDB is"
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=self.dynamodb_url,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # moto's, not a secret
-        )
+        client = local_client("dynamodb", self.dynamodb_url)
         table = table_names(load_template())["SchedulingTable"]
         paginator = client.get_paginator("query")
         pages = paginator.paginate(

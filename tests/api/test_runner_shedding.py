@@ -11,14 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.dynamodb import EmbeddedDynamoDB
-from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor, own_runner
+from tests.api.conftest import ALWAYS_OPEN, Api, local_client, new_doctor, own_runner
 
 # Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
 pytestmark = pytest.mark.serial
@@ -85,14 +83,7 @@ def saturable_dynamodb() -> Iterator[EmbeddedDynamoDB]:
 
 
 def client(endpoint: str, **config: Any) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(**config),
-    )
+    return local_client("dynamodb", endpoint, **config)
 
 
 def test_an_operation_that_cannot_get_the_embedded_dynamodb_in_time_is_throttled_not_run(
