@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import pytest
@@ -31,7 +31,7 @@ ALWAYS_OPEN: dict[str, Any] = {
 }
 
 
-def local_client(service: str, endpoint: str, **config: Any) -> Any:
+def local_client(service: Literal["dynamodb", "scheduler"], endpoint: str, **config: Any) -> Any:
     """A boto3 client of `service` at a local endpoint (the runner's embedded moto, or another local server)."""
     return boto3.client(
         service,

@@ -159,7 +159,9 @@ def doctors(
     drawn from `places` and a few overrides around the turn of 2027."""
     slot_minutes = draw(st.sampled_from(SLOT_MINUTES))
     buffer_minutes = draw(st.sampled_from(buffers))
-    schedule = {day: draw(day_hours(slot_minutes, places)) for day in draw(st.sets(st.sampled_from(WEEKDAYS)))}
+    schedule: dict[str, Any] = {
+        day: draw(day_hours(slot_minutes, places)) for day in draw(st.sets(st.sampled_from(WEEKDAYS)))
+    }
     override_days = draw(st.sets(st.dates(date(2026, 12, 25), date(2027, 1, 10)), max_size=3))
     overrides = {str(day): draw(day_hours(slot_minutes, places)) for day in override_days}
     return doctor(draw(st.sampled_from(GRID_ZONES)), slot_minutes, schedule, overrides, buffer_minutes, locations)
