@@ -4,20 +4,43 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import pytest
 import requests
+from botocore.config import Config
 
 from local.process import free_port, start_runner
 from local.template import load_template, table_names
 
 EMBEDDED_DYNAMODB = re.compile(r"DynamoDB: embedded \(moto, in memory, at (http://127\.0\.0\.1:\d+)\)")
+
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# The doctor `new_doctor` creates unless told otherwise: bookable at every hour of every day.
+ALWAYS_OPEN: dict[str, Any] = {
+    "name": "Always Open",
+    "locations": ["North Wing"],
+    "timezone": "UTC",
+    "slot_minutes": 30,
+    "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
+}
+
+
+def local_client(service: Literal["dynamodb", "scheduler"], endpoint: str, **config: Any) -> Any:
+    """A boto3 client of `service` at a local endpoint (the runner's embedded moto, or another local server)."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # moto's, not a secret
+        config=Config(**config),
+    )
 
 
 class Api:
@@ -30,13 +53,7 @@ class Api:
         """Every item of a doctor's partition, read straight from the runner's embedded DynamoDB: what is
         stored, whatever the API would answer (e.g. after the doctor was deleted). One Query per page."""
         assert self.dynamodb_url, "the runner did not say where its embedded DynamoDB is"
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=self.dynamodb_url,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # moto's, not a secret
-        )
+        client = local_client("dynamodb", self.dynamodb_url)
         table = table_names(load_template())["SchedulingTable"]
         paginator = client.get_paginator("query")
         pages = paginator.paginate(
@@ -64,6 +81,19 @@ class Api:
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
+
+
+def created_doctor(api: Api, base: Mapping[str, Any] = ALWAYS_OPEN, /, **fields: Any) -> dict[str, Any]:
+    """POST /doctors with `base`'s fields and `fields` over them; the 201 body (anything else fails the test)."""
+    answer = api.post("/doctors", json={**base, **fields})
+    assert answer.status_code == 201, answer.text
+    created: dict[str, Any] = answer.json()
+    return created
+
+
+def new_doctor(api: Api, base: Mapping[str, Any] = ALWAYS_OPEN, /, **fields: Any) -> str:
+    """The id of a doctor created as `created_doctor` does: the one factory of the API tests' doctors."""
+    return str(created_doctor(api, base, **fields)["id"])
 
 
 @dataclass

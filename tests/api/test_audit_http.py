@@ -18,10 +18,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from local.template import load_template, table_names
-from tests.api.conftest import Api, own_runner
+from tests.api.conftest import ALWAYS_OPEN, Api, created_doctor, own_runner
 
 LOCAL_PRINCIPAL = "arn:aws:iam::123456789012:user/local-developer"
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def moto(api: Api, service: str) -> Any:
@@ -55,20 +54,13 @@ def signed(
     return api.session.request(method, str(request.url), data=data, headers=dict(request.headers.items()), timeout=30)
 
 
-def new_doctor(api: Api) -> str:
-    answer = api.post(
-        "/doctors",
-        json={
-            "name": "Audit Test",
-            "locations": ["Main"],
-            "timezone": "UTC",
-            "slot_minutes": 30,
-            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    assert answer.json()["created_by"] == LOCAL_PRINCIPAL
-    return str(answer.json()["id"])
+DOCTOR = {**ALWAYS_OPEN, "name": "Audit Test", "locations": ["Main"]}
+
+
+def audited_doctor(api: Api) -> str:
+    created = created_doctor(api, DOCTOR)
+    assert created["created_by"] == LOCAL_PRINCIPAL
+    return str(created["id"])
 
 
 def slot(days: int, at: int) -> str:
@@ -81,7 +73,7 @@ def who(appointment: dict[str, Any]) -> list[tuple[str, str, str | None]]:
 
 
 def test_unsigned_requests_are_the_local_developer_in_the_history(api: Api) -> None:
-    doctor = new_doctor(api)
+    doctor = audited_doctor(api)
     booked = api.post(f"/doctors/{doctor}/appointments", json={"start": slot(3, 9), "location": "Main"})
     assert booked.status_code == 201, booked.text
     appointment_id = booked.json()["id"]
@@ -95,7 +87,7 @@ def test_unsigned_requests_are_the_local_developer_in_the_history(api: Api) -> N
 
 def test_a_sigv4_signed_request_is_the_iam_user_that_signed_it(api: Api, front_desk: tuple[str, Credentials]) -> None:
     arn, credentials = front_desk
-    doctor = new_doctor(api)
+    doctor = audited_doctor(api)
     path = f"/doctors/{doctor}/appointments"
     booked = signed(
         api, credentials, "POST", path, {"start": slot(3, 10), "location": "Main"}, {"X-Acting-User": "rn-4"}
@@ -124,7 +116,7 @@ def test_a_wrong_signature_or_an_unknown_key_is_403_and_changes_nothing(
         forged = Credentials(credentials.access_key, "not-the-secret-" + "x" * 25)
     else:
         forged = Credentials("AKIAUNKNOWN000000000", credentials.secret_key)
-    doctor = new_doctor(api)
+    doctor = audited_doctor(api)
     before = api.stored_items(doctor)
 
     answer = signed(api, forged, "POST", f"/doctors/{doctor}/appointments", {"start": slot(3, 12), "location": "Main"})
@@ -136,7 +128,7 @@ def test_a_wrong_signature_or_an_unknown_key_is_403_and_changes_nothing(
 
 def test_after_a_booking_with_a_name_only_the_appointment_holds_the_name(api: Api) -> None:
     name = f"Zed Quincy-{uuid.uuid4().hex[:10]}"  # in no other test's data
-    doctor = new_doctor(api)
+    doctor = audited_doctor(api)
     booked = api.post(
         f"/doctors/{doctor}/appointments",
         json={"start": slot(4, 9), "location": "Main", "patient": {"id": f"p-{uuid.uuid4().hex[:8]}", "name": name}},

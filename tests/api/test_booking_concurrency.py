@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.api.conftest import Api
+from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor
 from tests.api.together import simultaneously
 
 # Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
 pytestmark = pytest.mark.serial
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIRST_SLOT = datetime.fromisoformat("2035-06-04T09:00:00+00:00")
 
 
@@ -27,18 +26,7 @@ def slot(index: int) -> str:
 
 @pytest.fixture
 def doctor_id(api: Api) -> str:
-    answer = api.post(
-        "/doctors",
-        json={
-            "name": "Always Open",
-            "locations": ["North Wing", "South Wing"],
-            "timezone": "UTC",
-            "slot_minutes": 5,
-            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        },
-    )
-    assert answer.status_code == 201
-    return str(answer.json()["id"])
+    return new_doctor(api, ALWAYS_OPEN, locations=["North Wing", "South Wing"], slot_minutes=5)
 
 
 def booking(api: Api, doctor_id: str, start: str, location: str = "North Wing") -> Callable[[], requests.Response]:

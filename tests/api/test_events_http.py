@@ -12,28 +12,16 @@ import pytest
 import requests
 
 from scheduling.domain.hold_expiry import HOLD_EXPIRY_MARGIN
-from tests.api.conftest import Api, own_runner
+from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor, own_runner
 from tests.api.events import PREFIX, Events, short_types
 from tests.api.together import simultaneously
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FAR = datetime(2035, 6, 4, 9, 0, tzinfo=UTC)  # a Monday, far from now: no clock rule gets in the way
 PATIENT = {"id": "p-events-1", "name": "Ada Lovelace-Events"}
 REASON = "Private: the patient said why, in free text"
 
 
-def always_open(api: Api, name: str = "Events Doctor", **fields: Any) -> str:
-    body = {
-        "name": name,
-        "locations": ["North Wing", "South Wing"],
-        "timezone": "UTC",
-        "slot_minutes": 5,
-        "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        **fields,
-    }
-    answer = api.post("/doctors", json=body)
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+EVENTS_DOCTOR = {**ALWAYS_OPEN, "name": "Events Doctor", "locations": ["North Wing", "South Wing"], "slot_minutes": 5}
 
 
 def at(minutes: int) -> str:
@@ -47,7 +35,7 @@ def ok(answer: requests.Response, *statuses: int) -> dict[str, Any]:
 
 @pytest.fixture
 def doctor(api: Api) -> tuple[str, Events]:
-    doctor_id = always_open(api)
+    doctor_id = new_doctor(api, EVENTS_DOCTOR)
     events = Events(api, f"/doctors/{doctor_id}")
     [created] = events.until(1)
     assert created["type"] == f"{PREFIX}doctor.created"
@@ -145,7 +133,7 @@ def test_a_no_show_gives_one_event_once_the_appointment_has_started(tmp_path: Pa
     clock.write_text("0")
     with own_runner(tmp_path, environment={"LOCAL_CLOCK_FILE": str(clock)}) as runner:
         api = runner.api
-        doctor_id = always_open(api)
+        doctor_id = new_doctor(api, EVENTS_DOCTOR)
         base = f"/doctors/{doctor_id}"
         events = Events(api, base)
         soon = datetime.now(UTC) + timedelta(minutes=60)
@@ -182,7 +170,7 @@ def test_a_hold_left_to_expire_gives_hold_expired_once_ttl_deletes_its_claim(
 
 
 def test_doctor_writes_give_created_updated_deleted_and_an_unchanged_rewrite_gives_nothing(api: Api) -> None:
-    doctor_id = always_open(api, "Short Stay")
+    doctor_id = new_doctor(api, EVENTS_DOCTOR, name="Short Stay")
     base = f"/doctors/{doctor_id}"
     events = Events(api, base)
     current = ok(api.get(base))

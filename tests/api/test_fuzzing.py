@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from local.paths import OPENAPI_PATH
-from tests.api.conftest import Api
+from tests.api.conftest import Api, new_doctor
 
 EXAMPLES_PER_OPERATION = 40
 # Hypothesis may stop early once it has seen every distinct input of a small space; none of ours is that small.
@@ -56,18 +56,14 @@ CHECKS = [
 @pytest.fixture
 def existing_doctor(local_api: Api) -> str:
     """A real doctor of this test's own (generated DELETEs remove it), so that requests reach past the 404."""
-    answer = local_api.post(
-        "/doctors",
-        json={
-            "name": "Fuzz Target",
-            "locations": ["1 Fuzz Way"],
-            "timezone": "Asia/Kathmandu",
-            "slot_minutes": 15,
-            "schedule": {day: [{"start": "08:00", "end": "18:00"}] for day in ("monday", "tuesday", "wednesday")},
-        },
+    return new_doctor(
+        local_api,
+        name="Fuzz Target",
+        locations=["1 Fuzz Way"],
+        timezone="Asia/Kathmandu",
+        slot_minutes=15,
+        schedule={day: [{"start": "08:00", "end": "18:00"}] for day in ("monday", "tuesday", "wednesday")},
     )
-    assert answer.status_code == 201
-    return str(answer.json()["id"])
 
 
 # SigV4 is checked by API Gateway, before any function runs; the local runner does not, so the fuzzer is not

@@ -30,14 +30,13 @@ import pytest
 import requests
 
 from scheduling.domain.hold_expiry import HOLD_EXPIRY_MARGIN
-from tests.api.conftest import Api
+from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor
 from tests.api.together import overlapping_pairs, simultaneously
 from tests.support.fhir import entries
 
 # Races against the runner around an instant: run alone, so that a neighbouring test's CPU does not move it.
 pytestmark = pytest.mark.serial
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ROUNDS = int(os.environ.get("HOLD_RACE_ROUNDS", "3"))
 BATCH = int(os.environ.get("HOLD_RACE_BATCH", "3"))
 CONVERSION_ROUNDS = int(os.environ.get("CONVERSION_RACE_ROUNDS", "5"))
@@ -45,18 +44,7 @@ DAY = "2035-06-04"
 R4 = "/fhir/R4"
 
 
-def new_doctor(api: Api, slot_minutes: int = 60, **fields: Any) -> str:
-    body = {
-        "name": "Expiry Race",
-        "locations": ["North Wing"],
-        "timezone": "UTC",
-        "slot_minutes": slot_minutes,
-        "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        **fields,
-    }
-    answer = api.post("/doctors", json=body)
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+DOCTOR = {**ALWAYS_OPEN, "name": "Expiry Race", "slot_minutes": 60}
 
 
 def at(hour: int, minute: int = 0) -> str:
@@ -79,7 +67,7 @@ def booked_in_store(api: Api, doctor_id: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("round_number", range(CONVERSION_ROUNDS))
 def test_twenty_concurrent_conversions_of_one_hold_all_answer_the_one_appointment(api: Api, round_number: int) -> None:
-    doctor_id = new_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     patient = f"p-convert-{uuid.uuid4().hex}"
     held = api.post(
         f"/doctors/{doctor_id}/holds",
@@ -104,7 +92,7 @@ def test_twenty_concurrent_conversions_of_one_hold_all_answer_the_one_appointmen
 def test_sixteen_concurrent_fhir_books_of_one_pending_appointment_all_answer_the_one_appointment(
     api: Api, round_number: int
 ) -> None:
-    doctor_id = new_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     found = api.get(
         f"{R4}/Appointment/$find",
         params={
@@ -170,7 +158,7 @@ class Round:
 def prepare(api: Api, number: int) -> Round:
     kind = number % 3  # 0: the grid changes under the hold; 1: it does not; 2: it does, and the day is capped
     round_ = Round(number, grid_change=kind != 1, cap=2 if kind == 2 else None)
-    round_.doctor_id = new_doctor(api, rules={"max_per_day": round_.cap} if round_.cap else {})
+    round_.doctor_id = new_doctor(api, DOCTOR, rules={"max_per_day": round_.cap} if round_.cap else {})
     round_.patient = f"p-expiry-{uuid.uuid4().hex}"
     elsewhere = api.post(f"/doctors/{round_.doctor_id}/appointments", json={"start": at(9), "location": "North Wing"})
     assert elsewhere.status_code == 201, elsewhere.text
@@ -283,7 +271,7 @@ def test_ttl_leaves_an_expired_holds_claim_and_patient_entry_until_its_margin_en
     """The runner's TTL sweep (every 5 s, like DynamoDB TTL deleting any time after `ttl`) must not remove the
     hold's claim or its patient entry inside the margin: at `expires_at + 7 s` the slot is still held, on this
     grid, and the patient is still busy elsewhere (the outside tester's exp_margin.py)."""
-    doctor_id, elsewhere = new_doctor(api), new_doctor(api)
+    doctor_id, elsewhere = new_doctor(api, DOCTOR), new_doctor(api, DOCTOR)
     patient = f"p-margin-{uuid.uuid4().hex}"
     held = api.post(
         f"/doctors/{doctor_id}/holds",

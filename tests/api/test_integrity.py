@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.api.conftest import Api
+from tests.api.conftest import ALWAYS_OPEN, WEEK, Api, new_doctor
 from tests.api.together import overlapping_pairs, simultaneously
 
 # Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
 pytestmark = pytest.mark.serial
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY = datetime(2035, 6, 4, tzinfo=UTC)  # a Monday
 BOOKED = DAY.replace(hour=9)  # 09:00-10:00 UTC, booked before each change
 
@@ -28,18 +27,12 @@ def z(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def new_doctor(api: Api, **fields: Any) -> str:
-    body = {
-        "name": "Integrity Check",
-        "locations": ["North Wing"],
-        "timezone": "UTC",
-        "slot_minutes": 60,
-        "schedule": {day: [{"start": "08:00", "end": "18:00"}] for day in WEEK},
-        **fields,
-    }
-    answer = api.post("/doctors", json=body)
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+DOCTOR = {
+    **ALWAYS_OPEN,
+    "name": "Integrity Check",
+    "slot_minutes": 60,
+    "schedule": {day: [{"start": "08:00", "end": "18:00"}] for day in WEEK},
+}
 
 
 def booking(api: Api, doctor_id: str, start: datetime) -> Callable[[], requests.Response]:
@@ -92,7 +85,7 @@ CHANGES: dict[str, tuple[dict[str, Any], list[datetime], list[datetime]]] = {
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_a_booking_made_before_a_schedule_change_blocks_every_overlapping_slot_after_it(api: Api, change: str) -> None:
     patch, blocked, still_free = CHANGES[change]
-    doctor_id = new_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     assert booking(api, doctor_id, BOOKED)().status_code == 201
 
     changed = api.patch(f"/doctors/{doctor_id}", json=patch)
@@ -122,7 +115,7 @@ EDITS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("round_number", range(20))
 def test_schedule_edits_racing_bookings_never_leave_two_overlapping_appointments(api: Api, round_number: int) -> None:
     chooser = random.Random(round_number)
-    doctor_id = new_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     # Starts on a 5-minute grid between 08:00 and 12:00 UTC: every grid above publishes some of them.
     starts = [DAY + timedelta(hours=8, minutes=5 * step) for step in range(48)]
     url = f"{api.base_url}/doctors/{doctor_id}"
@@ -142,7 +135,7 @@ def test_schedule_edits_racing_bookings_never_leave_two_overlapping_appointments
 
 @pytest.mark.parametrize("round_number", range(20))
 def test_a_delete_racing_thirty_bookings_never_leaves_a_booking_behind(api: Api, round_number: int) -> None:
-    doctor_id = new_doctor(api, slot_minutes=5)
+    doctor_id = new_doctor(api, DOCTOR, slot_minutes=5)
     delete_url = f"{api.base_url}/doctors/{doctor_id}"
     bookings = [booking(api, doctor_id, DAY + timedelta(hours=9, minutes=5 * n)) for n in range(30)]
     calls = [*bookings, lambda: requests.delete(delete_url, timeout=60)]
@@ -165,7 +158,7 @@ def test_a_delete_racing_thirty_bookings_never_leaves_a_booking_behind(api: Api,
 
 
 def test_twelve_concurrent_patches_without_if_match_all_succeed(api: Api) -> None:
-    doctor_id = new_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     url = f"{api.base_url}/doctors/{doctor_id}"
     names = [f"Doctor {n}" for n in range(12)]
     calls: list[Callable[[], requests.Response]] = [
@@ -182,7 +175,7 @@ def test_twelve_concurrent_patches_without_if_match_all_succeed(api: Api) -> Non
 
 
 def test_concurrent_patches_with_one_if_match_have_one_winner_and_the_rest_412(api: Api) -> None:
-    doctor_id = new_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     url = f"{api.base_url}/doctors/{doctor_id}"
     calls: list[Callable[[], requests.Response]] = [
         partial(requests.patch, url, json={"name": f"N{n}"}, headers={"If-Match": '"1"'}, timeout=60) for n in range(8)

@@ -15,8 +15,8 @@ from typing import Any
 
 import requests
 
-from tests.api.conftest import Api, own_runner
-from tests.api.test_events_http import always_open
+from tests.api.conftest import Api, new_doctor, own_runner
+from tests.api.test_events_http import EVENTS_DOCTOR
 
 RETRY_FOR_SECONDS = 90  # the first attempt's idempotency record stays "in progress" until its deadline (15 s)
 START = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -57,7 +57,7 @@ def test_killed_after_commit_the_same_key_answers_the_first_outcome_stored_once(
     armed = tmp_path / "die-after-commit"
     with own_runner(tmp_path, environment={"LOCAL_DIE_AFTER_COMMIT_FILE": str(armed)}) as runner:
         api = runner.api
-        doctor_id = always_open(api, name="Dying Workers Doctor")
+        doctor_id = new_doctor(api, EVENTS_DOCTOR, name="Dying Workers Doctor")
         base = f"/doctors/{doctor_id}"
         booking = {"start": at(0), "location": "North Wing", "patient": {"id": "p-killed-1"}}
         holding = {"start": at(60), "location": "North Wing", "ttl_seconds": 600, "patient": {"id": "p-killed-2"}}

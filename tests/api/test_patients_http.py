@@ -10,25 +10,10 @@ from functools import partial
 import pytest
 import requests
 
-from tests.api.conftest import Api
+from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor
 from tests.api.together import overlapping_pairs, simultaneously
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def new_doctor(api: Api, slot_minutes: int = 30) -> str:
-    answer = api.post(
-        "/doctors",
-        json={
-            "name": "Patient Test",
-            "locations": ["Main"],
-            "timezone": "UTC",
-            "slot_minutes": slot_minutes,
-            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+DOCTOR = {**ALWAYS_OPEN, "name": "Patient Test", "locations": ["Main"]}
 
 
 def hour(days: int, at: int) -> str:
@@ -45,7 +30,7 @@ def calendar(api: Api, patient: str) -> list[dict[str, str]]:
 def test_twenty_concurrent_bookings_of_one_patient_with_twenty_doctors_at_one_hour_leave_one(api: Api) -> None:
     for round_number in range(3):
         patient = f"p-concurrent-{round_number}-{datetime.now(UTC).timestamp()}"
-        doctors = [new_doctor(api) for _ in range(20)]
+        doctors = [new_doctor(api, DOCTOR) for _ in range(20)]
         start = hour(5 + round_number, 10)
         calls: list[Callable[[], requests.Response]] = [
             partial(
@@ -69,7 +54,7 @@ def test_twenty_concurrent_bookings_of_one_patient_with_twenty_doctors_at_one_ho
 @pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_concurrent_reschedules_of_two_appointments_into_overlapping_slots_leave_one_moved(api: Api) -> None:
     patient = f"p-moves-{datetime.now(UTC).timestamp()}"
-    first_doctor, second_doctor = new_doctor(api, 30), new_doctor(api, 20)
+    first_doctor, second_doctor = new_doctor(api, DOCTOR, slot_minutes=30), new_doctor(api, DOCTOR, slot_minutes=20)
     body = {"location": "Main", "patient": {"id": patient}}
     first = api.post(f"/doctors/{first_doctor}/appointments", json={**body, "start": hour(9, 8)}).json()
     second = api.post(f"/doctors/{second_doctor}/appointments", json={**body, "start": hour(9, 12)}).json()
@@ -100,7 +85,7 @@ def test_concurrent_reschedules_of_two_appointments_into_overlapping_slots_leave
 
 def test_unequal_slots_that_overlap_conflict_and_adjacent_ones_do_not(api: Api) -> None:
     patient = f"p-lengths-{datetime.now(UTC).timestamp()}"
-    thirty, twenty = new_doctor(api, 30), new_doctor(api, 20)
+    thirty, twenty = new_doctor(api, DOCTOR, slot_minutes=30), new_doctor(api, DOCTOR, slot_minutes=20)
     body = {"location": "Main", "patient": {"id": patient}}
     assert api.post(f"/doctors/{thirty}/appointments", json={**body, "start": hour(11, 9)}).status_code == 201
 
@@ -115,7 +100,7 @@ def test_unequal_slots_that_overlap_conflict_and_adjacent_ones_do_not(api: Api) 
 
 def test_a_cancelled_appointment_or_released_hold_frees_the_patients_time(api: Api) -> None:
     patient = f"p-frees-{datetime.now(UTC).timestamp()}"
-    first, second = new_doctor(api), new_doctor(api)
+    first, second = new_doctor(api, DOCTOR), new_doctor(api, DOCTOR)
     body = {"location": "Main", "patient": {"id": patient}}
     booked = api.post(f"/doctors/{first}/appointments", json={**body, "start": hour(12, 9)}).json()
     assert api.post(f"/doctors/{second}/appointments", json={**body, "start": hour(12, 9)}).status_code == 409
@@ -132,7 +117,7 @@ def test_a_cancelled_appointment_or_released_hold_frees_the_patients_time(api: A
 @pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_twenty_concurrent_holds_of_one_patient_with_twenty_doctors_leave_one(api: Api) -> None:
     patient = f"p-holds-{datetime.now(UTC).timestamp()}"
-    doctors = [new_doctor(api) for _ in range(20)]
+    doctors = [new_doctor(api, DOCTOR) for _ in range(20)]
     start = hour(13, 10)
     calls: list[Callable[[], requests.Response]] = [
         partial(

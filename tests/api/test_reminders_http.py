@@ -5,40 +5,20 @@ at its expiry (plus the hold's margin)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import boto3
 
 from local.template import load_template, schedule_group_names
 from scheduling.domain.hold_expiry import HOLD_EXPIRY_MARGIN
-from tests.api.conftest import EMBEDDED_DYNAMODB, own_runner
+from tests.api.conftest import EMBEDDED_DYNAMODB, created_doctor, local_client, own_runner
 from tests.api.events import Events, short_types
-
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from tests.support.waiting import until
 
 
 def schedule_names(endpoint: str) -> list[str]:
-    client = boto3.client(
-        "scheduler",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # moto's, not a secret
-    )
+    client = local_client("scheduler", endpoint)
     [group] = schedule_group_names(load_template()).values()
     return [found["Name"] for found in client.list_schedules(GroupName=group)["Schedules"]]
-
-
-def until(condition: Any, wait_seconds: float = 60) -> Any:
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"not within {wait_seconds} s")
 
 
 def test_a_reminder_a_minute_before_comes_once_and_none_for_a_cancelled_appointment(tmp_path: Path) -> None:
@@ -48,17 +28,7 @@ def test_a_reminder_a_minute_before_comes_once_and_none_for_a_cancelled_appointm
         api = runner.api
         embedded = EMBEDDED_DYNAMODB.search(runner.log.read_text())
         assert embedded, runner.log.read_text()
-        doctor = api.post(
-            "/doctors",
-            json={
-                "name": "Reminding Doctor",
-                "locations": ["North Wing"],
-                "timezone": "UTC",
-                "slot_minutes": 5,
-                "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-                "rules": {"reminders_minutes": [1]},
-            },
-        ).json()
+        doctor = created_doctor(api, name="Reminding Doctor", slot_minutes=5, rules={"reminders_minutes": [1]})
         base = f"/doctors/{doctor['id']}"
         soon = datetime.now(UTC) + timedelta(minutes=10)
         start = soon.replace(minute=soon.minute - soon.minute % 5, second=0, microsecond=0)
@@ -100,17 +70,7 @@ def test_a_lapsed_waitlist_offer_passes_the_slot_to_the_next_entry_at_its_expiry
         tmp_path, environment={"LOCAL_CLOCK_FILE": str(clock), "LOCAL_TTL_SWEEP_SECONDS": "3600"}
     ) as runner:
         api = runner.api
-        doctor = api.post(
-            "/doctors",
-            json={
-                "name": "Waiting Room",
-                "locations": ["North Wing"],
-                "timezone": "UTC",
-                "slot_minutes": 30,
-                "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-                "rules": {"waitlist_offer_ttl_seconds": 30},
-            },
-        ).json()
+        doctor = created_doctor(api, name="Waiting Room", rules={"waitlist_offer_ttl_seconds": 30})
         base = f"/doctors/{doctor['id']}"
         start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
         booked = api.post(f"{base}/appointments", json={"start": start.isoformat(), "location": "North Wing"}).json()

@@ -9,16 +9,7 @@ from pathlib import Path
 import pytest
 
 from local.paths import ROOT
-from tests.api.conftest import Api, own_runner
-
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ALWAYS_OPEN = {
-    "name": "Always Open",
-    "locations": ["North Wing"],
-    "timezone": "UTC",
-    "slot_minutes": 30,
-    "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-}
+from tests.api.conftest import Api, new_doctor, own_runner
 
 
 def without_action(folder: Path, function: str, action: str) -> Path:
@@ -32,12 +23,6 @@ def without_action(folder: Path, function: str, action: str) -> Path:
     copy = folder / "template.yaml"
     copy.write_text(text[:start] + narrowed + text[end:])
     return copy
-
-
-def new_doctor(api: Api) -> str:
-    answer = api.post("/doctors", json=ALWAYS_OPEN)
-    assert answer.status_code == 201, answer.text  # DoctorsFunction keeps its whole policy
-    return str(answer.json()["id"])
 
 
 def book(api: Api) -> int:

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
 from local.process import free_port, start_runner
+from tests.api.conftest import local_client
 
 
 def test_it_seeds_two_sample_doctors_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
@@ -120,13 +120,7 @@ def test_dynamodb_endpoint_url_points_it_at_another_dynamodb(tmp_path: Path, oth
         process.wait(timeout=15)
 
     assert created.status_code == 201
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=other_dynamodb,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = local_client("dynamodb", other_dynamodb)
     assert set(client.list_tables()["TableNames"]) == {"SchedulingTable", "IdempotencyTable"}
     stored = client.get_item(
         TableName="SchedulingTable", Key={"PK": {"S": f"DOCTOR#{created.json()['id']}"}, "SK": {"S": "PROFILE"}}

@@ -11,36 +11,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.dynamodb import EmbeddedDynamoDB
-from tests.api.conftest import Api, own_runner
+from tests.api.conftest import ALWAYS_OPEN, Api, local_client, new_doctor, own_runner
 
 # Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
 pytestmark = pytest.mark.serial
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIRST_SLOT = datetime.fromisoformat("2035-06-04T09:00:00+00:00")
 ANSWER_SECONDS = 10  # a request not answered by then counts as hung (requests raises Timeout)
 
 
-def always_open_doctor(api: Api) -> str:
-    answer = api.post(
-        "/doctors",
-        json={
-            "name": "Always Open",
-            "locations": ["Ward 1"],
-            "timezone": "UTC",
-            "slot_minutes": 5,
-            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        },
-    )
-    assert answer.status_code == 201
-    return str(answer.json()["id"])
+WARD_DOCTOR = {**ALWAYS_OPEN, "locations": ["Ward 1"], "slot_minutes": 5}
 
 
 def slot(index: int) -> str:
@@ -74,7 +59,7 @@ def assert_retry_later(answer: requests.Response) -> None:
 def test_a_burst_beyond_the_queue_bound_is_shed_with_503_and_every_201_is_stored(tmp_path: Path) -> None:
     settings = {"LOCAL_CONCURRENCY": "1", "LOCAL_QUEUE_WAIT_SECONDS": "0.2"}
     with own_runner(tmp_path, environment=settings) as runner:
-        doctor_id = always_open_doctor(runner.api)
+        doctor_id = new_doctor(runner.api, WARD_DOCTOR)
         starts = [slot(n) for n in range(60)]
 
         answers = book_all_at_once(runner.api, doctor_id, starts)  # one worker, each booking tens of ms
@@ -98,14 +83,7 @@ def saturable_dynamodb() -> Iterator[EmbeddedDynamoDB]:
 
 
 def client(endpoint: str, **config: Any) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(**config),
-    )
+    return local_client("dynamodb", endpoint, **config)
 
 
 def test_an_operation_that_cannot_get_the_embedded_dynamodb_in_time_is_throttled_not_run(
@@ -129,7 +107,7 @@ def test_a_saturated_dynamodb_makes_requests_503_with_retry_after_then_they_succ
     tmp_path: Path, saturable_dynamodb: EmbeddedDynamoDB
 ) -> None:
     with own_runner(tmp_path, environment={"DYNAMODB_ENDPOINT_URL": saturable_dynamodb.url}) as runner:
-        doctor_id = always_open_doctor(runner.api)
+        doctor_id = new_doctor(runner.api, WARD_DOCTOR)
         with saturable_dynamodb.lock:  # DynamoDB busy with something else for as long as the request lasts
             refused = runner.api.post(
                 f"/doctors/{doctor_id}/appointments", json={"start": slot(0), "location": "Ward 1"}

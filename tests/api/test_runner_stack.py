@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
-
 from local.process import free_port
 from local.settings import RunnerSettings
-from tests.api.conftest import own_runner
+from tests.api.conftest import local_client, own_runner
 
 
 def test_the_embedded_dynamodb_listens_on_127_0_0_1_8000_unless_told_otherwise() -> None:
@@ -21,13 +19,7 @@ def test_the_runner_prints_its_dynamodb_endpoint_and_the_template_tables_it_depl
     with own_runner(tmp_path, environment={"DYNAMODB_PORT": str(port)}) as runner:
         printed = runner.log.read_text()
         endpoint = f"http://127.0.0.1:{port}"
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # moto's, not a secret
-        )
+        client = local_client("dynamodb", endpoint)
         tables = client.list_tables()["TableNames"]
         scheduling = client.describe_table(TableName="SchedulingTable")["Table"]
         ttl = client.describe_time_to_live(TableName="SchedulingTable")["TimeToLiveDescription"]

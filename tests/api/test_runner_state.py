@@ -18,6 +18,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from local.process import free_port, start_runner
 from local.seed_hospital import CLINICS, MAIN_CAMPUS, doctor_id
 from local.state import SNAPSHOT
+from tests.api.conftest import Api, created_doctor
 
 SAMPLES = {"0f8fad5bd9cb469fa16570867728950e", "7c9e6679742540de944be07fc1f90ae7"}
 PATIENCE_SECONDS = 120  # generous: only tells "saved" from "never saved"
@@ -49,22 +50,16 @@ def all_doctors(base: str, limit: int) -> list[dict[str, Any]]:
             return found
 
 
-def new_doctor(base: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Kept Doctor",
-        "locations": ["Ward 9"],
-        "schedule": {"monday": [{"start": "09:00", "end": "12:00"}]},
-    }
-    answer = requests.post(f"{base}/doctors", json=body, timeout=60)
-    assert answer.status_code == 201, answer.text
-    created: dict[str, Any] = answer.json()
-    return created
+def kept_doctor(base: str) -> dict[str, Any]:
+    monday = {"monday": [{"start": "09:00", "end": "12:00"}]}
+    kept = {"name": "Kept Doctor", "locations": ["Ward 9"], "schedule": monday}
+    return created_doctor(Api(base), kept)
 
 
 def test_what_was_written_is_there_after_a_restart_and_fresh_starts_empty(tmp_path: Path) -> None:
     state = tmp_path / "state"
     with runner(tmp_path, "--state", str(state)) as base:
-        created = new_doctor(base)
+        created = kept_doctor(base)
         booked = requests.post(
             f"{base}/doctors/{created['id']}/appointments",
             json={"start": "2035-06-04T09:30:00Z", "location": "Ward 9"},
@@ -113,7 +108,7 @@ def test_after_a_crash_what_was_saved_before_it_is_there(tmp_path: Path) -> None
         port, tmp_path / "crashed.log", "--state", str(state), environment={"LOCAL_STATE_SAVE_SECONDS": "0.2"}
     )
     try:
-        created = new_doctor(f"http://127.0.0.1:{port}")
+        created = kept_doctor(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + PATIENCE_SECONDS
         while not saved(state, created["id"]) and time.monotonic() < deadline:  # the periodic save after a write
             time.sleep(0.1)
@@ -141,7 +136,7 @@ def test_a_small_hospital_is_seeded_once_and_served_at_every_page_size(tmp_path:
             requests.get(f"{base}/doctors/{doctor_id(number)}/appointments", timeout=60).json()["items"]
             for number in range(1, size + 1)
         ]
-        marker = new_doctor(base)["id"]  # published after the seed: once it is, the seed's would have been too
+        marker = kept_doctor(base)["id"]  # published after the seed: once it is, the seed's would have been too
         deadline = time.monotonic() + PATIENCE_SECONDS
         events = requests.get(f"{base}/_local/events", timeout=60).json()
         while marker not in json.dumps(events) and time.monotonic() < deadline:

@@ -13,8 +13,8 @@ import requests
 
 from local.gateway_responses import render
 from local.template import load_template
-from tests.api.conftest import own_runner
-from tests.api.test_runner_shedding import always_open_doctor, slot, stored_starts
+from tests.api.conftest import new_doctor, own_runner
+from tests.api.test_runner_shedding import WARD_DOCTOR, slot, stored_starts
 from tests.api.together import simultaneously
 
 # Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
@@ -36,7 +36,7 @@ def throttled_template() -> dict[str, object]:
 def test_a_burst_over_the_burst_limit_is_answered_429_from_the_template_and_stores_nothing(tmp_path: Path) -> None:
     settings = {"LOCAL_THROTTLE_SCALE": str(SCALE), "LOCAL_QUEUE_WAIT_SECONDS": "60"}
     with own_runner(tmp_path, environment=settings) as runner:
-        doctor_id = always_open_doctor(runner.api)  # another method: its own bucket
+        doctor_id = new_doctor(runner.api, WARD_DOCTOR)  # another method: its own bucket
         starts = [slot(n) for n in range(40)]
 
         url = f"{runner.api.base_url}/doctors/{doctor_id}/appointments"

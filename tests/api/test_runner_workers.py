@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.api.conftest import Runner, own_runner
+from tests.api.conftest import Runner, new_doctor, own_runner
+from tests.api.test_runner_shedding import WARD_DOCTOR
 
 # Concurrency against the runner: run alone, so that a neighbouring test's CPU does not change the race.
 pytestmark = pytest.mark.serial
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 A_MONTH = {"from": "2035-06-01T00:00:00Z", "to": "2035-07-01T00:00:00Z"}  # 8,640 free slots: a slow-ish request
 
 
@@ -29,24 +29,9 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
         yield started
 
 
-def always_open_doctor(runner: Runner) -> str:
-    answer = runner.api.post(
-        "/doctors",
-        json={
-            "name": "Always Open",
-            "locations": ["Ward 1"],
-            "timezone": "UTC",
-            "slot_minutes": 5,
-            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        },
-    )
-    assert answer.status_code == 201
-    return str(answer.json()["id"])
-
-
 @pytest.fixture(scope="module")
 def doctor_id(runner: Runner) -> str:
-    return always_open_doctor(runner)
+    return new_doctor(runner.api, WARD_DOCTOR)
 
 
 def in_background(call: Callable[[], requests.Response]) -> Callable[[], requests.Response | Exception]:
@@ -123,7 +108,7 @@ def test_a_worker_killed_while_idle_is_replaced_without_failing_a_request(runner
 
 def test_sigterm_during_a_request_stops_the_runner_and_its_workers_promptly(tmp_path: Path) -> None:
     with own_runner(tmp_path, environment={"LOCAL_CONCURRENCY": "1"}) as runner:
-        slots = f"/doctors/{always_open_doctor(runner)}/slots"
+        slots = f"/doctors/{new_doctor(runner.api, WARD_DOCTOR)}/slots"
         functions = ("DoctorsFunction", "AvailabilityFunction", "AppointmentsFunction")
         pids = [worker["pid"] for function in functions for worker in runner.workers(function)]
         answer = in_background(lambda: requests.get(runner.api.base_url + slots, params=A_MONTH, timeout=10))

@@ -11,23 +11,19 @@ import pytest
 
 from tests.api.conftest import Api
 from tests.support.random_doctors import PLACES, SPECIALTIES, normal, random_doctor
+from tests.support.slot_pages import SearchRow, every_page
 
 WINDOW = {"from": "2035-03-05T00:00:00Z", "to": "2035-03-19T00:00:00Z"}  # spans the US spring-forward
 
 
-def found_by_search(api: Api, query: dict[str, Any]) -> list[tuple[datetime, str, str, list[str]]]:
-    found, token = [], None
-    while True:
-        answer = api.get("/slots", params={**query, **({"next_token": token} if token else {})})
+def found_by_search(api: Api, query: dict[str, Any]) -> list[SearchRow]:
+    def page_after(token: dict[str, str]) -> dict[str, Any]:
+        answer = api.get("/slots", params={**query, **token})
         assert answer.status_code == 200, answer.text
-        page = answer.json()
-        found += [
-            (datetime.fromisoformat(item["start"]), item["doctor_id"], item["end"], item["locations"])
-            for item in page["items"]
-        ]
-        token = page["next_token"]
-        if token is None:
-            return found
+        page: dict[str, Any] = answer.json()
+        return page
+
+    return every_page(page_after)
 
 
 def own_free_slots(api: Api, doctor_id: str) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ per entry)."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -14,26 +13,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.api.conftest import Api
+from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor
 from tests.api.together import overlapping_pairs, simultaneously
+from tests.support.waiting import until
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def open_doctor(api: Api, **rules: Any) -> str:
-    answer = api.post(
-        "/doctors",
-        json={
-            "name": "Course Keeper",
-            "locations": ["North Wing"],
-            "timezone": "UTC",
-            "slot_minutes": 30,
-            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-            "rules": rules,
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+DOCTOR = {**ALWAYS_OPEN, "name": "Course Keeper", "rules": {}}
 
 
 def days_ahead(days: int, hour: int = 9, minute: int = 0) -> str:
@@ -60,17 +44,8 @@ def waitlist(api: Api, doctor_id: str) -> list[dict[str, Any]]:
     return list(answer.json()["items"])
 
 
-def until(condition: Callable[[], Any], wait_seconds: float = 60) -> Any:
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"not within {wait_seconds} s")
-
-
 def test_a_six_appointment_series_with_one_taken_slot_stores_nothing_and_names_it(api: Api) -> None:
-    doctor_id = open_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     weekly = [days_ahead(7 * week + 2) for week in range(6)]
     taken = api.post(f"/doctors/{doctor_id}/appointments", json={"start": weekly[3], "location": "North Wing"})
     assert taken.status_code == 201
@@ -87,7 +62,7 @@ def test_a_six_appointment_series_with_one_taken_slot_stores_nothing_and_names_i
 
 
 def test_a_cancel_offers_the_slot_to_the_oldest_waiter_who_books_with_one_call(api: Api) -> None:
-    doctor_id = open_doctor(api, waitlist_offer_ttl_seconds=600)
+    doctor_id = new_doctor(api, DOCTOR, rules={"waitlist_offer_ttl_seconds": 600})
     base = f"/doctors/{doctor_id}"
     start = days_ahead(3)
     booked = api.post(f"{base}/appointments", json={"start": start, "location": "North Wing"}).json()
@@ -109,7 +84,7 @@ def test_a_cancel_offers_the_slot_to_the_oldest_waiter_who_books_with_one_call(a
 @pytest.mark.serial  # concurrency against the shared runner: alone, as the other concurrency tests
 @pytest.mark.parametrize("round_number", range(4))
 def test_concurrent_series_and_bookings_never_overlap_and_a_409_stores_nothing(api: Api, round_number: int) -> None:
-    doctor_id = open_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     base = f"/doctors/{doctor_id}/appointments"
     grid = [days_ahead(2 + day, 9 + hour) for day in range(4) for hour in range(3)]  # 12 slots
     courses = [grid[index::3][:4] for index in range(3)] + [grid[:4], grid[4:8], grid[8:], grid[::2][:6]]
@@ -144,7 +119,7 @@ def test_concurrent_series_and_bookings_never_overlap_and_a_409_stores_nothing(a
 @pytest.mark.serial  # concurrency against the shared runner: alone, as the other concurrency tests
 @pytest.mark.parametrize("round_number", range(3))
 def test_concurrent_cancels_joins_and_conversions_give_each_slot_to_one_entry_once(api: Api, round_number: int) -> None:
-    doctor_id = open_doctor(api, waitlist_offer_ttl_seconds=600)
+    doctor_id = new_doctor(api, DOCTOR, rules={"waitlist_offer_ttl_seconds": 600})
     base = f"/doctors/{doctor_id}"
     slots = [days_ahead(2, 9 + hour) for hour in range(6)]
     window = {"from": days_ahead(1), "to": days_ahead(5)}

@@ -11,25 +11,10 @@ from typing import Any
 import pytest
 import requests
 
-from tests.api.conftest import Api
+from tests.api.conftest import ALWAYS_OPEN, Api, new_doctor
 from tests.api.together import simultaneously
 
-WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def open_doctor(api: Api) -> str:
-    answer = api.post(
-        "/doctors",
-        json={
-            "name": "Workflow",
-            "locations": ["North Wing"],
-            "timezone": "UTC",
-            "slot_minutes": 15,
-            "schedule": {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK},
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+DOCTOR = {**ALWAYS_OPEN, "name": "Workflow", "slot_minutes": 15}
 
 
 def soon(minutes: int) -> str:
@@ -46,7 +31,7 @@ def appointments(api: Api, doctor_id: str) -> list[dict[str, Any]]:
 
 
 def test_search_hold_convert_check_in_complete(api: Api) -> None:
-    doctor_id = open_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     start = api.get(f"/doctors/{doctor_id}/slots").json()["items"][2]["start"]
 
     held = api.post(f"/doctors/{doctor_id}/holds", json={"start": start, "location": "North Wing"})
@@ -68,7 +53,7 @@ def test_search_hold_convert_check_in_complete(api: Api) -> None:
 
 @pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_thirty_concurrent_holds_of_one_slot_make_one(api: Api) -> None:
-    doctor_id = open_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     start = soon(120)
     url = f"{api.base_url}/doctors/{doctor_id}/holds"
     calls: list[Callable[[], requests.Response]] = [
@@ -88,7 +73,7 @@ def test_thirty_concurrent_holds_of_one_slot_make_one(api: Api) -> None:
 
 @pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_ten_concurrent_conversions_book_exactly_once(api: Api) -> None:
-    doctor_id = open_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     held = api.post(f"/doctors/{doctor_id}/holds", json={"start": soon(180), "location": "North Wing"}).json()
     url = f"{api.base_url}/doctors/{doctor_id}/appointments"
     calls: list[Callable[[], requests.Response]] = [
@@ -104,7 +89,7 @@ def test_ten_concurrent_conversions_book_exactly_once(api: Api) -> None:
 
 
 def test_release_frees_the_slot_at_once(api: Api) -> None:
-    doctor_id = open_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     start = soon(240)
     held = api.post(f"/doctors/{doctor_id}/holds", json={"start": start, "location": "North Wing"}).json()
 
@@ -118,7 +103,7 @@ def test_release_frees_the_slot_at_once(api: Api) -> None:
 @pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_a_booking_racing_a_conversion_and_a_release_leaves_one_outcome(api: Api) -> None:
     for _ in range(10):
-        doctor_id = open_doctor(api)
+        doctor_id = new_doctor(api, DOCTOR)
         start = soon(300)
         held = api.post(f"/doctors/{doctor_id}/holds", json={"start": start, "location": "North Wing"}).json()
         base = f"{api.base_url}/doctors/{doctor_id}"
@@ -147,7 +132,7 @@ def test_a_booking_racing_a_conversion_and_a_release_leaves_one_outcome(api: Api
 @pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_concurrent_cancel_and_check_in_end_in_one_consistent_state(api: Api) -> None:
     for _ in range(10):
-        doctor_id = open_doctor(api)
+        doctor_id = new_doctor(api, DOCTOR)
         booked = api.post(f"/doctors/{doctor_id}/appointments", json={"start": soon(30), "location": "North Wing"})
         base = f"{api.base_url}/doctors/{doctor_id}/appointments/{booked.json()['id']}"
         calls: list[Callable[[], requests.Response]] = [
@@ -169,7 +154,7 @@ def test_concurrent_cancel_and_check_in_end_in_one_consistent_state(api: Api) ->
 
 @pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
 def test_thirty_concurrent_bookings_on_a_day_capped_at_three_leave_exactly_three(api: Api) -> None:
-    doctor_id = open_doctor(api)
+    doctor_id = new_doctor(api, DOCTOR)
     patched = api.patch(f"/doctors/{doctor_id}", json={"rules": {"max_per_day": 3}})
     assert patched.status_code == 200, patched.text
     day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()

@@ -17,8 +17,9 @@ from local.template import create_tables, load_template, table_names
 from scheduling.models import Doctor, DoctorIn
 from scheduling.observability import logger
 from scheduling.store import SchedulingStore, dynamodb_client
+from tests.support.clock import Clock
 from tests.support.faults import Fault, install_faults
-from tests.support.lambda_events import Answer, context, sample_event
+from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, context, sample_event
 
 TEMPLATE = load_template()
 TABLES = table_names(TEMPLATE)
@@ -51,6 +52,30 @@ def given_doctor(store: SchedulingStore) -> Callable[..., Doctor]:
         return doctor
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clock(start): where the `clock` fixture stands at the start of a test")
+    config.addinivalue_line("markers", "doctor(**fields): the `doctor` fixture's fields over the sample doctor's")
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The service's clock, stopped at the instant of the nearest `pytest.mark.clock(start)` (the test's, else
+    its module's) and moved only by the test."""
+    marker = request.node.get_closest_marker("clock")
+    assert marker is not None, "the clock fixture needs pytest.mark.clock(start) on the test or its module"
+    clock = Clock(marker.args[0])
+    monkeypatch.setattr("scheduling.service.clock.now", clock)
+    return clock
+
+
+@pytest.fixture
+def doctor(request: pytest.FixtureRequest, given_doctor: Callable[..., Doctor]) -> Doctor:
+    """The sample doctor (SAMPLE_DOCTOR_ID) stored directly, with the fields of the nearest
+    `pytest.mark.doctor(**fields)` over the sample's."""
+    marker = request.node.get_closest_marker("doctor")
+    return given_doctor(SAMPLE_DOCTOR_ID, **(marker.kwargs if marker else {}))
 
 
 def invoke(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any]) -> Answer:

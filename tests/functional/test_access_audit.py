@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -28,11 +28,6 @@ SLOT = "2035-06-04T09:30:00-04:00"
 
 def expected_hash(patient_id: str) -> str:
     return hmac.new(audit.DEV_HASH_KEY, patient_id.encode(), hashlib.sha256).hexdigest()
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
 
 
 @pytest.fixture

@@ -23,11 +23,6 @@ BOOKED = json.loads(sample_event("appointments_book")["body"])["start"]  # the s
 OTHER_DOCTOR_ID = "1" * 32
 
 
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
-
-
 def book(
     body: dict[str, Any] | None = None, headers: dict[str, str] | None = None, doctor_id: str = SAMPLE_DOCTOR_ID
 ) -> Answer:

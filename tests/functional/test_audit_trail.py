@@ -20,8 +20,6 @@ from tests.support.clock import Clock
 from tests.support.faults import AppliedButAnswerLost, Fault
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, TEST_PRINCIPAL, Answer, event_with, sample_event
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 START = datetime(2035, 6, 4, 13, 30, tzinfo=UTC)  # 09:30 in New York, a slot of the sample doctor
 SLOT = "2035-06-04T09:30:00-04:00"
 LATER = "2035-06-04T10:30:00-04:00"
@@ -29,16 +27,10 @@ NURSE = "nurse.jones@ward-4"
 NAME = "Ada Lovelace-Zyx"  # a name no other text contains
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(START - timedelta(days=3))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor], clock: Clock) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
+pytestmark = [
+    pytest.mark.usefixtures("aws", "clock"),
+    pytest.mark.clock(START - timedelta(days=3)),
+]
 
 
 def acting(headers: dict[str, str] | None, event_name: str) -> dict[str, str] | None:

@@ -15,13 +15,10 @@ from functions.appointments.app import lambda_handler as appointments_handler
 from functions.availability.app import lambda_handler as slots_handler
 from functions.doctors.app import lambda_handler as doctors_handler
 from functions.holds.app import lambda_handler as holds_handler
-from scheduling import service
 from scheduling.models import Doctor
 from scheduling.store import SchedulingStore
 from tests.functional.conftest import HOUSE, TABLES, invoke, stored_items
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
-
-pytestmark = pytest.mark.usefixtures("aws")
 
 # A Monday, one hour before the sample doctor opens (09:00-12:00 and 13:00-17:00 on Mondays, 08:00-16:00 on
 # Wednesdays, in New York).
@@ -38,9 +35,10 @@ DEFAULT_RULES: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service.clock, "now", lambda: NOW)
+pytestmark = [
+    pytest.mark.usefixtures("aws", "clock"),
+    pytest.mark.clock(NOW),
+]
 
 
 def slots(start: str = "2035-06-04", end: str = "2035-06-05") -> list[dict[str, Any]]:

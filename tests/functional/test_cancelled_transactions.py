@@ -27,8 +27,6 @@ from tests.support.clock import Clock
 from tests.support.faults import AppliedButAnswerLost, Fault
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 REASONS = [
     "TransactionConflict",
     "ThrottlingError",
@@ -144,11 +142,10 @@ WRITES: dict[str, Callable[..., Write]] = {
 }
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(START - timedelta(days=3))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(START - timedelta(days=3)),
+]
 
 
 def given(name: str, given_doctor: Callable[..., Doctor], clock: Clock) -> Write:

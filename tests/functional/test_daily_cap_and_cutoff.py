@@ -19,17 +19,14 @@ from tests.functional.conftest import CallLog, invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALL_DAY = {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK}
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(datetime(2027, 3, 1, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(datetime(2027, 3, 1, tzinfo=UTC)),
+]
 
 
 def with_rules(given_doctor: Callable[..., Doctor], **rules: Any) -> Doctor:

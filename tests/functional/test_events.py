@@ -34,11 +34,7 @@ def stream(aws: None) -> StreamReader:
     return StreamReader(TABLES["SchedulingTable"])
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(T0)
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = pytest.mark.clock(T0)
 
 
 @pytest.fixture

@@ -15,16 +15,11 @@ from functions.holds.app import lambda_handler as holds_handler
 from scheduling.models import Doctor
 from tests.functional.conftest import invoke, stored_items
 from tests.support.faults import AppliedButAnswerLost, Fault
-from tests.support.lambda_events import SAMPLE_DOCTOR_ID, event_with, sample_event
+from tests.support.lambda_events import event_with, sample_event
 
 pytestmark = pytest.mark.usefixtures("aws")
 
 MAX_ATTEMPTS = 3  # store.CLIENT_CONFIG: the first try and two retries
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
 
 
 def slot_key(start: str) -> str:

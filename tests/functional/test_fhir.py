@@ -4,7 +4,6 @@ DynamoDB calls per request counted (reads are keyed reads)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,20 +17,13 @@ from tests.support.clock import Clock
 from tests.support.fhir import parsed
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with, sample_event
 
-pytestmark = pytest.mark.usefixtures("aws")
 T0 = datetime(2035, 6, 1, 12, tzinfo=UTC)
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(T0)
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(T0),
+]
 
 
 def resource(answer: Answer, status: int = 200) -> dict[str, Any]:

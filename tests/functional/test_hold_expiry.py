@@ -28,8 +28,6 @@ from tests.functional.conftest import invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 T0 = datetime(2035, 6, 3, 12, tzinfo=UTC)
 THREE = "2035-06-04T03:00:00Z"
@@ -37,11 +35,10 @@ HALF_PAST_THREE = "2035-06-04T03:30:00Z"
 JUST = timedelta(milliseconds=50)
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(T0)
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(T0),
+]
 
 
 def always_open(given_doctor: Callable[..., Doctor], doctor_id: str = SAMPLE_DOCTOR_ID, **fields: Any) -> Doctor:

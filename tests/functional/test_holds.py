@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,23 +17,15 @@ from tests.functional.conftest import CallLog, invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, TEST_PRINCIPAL, Answer, event_with
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 SLOT = "2035-06-04T09:30:00-04:00"  # a Monday: the sample doctor opens 09:00-12:00 and 13:00-17:00
 SLOT_Z = "2035-06-04T13:30:00Z"
 T0 = datetime(2035, 6, 1, 12, tzinfo=UTC)
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(T0)
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(T0),
+]
 
 
 def hold(start: str = SLOT, ttl: int = 300, location: str = "123 Main St") -> Answer:

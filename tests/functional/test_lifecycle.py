@@ -19,18 +19,15 @@ from tests.functional.conftest import CallLog, invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 START = datetime(2035, 6, 4, 13, 30, tzinfo=UTC)  # 09:30 in New York, a 30-minute slot of the sample doctor
 SLOT = "2035-06-04T09:30:00-04:00"
 CHANGES = {"check-in": "appointments_check_in", "complete": "appointments_complete", "no-show": "appointments_no_show"}
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(START - timedelta(days=3))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(START - timedelta(days=3)),
+]
 
 
 @pytest.fixture

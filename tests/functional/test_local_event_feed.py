@@ -24,16 +24,9 @@ from local.streams import StreamPump
 from local.supervised import SupervisedThread
 from local.ttl import TimeToLive
 from local.webhook import Webhook
+from tests.support.waiting import until
 
 BUS = "test-bus"
-WAIT_SECONDS = 60  # generous: the machine is shared; every wait ends as soon as its condition holds
-
-
-def eventually(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def throttled(operation: str) -> ClientError:
@@ -99,10 +92,10 @@ def test_the_event_log_survives_throttled_deletes_and_failed_reads(embedded: Emb
     log.start()
     try:
         first = publish(embedded.url, ["/doctors/a"] * 3)
-        eventually(lambda: logged(log) == first, "the first events despite the faults")
-        eventually(lambda: log.describe()["state"] == "running", "the log to recover")
+        until(lambda: logged(log) == first, "the first events despite the faults", every=0.05)
+        until(lambda: log.describe()["state"] == "running", "the log to recover", every=0.05)
         second = publish(embedded.url, ["/doctors/b"] * 2)
-        eventually(lambda: logged(log) == first + second, "later events")
+        until(lambda: logged(log) == first + second, "later events", every=0.05)
     finally:
         log.stop()
 
@@ -128,7 +121,7 @@ def test_an_event_delivered_again_after_a_lost_delete_is_logged_once(embedded: E
     log.start()
     try:
         ids = publish(embedded.url, ["/doctors/a", "/doctors/b"])
-        eventually(lambda: logged(log) == ids, "both events")
+        until(lambda: logged(log) == ids, "both events", every=0.05)
         time.sleep(0.5)  # a duplicate would be logged by now: the loop polls every 0.1 s
         assert logged(log) == ids
     finally:
@@ -167,8 +160,8 @@ def test_the_stream_pump_survives_throttled_reads_and_a_consumer_that_raises(emb
         dynamodb.put_item(TableName="pumped", Item={"PK": {"S": key}})
     pump.start()
     try:
-        eventually(lambda: seen == ["a", "b", "c"], "every record, once, in order")
-        eventually(lambda: pump.describe()["state"] == "running", "the pump to recover")
+        until(lambda: seen == ["a", "b", "c"], "every record, once, in order", every=0.05)
+        until(lambda: pump.describe()["state"] == "running", "the pump to recover", every=0.05)
     finally:
         pump.stop()
 
@@ -202,7 +195,7 @@ def test_the_webhook_goes_on_after_a_garbled_answer() -> None:
     try:
         for ident in ("one", "two"):
             hook.send({"specversion": "1.0", "id": ident, "type": "test", "source": "test", "subject": "/x"})
-        eventually(lambda: received == ["one", "two"], "both deliveries")
+        until(lambda: received == ["one", "two"], "both deliveries", every=0.05)
     finally:
         hook.stop()
         server.shutdown()

@@ -32,11 +32,6 @@ class Died(Exception):
 
 
 @pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
-
-
-@pytest.fixture
 def die_after_commit(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     """The next call of store method `name` commits, then the handler fails before it can answer."""
 

@@ -25,11 +25,7 @@ ROUTES = {(route.method, route.path): route for route in api_routes(load_templat
 CASES = body_cases()
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(EXAMPLES_AS_OF)
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = pytest.mark.clock(EXAMPLES_AS_OF)
 
 
 def call(method: str, path: str, ids: dict[str, str], body: Any) -> Answer:

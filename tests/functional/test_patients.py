@@ -17,17 +17,14 @@ from tests.functional.conftest import CallLog, invoke
 from tests.support.clock import Clock
 from tests.support.lambda_events import Answer, event_with
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DOCTOR_A, DOCTOR_B = "a" * 32, "b" * 32
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(datetime(2035, 6, 1, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(datetime(2035, 6, 1, tzinfo=UTC)),
+]
 
 
 @pytest.fixture

@@ -24,23 +24,16 @@ from tests.support.clock import Clock
 from tests.support.event_bus import StreamReader
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALL_DAY = {day: [{"start": "00:00", "end": "24:00"}] for day in WEEK}
 GROUP = "reminders"
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor], clock: Clock) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID, slot_minutes=30, schedule=ALL_DAY, rules={"reminders_minutes": [1440, 60]})
+pytestmark = [
+    pytest.mark.usefixtures("aws", "clock"),
+    pytest.mark.clock(datetime(2027, 3, 1, 12, 0, tzinfo=UTC)),
+    pytest.mark.doctor(slot_minutes=30, schedule=ALL_DAY, rules={"reminders_minutes": [1440, 60]}),
+]
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from scheduling.store.keys import tag_key_part
 from tests.functional.conftest import TABLES, invoke
 from tests.support.lambda_events import event_with
 from tests.support.random_doctors import PLACES, SPECIALTIES, normal, random_doctor
+from tests.support.slot_pages import SearchRow, every_page
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -42,20 +43,16 @@ def search(**query: str) -> Any:
     return invoke(availability, event_with("slots_search", query=query))
 
 
-def search_all(**query: str) -> list[tuple[datetime, str, str, list[str]]]:
+def search_all(**query: str) -> list[SearchRow]:
     """Every page, in order, as (start instant, doctor id, end text, locations)."""
-    found, token = [], None
-    while True:
-        answer = search(**query, **({"next_token": token} if token else {}))
+
+    def page_after(token: dict[str, str]) -> dict[str, Any]:
+        answer = search(**query, **token)
         assert answer.status == 200, answer
-        page = answer.json()
-        found += [
-            (datetime.fromisoformat(item["start"]), item["doctor_id"], item["end"], item["locations"])
-            for item in page["items"]
-        ]
-        token = page["next_token"]
-        if token is None:
-            return found
+        page: dict[str, Any] = answer.json()
+        return page
+
+    return every_page(page_after)
 
 
 def per_doctor(doctor_id: str, window: dict[str, str]) -> list[dict[str, Any]]:

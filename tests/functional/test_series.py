@@ -18,8 +18,6 @@ from tests.functional.conftest import CallLog, invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALL_DAY = {day: [{"start": "08:00", "end": "18:00"}] for day in WEEK}
 MONDAYS = (
@@ -32,16 +30,11 @@ MONDAYS = (
 )
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(datetime(2027, 2, 20, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor], clock: Clock) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID, slot_minutes=60, schedule=ALL_DAY)
+pytestmark = [
+    pytest.mark.usefixtures("aws", "clock"),
+    pytest.mark.clock(datetime(2027, 2, 20, tzinfo=UTC)),
+    pytest.mark.doctor(slot_minutes=60, schedule=ALL_DAY),
+]
 
 
 def series_event(resource: str, body: Any = None, method: str = "POST", **path: str) -> dict[str, Any]:

@@ -21,8 +21,6 @@ from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, context, event_with
 from tests.support.old_availability import old_lambda_handler
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 
 def every_day(*hours: dict[str, Any]) -> dict[str, Any]:
     return {day: list(hours) for day in WEEKDAYS}
@@ -100,11 +98,10 @@ CASES = {
 UNBOOKABLE = {"Africa/Monrovia"}
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(datetime(2035, 1, 1, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
+pytestmark = [
+    pytest.mark.usefixtures("aws"),
+    pytest.mark.clock(datetime(2035, 1, 1, tzinfo=UTC)),
+]
 
 
 def raw(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any]) -> dict[str, Any]:

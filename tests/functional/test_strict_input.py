@@ -90,11 +90,6 @@ def appointments_stored() -> list[str]:
 
 
 @pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor]) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID)
-
-
-@pytest.fixture
 def appointment_id(doctor: Doctor) -> str:
     booked = send("appointments_book", body={"start": SLOT, "location": "123 Main St"})
     assert booked.status == 201, booked

@@ -26,20 +26,17 @@ from tests.support.event_bus import StreamReader
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 from tests.support.stream_records import record
 
-pytestmark = pytest.mark.usefixtures("aws")
-
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALL_DAY = {day: [{"start": "08:00", "end": "18:00"}] for day in WEEK}
 SLOT = "2027-03-02T10:00:00-05:00"
 WINDOW = {"from": "2027-03-01T08:00:00-05:00", "to": "2027-03-05T18:00:00-05:00"}
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(datetime(2027, 2, 20, tzinfo=UTC))
-    monkeypatch.setattr("scheduling.service.clock.now", clock)
-    return clock
-
+pytestmark = [
+    pytest.mark.usefixtures("aws", "clock"),
+    pytest.mark.clock(datetime(2027, 2, 20, tzinfo=UTC)),
+    pytest.mark.doctor(slot_minutes=60, schedule=ALL_DAY, rules={"waitlist_offer_ttl_seconds": 600}),
+]
 
 SCHEDULES: list[ReminderSchedules] = []
 
@@ -47,11 +44,6 @@ SCHEDULES: list[ReminderSchedules] = []
 @pytest.fixture(autouse=True)
 def _schedules(schedules: ReminderSchedules) -> None:
     SCHEDULES[:] = [schedules]
-
-
-@pytest.fixture
-def doctor(given_doctor: Callable[..., Doctor], clock: Clock) -> Doctor:
-    return given_doctor(SAMPLE_DOCTOR_ID, slot_minutes=60, schedule=ALL_DAY, rules={"waitlist_offer_ttl_seconds": 600})
 
 
 @pytest.fixture

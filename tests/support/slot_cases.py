@@ -1,10 +1,12 @@
-"""Doctors and windows for slot tests: a hypothesis strategy over zones with every kind of clock, random hours,
-buffers, session locations and overrides, half the windows opening just before a clock change; and named clock
-changes. Shared by the generator's and the JSON answer's differential tests."""
+"""Doctors and windows for slot tests, the one home of the slot strategies: `cases` over zones with every kind of
+clock, random hours, buffers, session locations and overrides, half the windows opening just before a clock change
+(the generator's and the JSON answer's differential tests); `doctors` and `windows_in_2027` for the grid's
+properties (test_slots.py, test_slot_rules.py); and named clock changes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -35,19 +37,36 @@ ZONES = [
     "America/Sao_Paulo",
 ]
 FIRST_YEAR, LAST_YEAR = 1970, 2040
+SLOT_MINUTES = [5, 10, 15, 20, 25, 30, 45, 60, 90, 120, 240]
+# The zones of the grid's properties over 2027 (`doctors`, `windows_in_2027`).
+GRID_ZONES = [
+    "UTC",
+    "Asia/Kathmandu",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Pacific/Chatham",
+    "America/Havana",
+]
+FIXED_OFFSET_ZONES = {"UTC": timedelta(0), "Asia/Kathmandu": timedelta(hours=5, minutes=45)}
+# Session locations as `cases` draws them: none, one or two of the doctor's places.
+UP_TO_TWO_PLACES = st.lists(st.sampled_from(PLACES), unique=True, max_size=2)
+NO_PLACES: st.SearchStrategy[None] = st.none()
 
 
 def doctor(
     timezone: str,
     slot_minutes: int,
-    schedule: dict[str, Any],
-    overrides: dict[str, Any] | None = None,
+    schedule: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None = None,
     buffer_minutes: int = 0,
+    locations: list[str] | None = None,
 ) -> DoctorIn:
     return DoctorIn.model_validate(
         {
             "name": "Dr Test",
-            "locations": PLACES,
+            "locations": locations or PLACES,
             "timezone": timezone,
             "slot_minutes": slot_minutes,
             "schedule": schedule,
@@ -73,17 +92,32 @@ def clock_changes(timezone: str) -> list[datetime]:
     ]
 
 
+@cache
+def clock_changes_in_2027(timezone: str) -> list[datetime]:
+    """Instants in 2027 at which the zone's UTC offset changes (found hour by hour)."""
+    zone = ZoneInfo(timezone)
+    hours_of_year = [datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=n) for n in range(365 * 24)]
+    return [
+        later
+        for earlier, later in pairwise(hours_of_year)
+        if earlier.astimezone(zone).utcoffset() != later.astimezone(zone).utcoffset()
+    ]
+
+
 @st.composite
-def day_hours(draw: st.DrawFn, slot_minutes: int) -> list[dict[str, Any]]:
-    """Non-overlapping intervals on a five-minute grid, each at least one slot long, some with locations."""
+def day_hours(
+    draw: st.DrawFn, slot_minutes: int, places: st.SearchStrategy[list[str] | None] = UP_TO_TWO_PLACES
+) -> list[dict[str, Any]]:
+    """Non-overlapping intervals on a five-minute grid, each at least one slot long; an interval takes the
+    locations `places` draws for it (none when it draws None or nothing)."""
     cuts = sorted(draw(st.sets(st.integers(0, 288), max_size=6)))
     intervals: list[dict[str, Any]] = []
     for start, end in zip(cuts[::2], cuts[1::2], strict=False):
         if (end - start) * 5 >= slot_minutes:
             interval: dict[str, Any] = {"start": _clock(start * 5), "end": _clock(end * 5)}
-            places = draw(st.lists(st.sampled_from(PLACES), unique=True, max_size=2))
-            if places:
-                interval["locations"] = places
+            chosen = draw(places)
+            if chosen:
+                interval["locations"] = chosen
             intervals.append(interval)
     return intervals
 
@@ -95,7 +129,7 @@ def _clock(minutes: int) -> str:
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[DoctorIn, datetime, datetime]:
     timezone = draw(st.sampled_from(ZONES))
-    slot_minutes = draw(st.sampled_from([5, 10, 15, 20, 25, 30, 45, 60, 90, 120, 240]))
+    slot_minutes = draw(st.sampled_from(SLOT_MINUTES))
     changes = clock_changes(timezone)
     near_a_change: bool = draw(st.booleans())
     if changes and near_a_change:
@@ -112,6 +146,48 @@ def cases(draw: st.DrawFn) -> tuple[DoctorIn, datetime, datetime]:
     overrides = {str(day): draw(day_hours(slot_minutes)) for day in override_days}
     buffer_minutes = draw(st.sampled_from([0, 0, 5, 10, 15, 45]))
     return doctor(timezone, slot_minutes, schedule, overrides, buffer_minutes), start, start + length
+
+
+@st.composite
+def doctors(
+    draw: st.DrawFn,
+    buffers: Sequence[int] = (0,),
+    places: st.SearchStrategy[list[str] | None] = NO_PLACES,
+    locations: list[str] | None = None,
+) -> DoctorIn:
+    """A doctor in one of GRID_ZONES with random weekly hours, a buffer drawn from `buffers`, session locations
+    drawn from `places` and a few overrides around the turn of 2027."""
+    slot_minutes = draw(st.sampled_from(SLOT_MINUTES))
+    buffer_minutes = draw(st.sampled_from(buffers))
+    schedule: dict[str, Any] = {
+        day: draw(day_hours(slot_minutes, places)) for day in draw(st.sets(st.sampled_from(WEEKDAYS)))
+    }
+    override_days = draw(st.sets(st.dates(date(2026, 12, 25), date(2027, 1, 10)), max_size=3))
+    overrides = {str(day): draw(day_hours(slot_minutes, places)) for day in override_days}
+    return doctor(draw(st.sampled_from(GRID_ZONES)), slot_minutes, schedule, overrides, buffer_minutes, locations)
+
+
+Window = tuple[datetime, timedelta]
+
+
+@st.composite
+def windows_in_2027(draw: st.DrawFn, who: st.SearchStrategy[DoctorIn]) -> tuple[DoctorIn, Window]:
+    """A doctor drawn from `who` and a window (start, length up to 10 days) in 2027; half the windows open within
+    two days before one of the zone's clock changes."""
+    doctor_drawn = draw(who)
+    length = draw(st.timedeltas(timedelta(minutes=1), timedelta(days=10)))
+    changes = clock_changes_in_2027(doctor_drawn.timezone)
+    near_a_change: bool = draw(st.booleans())
+    if changes and near_a_change:
+        start = draw(st.sampled_from(changes)) - draw(st.timedeltas(timedelta(0), timedelta(days=2)))
+    else:
+        start = draw(st.datetimes(datetime(2026, 12, 20), datetime(2027, 12, 31), timezones=st.just(UTC)))
+    return doctor_drawn, (start, length)
+
+
+def wall_minutes(midnight: datetime, instant: datetime, zone: ZoneInfo) -> int:
+    """Minutes from a local midnight (naive) to `instant` read on the zone's wall clock."""
+    return int((instant.astimezone(zone).replace(tzinfo=None) - midnight).total_seconds() // 60)
 
 
 def at(text: str) -> datetime:

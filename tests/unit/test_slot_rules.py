@@ -3,9 +3,7 @@ notice and horizon; then properties of the grid over random schedules, buffers a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,29 +18,7 @@ from scheduling.domain.rules import check_opening_hours
 from scheduling.domain.slots import PublishedSlot, opening_hours_on, published_slot_at, published_slots
 from scheduling.errors import InvalidInput
 from scheduling.models import WEEKDAYS, BookingRules, DoctorIn, Interval
-
-PLACES = ["North Wing", "South Wing", "Annex"]
-
-
-def doctor(
-    timezone: str,
-    slot_minutes: int,
-    schedule: Mapping[str, Any],
-    overrides: Mapping[str, Any] | None = None,
-    buffer_minutes: int = 0,
-    locations: list[str] | None = None,
-) -> DoctorIn:
-    return DoctorIn.model_validate(
-        {
-            "name": "Dr Test",
-            "locations": locations or PLACES,
-            "timezone": timezone,
-            "slot_minutes": slot_minutes,
-            "schedule": schedule,
-            "overrides": overrides or {},
-            "rules": {"buffer_minutes": buffer_minutes},
-        }
-    )
+from tests.support.slot_cases import FIXED_OFFSET_ZONES, PLACES, Window, doctor, doctors, wall_minutes, windows_in_2027
 
 
 def hours(start: str, end: str, locations: list[str] | None = None) -> dict[str, Any]:
@@ -341,75 +317,14 @@ def test_notice_and_horizon_clip_the_published_slots_searched() -> None:
 
 # Properties
 
-ZONES = [
-    "UTC",
-    "Asia/Kathmandu",
-    "America/New_York",
-    "Europe/London",
-    "Australia/Lord_Howe",
-    "America/Santiago",
-    "Pacific/Chatham",
-    "America/Havana",
-]
-FIXED_OFFSET_ZONES = {"UTC": timedelta(0), "Asia/Kathmandu": timedelta(hours=5, minutes=45)}
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-@st.composite
-def day_hours(draw: st.DrawFn, slot_minutes: int) -> list[dict[str, Any]]:
-    """Non-overlapping intervals at least one slot long on a five-minute grid; some held at a few locations."""
-    cuts = sorted(draw(st.sets(st.integers(0, 288), max_size=6)))
-    intervals = []
-    for start, end in zip(cuts[::2], cuts[1::2], strict=False):
-        if (end - start) * 5 >= slot_minutes:
-            places = draw(st.none() | st.lists(st.sampled_from(PLACES), min_size=1, max_size=3, unique=True))
-            intervals.append(hours(_clock(start * 5), _clock(end * 5), places))
-    return intervals
-
-
-@st.composite
-def doctors(draw: st.DrawFn) -> DoctorIn:
-    slot_minutes = draw(st.sampled_from([5, 10, 15, 20, 25, 30, 45, 60, 90, 120, 240]))
-    buffer_minutes = draw(st.sampled_from([0, 5, 10, 15, 25, 30, 45, 60, 90, 240]))
-    schedule: dict[str, Any] = {day: draw(day_hours(slot_minutes)) for day in draw(st.sets(st.sampled_from(WEEKDAYS)))}
-    override_days = draw(st.sets(st.dates(date(2026, 12, 25), date(2027, 1, 10)), max_size=3))
-    overrides = {str(day): draw(day_hours(slot_minutes)) for day in override_days}
-    return doctor(draw(st.sampled_from(ZONES)), slot_minutes, schedule, overrides, buffer_minutes)
-
-
-@cache
-def clock_changes_2027(timezone: str) -> list[datetime]:
-    zone = ZoneInfo(timezone)
-    hours_of_year = [datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=n) for n in range(365 * 24)]
-    return [
-        later
-        for earlier, later in pairwise(hours_of_year)
-        if earlier.astimezone(zone).utcoffset() != later.astimezone(zone).utcoffset()
-    ]
-
-
-Case = tuple[DoctorIn, tuple[datetime, timedelta]]
-
-
-@st.composite
-def cases(draw: st.DrawFn) -> Case:
-    """A doctor and a window; half the windows open within two days before one of the zone's clock changes."""
-    who = draw(doctors())
-    length = draw(st.timedeltas(timedelta(minutes=1), timedelta(days=10)))
-    changes = clock_changes_2027(who.timezone)
-    near_a_change: bool = draw(st.booleans())
-    if changes and near_a_change:
-        start = draw(st.sampled_from(changes)) - draw(st.timedeltas(timedelta(0), timedelta(days=2)))
-    else:
-        start = draw(st.datetimes(datetime(2026, 12, 20), datetime(2027, 12, 31), timezones=st.just(UTC)))
-    return who, (start, length)
-
-
-def _wall_minutes(midnight: datetime, instant: datetime, zone: ZoneInfo) -> int:
-    return int((instant.astimezone(zone).replace(tzinfo=None) - midnight).total_seconds() // 60)
+# Random doctors with buffers and session locations (none, or one to three of the doctor's places), in 2027 windows.
+CASES = windows_in_2027(
+    doctors(
+        buffers=(0, 5, 10, 15, 25, 30, 45, 60, 90, 240),
+        places=st.none() | st.lists(st.sampled_from(PLACES), min_size=1, max_size=3, unique=True),
+    )
+)
+Case = tuple[DoctorIn, Window]
 
 
 def _home(who: DoctorIn, slot: PublishedSlot) -> tuple[date, int, Interval, int, int]:
@@ -417,7 +332,7 @@ def _home(who: DoctorIn, slot: PublishedSlot) -> tuple[date, int, Interval, int,
     zone = ZoneInfo(who.timezone)
     day = slot.start.astimezone(zone).date()
     midnight = datetime(day.year, day.month, day.day)
-    begins, ends = _wall_minutes(midnight, slot.start, zone), _wall_minutes(midnight, slot.end, zone)
+    begins, ends = wall_minutes(midnight, slot.start, zone), wall_minutes(midnight, slot.end, zone)
     for index, interval in enumerate(opening_hours_on(who, day)):
         if interval.start_minute <= begins < interval.end_minute:
             return day, index, interval, begins, ends
@@ -430,7 +345,7 @@ NEW_YORK_SPRING_SESSIONS = doctor(
 
 
 @settings(max_examples=300, deadline=None)
-@given(case=cases())
+@given(case=CASES)
 @example(case=(NEW_YORK_SPRING_SESSIONS, (datetime(2027, 3, 14, 5, tzinfo=UTC), timedelta(hours=6))))
 def test_buffered_slots_lie_in_their_interval_offer_its_locations_and_never_overlap(case: Case) -> None:
     who, (start, length) = case
@@ -454,7 +369,7 @@ def test_buffered_slots_lie_in_their_interval_offer_its_locations_and_never_over
 
 
 @settings(max_examples=200, deadline=None)
-@given(case=cases())
+@given(case=CASES)
 def test_fixed_offset_zones_publish_exactly_the_buffered_arithmetic_grid(case: Case) -> None:
     who, (start, length) = case
     if who.timezone not in FIXED_OFFSET_ZONES:
@@ -476,7 +391,7 @@ def test_fixed_offset_zones_publish_exactly_the_buffered_arithmetic_grid(case: C
 
 
 @settings(max_examples=100, deadline=None)
-@given(case=cases(), data=st.data())
+@given(case=CASES, data=st.data())
 def test_published_slot_at_finds_exactly_the_published_starts(case: Case, data: st.DataObject) -> None:
     who, (start, length) = case
     slots = list(published_slots(who, start, start + length))

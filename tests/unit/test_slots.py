@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from scheduling.domain.slots import PublishedSlot, is_published, opening_hours_on, published_slots
 from scheduling.models import WEEKDAYS, DoctorIn
-
-
-def doctor(
-    timezone: str, slot_minutes: int, schedule: Mapping[str, Any], overrides: dict[str, Any] | None = None
-) -> DoctorIn:
-    return DoctorIn.model_validate(
-        {
-            "name": "Dr Test",
-            "locations": ["1 Road"],
-            "timezone": timezone,
-            "slot_minutes": slot_minutes,
-            "schedule": schedule,
-            "overrides": overrides or {},
-        }
-    )
+from tests.support.slot_cases import FIXED_OFFSET_ZONES, doctor, doctors, wall_minutes, windows_in_2027
 
 
 def all_day(weekday: str, start: str = "00:00", end: str = "24:00") -> dict[str, Any]:
@@ -198,75 +181,12 @@ def test_is_published_accepts_any_offset_for_the_same_instant() -> None:
 
 # Properties
 
-ZONES = [
-    "UTC",
-    "Asia/Kathmandu",
-    "America/New_York",
-    "Europe/London",
-    "Australia/Lord_Howe",
-    "America/Santiago",
-    "Pacific/Chatham",
-    "America/Havana",
-]
-FIXED_OFFSET_ZONES = {"UTC": timedelta(0), "Asia/Kathmandu": timedelta(hours=5, minutes=45)}
-
-
-@st.composite
-def day_hours(draw: st.DrawFn, slot_minutes: int) -> list[dict[str, str]]:
-    """Non-overlapping intervals, each at least one slot long, on a five-minute grid."""
-    cuts = sorted(draw(st.sets(st.integers(0, 288), max_size=6)))
-    intervals = []
-    for start, end in zip(cuts[::2], cuts[1::2], strict=False):
-        if (end - start) * 5 >= slot_minutes:
-            intervals.append({"start": _clock(start * 5), "end": _clock(end * 5)})
-    return intervals
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-@st.composite
-def doctors(draw: st.DrawFn) -> DoctorIn:
-    slot_minutes = draw(st.sampled_from([5, 10, 15, 20, 25, 30, 45, 60, 90, 120, 240]))
-    schedule: dict[str, Any] = {day: draw(day_hours(slot_minutes)) for day in draw(st.sets(st.sampled_from(WEEKDAYS)))}
-    override_days = draw(st.sets(st.dates(date(2026, 12, 25), date(2027, 1, 10)), max_size=3))
-    overrides = {str(day): draw(day_hours(slot_minutes)) for day in override_days}
-    return doctor(draw(st.sampled_from(ZONES)), slot_minutes, schedule, overrides)
-
-
-@cache
-def clock_changes_2027(timezone: str) -> list[datetime]:
-    """Instants in 2027 at which the zone's UTC offset changes (found hour by hour)."""
-    zone = ZoneInfo(timezone)
-    hours = [datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=n) for n in range(365 * 24)]
-    return [
-        later
-        for earlier, later in pairwise(hours)
-        if earlier.astimezone(zone).utcoffset() != later.astimezone(zone).utcoffset()
-    ]
-
-
-@st.composite
-def cases(draw: st.DrawFn) -> tuple[DoctorIn, tuple[datetime, timedelta]]:
-    """A doctor and a window; half the windows open within two days before one of the zone's clock changes."""
-    who = draw(doctors())
-    length = draw(st.timedeltas(timedelta(minutes=1), timedelta(days=10)))
-    changes = clock_changes_2027(who.timezone)
-    near_a_change: bool = draw(st.booleans())
-    if changes and near_a_change:
-        start = draw(st.sampled_from(changes)) - draw(st.timedeltas(timedelta(0), timedelta(days=2)))
-    else:
-        start = draw(st.datetimes(datetime(2026, 12, 20), datetime(2027, 12, 31), timezones=st.just(UTC)))
-    return who, (start, length)
-
-
-def _wall_minutes(midnight: datetime, instant: datetime, zone: ZoneInfo) -> int:
-    return int((instant.astimezone(zone).replace(tzinfo=None) - midnight).total_seconds() // 60)
+# Random doctors (no buffer, no session locations) in 2027 windows.
+CASES = windows_in_2027(doctors())
 
 
 @settings(max_examples=300, deadline=None)
-@given(case=cases())
+@given(case=CASES)
 def test_every_slot_is_inside_open_hours_sorted_and_disjoint_within_the_window(
     case: tuple[DoctorIn, tuple[datetime, timedelta]],
 ) -> None:
@@ -280,8 +200,8 @@ def test_every_slot_is_inside_open_hours_sorted_and_disjoint_within_the_window(
         assert slot.end - slot.start == timedelta(minutes=who.slot_minutes)
         local_day = slot.start.astimezone(zone).date()
         midnight = datetime(local_day.year, local_day.month, local_day.day)
-        begins = _wall_minutes(midnight, slot.start, zone)
-        ends = _wall_minutes(midnight, slot.end, zone)
+        begins = wall_minutes(midnight, slot.start, zone)
+        ends = wall_minutes(midnight, slot.end, zone)
         assert any(
             hours.start_minute <= begins
             and ends <= hours.end_minute
@@ -297,7 +217,7 @@ def _spans_a_clock_change(slot: PublishedSlot, zone: ZoneInfo) -> bool:
 
 
 @settings(max_examples=200, deadline=None)
-@given(case=cases())
+@given(case=CASES)
 def test_no_slot_goes_missing_unless_it_overlaps_the_slot_that_spans_a_clock_change(
     case: tuple[DoctorIn, tuple[datetime, timedelta]],
 ) -> None:
@@ -327,7 +247,7 @@ def test_no_slot_goes_missing_unless_it_overlaps_the_slot_that_spans_a_clock_cha
 
 
 @settings(max_examples=200, deadline=None)
-@given(case=cases())
+@given(case=CASES)
 def test_fixed_offset_zones_publish_exactly_the_arithmetic_count(
     case: tuple[DoctorIn, tuple[datetime, timedelta]],
 ) -> None:
