@@ -279,7 +279,7 @@ def test_the_ttl_sweeper_survives_failing_sweeps_and_reports_them(
     stopping.append(ttl)
 
     ttl.start()
-    eventually(lambda: ttl.deleted >= 2, "two sweeps after the two failures")
+    until(lambda: ttl.deleted >= 2, "two sweeps after the two failures")
 
     health = ttl.describe()
     assert (health["name"], health["alive"], health["state"], health["errors"]) == ("time-to-live", True, "running", 2)
@@ -296,7 +296,7 @@ def test_the_scheduler_survives_failing_rounds_and_reports_them(
     stopping.append(scheduler)
 
     scheduler.start()
-    eventually(lambda: len(calls) >= 4, "two rounds after the two failures")
+    until(lambda: len(calls) >= 4, "two rounds after the two failures")
 
     health = scheduler.describe()
     assert (health["name"], health["alive"], health["state"], health["errors"]) == ("scheduler", True, "running", 2)
