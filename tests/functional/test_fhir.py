@@ -403,3 +403,26 @@ def test_a_keyed_books_record_keeps_no_patient_name(doctor: Doctor, clock: Clock
     records = boto3.client("dynamodb").scan(TableName=TABLES["IdempotencyTable"])["Items"]
     assert records
     assert "Ada Lovelace" not in json.dumps(records)
+
+
+# A window's bad bound is named as the FHIR parameter the caller sent (docs/fhir.md), not as the native `from`/`to`
+
+
+@pytest.mark.parametrize(
+    ("window", "named"),
+    [
+        ({"start": "2035-06-04T00:00:00Z", "end": "2035-07-06T00:00:00Z"}, "end"),  # more than 31 days
+        ({"start": "2035-06-05T00:00:00Z", "end": "2035-06-04T00:00:00Z"}, "end"),  # reversed
+        ({"start": "garbage", "end": "2035-06-05T00:00:00Z"}, "start"),
+        ({"start": "2035-06-04T00:00:00Z", "end": "9999-12-31"}, "end"),
+    ],
+)
+def test_a_bad_find_window_names_the_parameter_the_caller_sent(
+    doctor: Doctor, window: dict[str, str], named: str
+) -> None:
+    query = {**window, "practitioner": f"Practitioner/{SAMPLE_DOCTOR_ID}"}
+    answer = invoke(fhir_handler, event_with("fhir_find", query=query))
+
+    [issue] = resource(answer, 400)["issue"]
+    assert (issue["code"], issue["expression"]) == ("invalid", [named])
+    assert f"'{named}'" in issue["diagnostics"]

@@ -147,7 +147,7 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     if practitioners or wanted_places:
         doctor_ids = practitioners or [doctor_id for doctor_id, _ in sorted(places)]
         # the practitioners' own windows, as the native search of one doctor reads them (a date is a local day)
-        window = query_time_bound("from", start), query_time_bound("to", end)
+        window = query_time_bound("start", start), query_time_bound("end", end)
         keyed = _proposals(store, doctor_ids, window, places if wanted_places else None, texts, specialties)
         return keyset_page(keyed, count, state, with_total=True)
     if len(texts) > 1 or len(specialties) > 1:
