@@ -65,7 +65,9 @@ def imported_modules(path: Path, package: str) -> set[str]:
 
 
 def import_closure(handler: Path) -> list[Path]:
-    """The handler and every layer module it imports, directly or not (packages' `__init__` included)."""
+    """The handler and every layer module it imports, directly or not. A package's `__init__` counts where the code
+    imports the package itself (`from scheduling.store import SchedulingStore`); importing a submodule runs its
+    package's `__init__` too, but the importer cannot name what that defines, so it reaches nothing through it."""
     seen: dict[Path, str] = {}
     pending: list[tuple[Path, str]] = [(handler, "")]
     while pending:
@@ -78,11 +80,9 @@ def import_closure(handler: Path) -> list[Path]:
             parts = module.split(".")
             if parts[0] != PACKAGE:
                 continue
-            for end in range(1, len(parts) + 1):
-                prefix = ".".join(parts[:end])
-                found = module_file(prefix)
-                if found and found not in seen:
-                    pending.append((found, prefix))
+            found = module_file(module)
+            if found and found not in seen:
+                pending.append((found, module))
     return list(seen)
 
 

@@ -21,14 +21,12 @@ from scheduling.store.claims import SlotClaims, is_own, raise_fence_failure
 from scheduling.store.client import failed_item, translated
 from scheduling.store.fan_out import fan_out
 from scheduling.store.items import DayLock, PatientLock, booked_item, deserialize, serialize
-from scheduling.store.keys import doctor_pk, key, parse_utc, utc_key
+from scheduling.store.keys import SERIES_PREFIX, doctor_pk, key, parse_utc, utc_key
 from scheduling.store.patients import PatientWrites
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
-SERIES_PREFIX = "SERIES#"
 
 
 def series_sk(series_id: str) -> str:

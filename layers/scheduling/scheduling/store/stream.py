@@ -14,9 +14,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scheduling.store.items import deserialize
-from scheduling.store.keys import CANCELLED_PREFIX, DOCTOR_PREFIX, HOLD_PREFIX, PROFILE, SLOT_PREFIX
-from scheduling.store.series import SERIES_PREFIX
-from scheduling.store.waitlist import WAIT_PREFIX, WAITLIST_ENTRY
+from scheduling.store.keys import (
+    CANCELLED_PREFIX,
+    DOCTOR_PREFIX,
+    HOLD_PREFIX,
+    PROFILE,
+    SERIES_PREFIX,
+    SLOT_PREFIX,
+    WAIT_PREFIX,
+    WAITLIST_ENTRY,
+)
 
 # Profile attributes that are storage, not the doctor: the item's kind and its copy of the booking fence.
 _PROFILE_STORAGE = frozenset({"kind", "fence", "fence_moved_at"})

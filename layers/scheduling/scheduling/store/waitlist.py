@@ -28,17 +28,13 @@ from scheduling.store.items import (
     hold_record_item,
     serialize,
 )
-from scheduling.store.keys import doctor_pk, key
+from scheduling.store.keys import WAIT_LOCK_PREFIX, WAIT_PREFIX, WAITLIST_ENTRY, doctor_pk, key
 from scheduling.store.paging import Page, decode_token, encode_token
 from scheduling.store.patients import PatientWrites
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
-WAIT_PREFIX = "WAIT#"
-WAIT_LOCK_PREFIX = "WAITLOCK#"
-WAITLIST_ENTRY = "waitlist_entry"  # on an offered hold's claim and record: the entry it was offered to
 
 
 class EntryNotWaiting(StaleRecord):
