@@ -19,8 +19,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -267,28 +267,61 @@ def test_writers_racing_a_hold_around_its_expiry_never_overlap(api: Api, batch: 
     print(f"batch {batch}: {sorted(outcomes.items())}")  # what the race did, for the record
 
 
-def test_ttl_leaves_an_expired_holds_claim_and_patient_entry_until_its_margin_ends(api: Api) -> None:
-    """The runner's TTL sweep (every 5 s, like DynamoDB TTL deleting any time after `ttl`) must not remove the
-    hold's claim or its patient entry inside the margin: at `expires_at + 7 s` the slot is still held, on this
-    grid, and the patient is still busy elsewhere (the outside tester's exp_margin.py)."""
+@dataclass
+class MarginProbe:
+    """What `probe_the_margin` saw at `expires_at + 7 s`."""
+
+    doctor_id: str
+    elsewhere: str
+    same_slot: requests.Response
+    same_patient: requests.Response
+    offered: list[dict[str, Any]]
+
+
+def probe_the_margin(api: Api) -> MarginProbe:
+    """Hold a slot for a patient for 30 s, sleep until 7 s after its `expires_at`, then try the slot, the patient
+    elsewhere and the slot search (plain `requests`: this runs on a thread of its own)."""
     doctor_id, elsewhere = new_doctor(api, DOCTOR), new_doctor(api, DOCTOR)
     patient = f"p-margin-{uuid.uuid4().hex}"
-    held = api.post(
-        f"/doctors/{doctor_id}/holds",
+    post = partial(requests.post, timeout=60)
+    held = post(
+        f"{api.base_url}/doctors/{doctor_id}/holds",
         json={"start": at(20), "location": "North Wing", "ttl_seconds": 30, "patient": {"id": patient}},
     )
     assert held.status_code == 201, held.text
     seven_after = datetime.fromisoformat(held.json()["expires_at"]).timestamp() + 7
     time.sleep(max(0.0, seven_after - time.time()))
-
-    same_slot = api.post(f"/doctors/{doctor_id}/appointments", json={"start": at(20), "location": "North Wing"})
-    same_patient = api.post(
-        f"/doctors/{elsewhere}/appointments",
+    same_slot = post(
+        f"{api.base_url}/doctors/{doctor_id}/appointments", json={"start": at(20), "location": "North Wing"}
+    )
+    same_patient = post(
+        f"{api.base_url}/doctors/{elsewhere}/appointments",
         json={"start": at(20), "location": "North Wing", "patient": {"id": patient}},
     )
-    offered = api.get(f"/doctors/{doctor_id}/slots", params={"from": at(20), "to": at(21)}).json()["items"]
+    search = requests.get(
+        f"{api.base_url}/doctors/{doctor_id}/slots", params={"from": at(20), "to": at(21)}, timeout=60
+    )
+    return MarginProbe(doctor_id, elsewhere, same_slot, same_patient, search.json()["items"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def margin_probe(local_api: Api) -> Iterator[Future[MarginProbe]]:
+    """Started with the module's first test, so that its 37-s wait passes while the other tests run (their
+    own waits are aimed at their own holds; this probe has 8 s of margin left when it acts)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(probe_the_margin, local_api)
+
+
+def test_ttl_leaves_an_expired_holds_claim_and_patient_entry_until_its_margin_ends(
+    api: Api, margin_probe: Future[MarginProbe]
+) -> None:
+    """The runner's TTL sweep (every 5 s, like DynamoDB TTL deleting any time after `ttl`) must not remove the
+    hold's claim or its patient entry inside the margin: at `expires_at + 7 s` the slot is still held, on this
+    grid, and the patient is still busy elsewhere (the outside tester's exp_margin.py)."""
+    probe = margin_probe.result(timeout=300)
+    same_slot, same_patient = probe.same_slot, probe.same_patient
 
     assert (same_slot.status_code, same_slot.json()["type"]) == (409, "/problems/slot-held"), same_slot.text
     assert (same_patient.status_code, same_patient.json()["type"]) == (409, "/problems/patient-busy")
-    assert offered == []
-    assert booked_in_store(api, doctor_id) == booked_in_store(api, elsewhere) == []
+    assert probe.offered == []
+    assert booked_in_store(api, probe.doctor_id) == booked_in_store(api, probe.elsewhere) == []
