@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +22,7 @@ from scheduling.domain import hold_expiry
 from scheduling.domain.tags import Tag
 from scheduling.models import Appointment, Doctor, HistoryEntry, Hold
 from scheduling.models.base import STORED
+from scheduling.models.doctors import WEEKDAYS
 from scheduling.store.keys import (
     DOCTORS_PARTITION,
     FENCE,
@@ -161,12 +163,27 @@ _NO_STAMP = datetime(1970, 1, 1, tzinfo=UTC)
 
 def bookable_summary(doctor: Doctor, since: date) -> str | None:
     """The doctor's bookable summary as compact JSON (one string attribute: botocore parses it as one value,
-    not as nested maps): overrides of dates before `since` are left out (no search ever offers a slot in the
-    past), and a summary over MAX_SUMMARY_BYTES is None."""
+    not as nested maps). Overrides that cannot change a search are left out: those of dates before `since` (no
+    search ever offers a slot in the past) and those equal to their weekday's hours; the others are grouped by
+    their hours (`override_groups`: [hours, [dates]]), so a year of weekend sittings is one list of dates, not a
+    year of copies. A summary over MAX_SUMMARY_BYTES is None."""
     fields = doctor.model_dump(mode="json", include=set(_BOOKABLE_FIELDS))
-    fields["overrides"] = {day: hours for day, hours in fields["overrides"].items() if day >= since.isoformat()}
+    weekly, groups = fields["schedule"], defaultdict(list)
+    for day, hours in sorted(fields.pop("overrides").items()):
+        if day >= since.isoformat() and hours != weekly.get(WEEKDAYS[date.fromisoformat(day).weekday()], []):
+            groups[json.dumps(hours, separators=(",", ":"), sort_keys=True)].append(day)
+    fields["override_groups"] = [[json.loads(hours), days] for hours, days in groups.items()]
     text = json.dumps(fields, separators=(",", ":"), sort_keys=True)
     return text if len(text.encode()) <= MAX_SUMMARY_BYTES else None
+
+
+def _summary_fields(summary: str) -> dict[str, Any]:
+    """A summary's fields as `Doctor` reads them (one written before `override_groups` has `overrides`)."""
+    fields: dict[str, Any] = json.loads(summary)
+    groups = fields.pop("override_groups", None)
+    if groups is not None:
+        fields["overrides"] = {day: hours for hours, days in groups for day in days}
+    return fields
 
 
 # A warm container answers searches of the same sites again and again: each summary text is decoded once (a third
@@ -181,7 +198,7 @@ def summary_doctor(doctor_id: str, summary: str) -> Doctor:
     version (only reads for a search use it). The same text gives the same object, shared between searches of a
     warm container: a search reads it and never changes it."""
     return Doctor.model_validate(
-        {**json.loads(summary), "id": doctor_id, "created_at": _NO_STAMP, "updated_at": _NO_STAMP}
+        {**_summary_fields(summary), "id": doctor_id, "created_at": _NO_STAMP, "updated_at": _NO_STAMP}
     )
 
 
