@@ -6,13 +6,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from scheduling.errors import FieldProblem, InvalidBound, InvalidInput, SchedulingError
+from scheduling.errors import SchedulingError
 from scheduling.fhir.outcomes import (
     body_problem,
     error_response,
@@ -21,7 +22,7 @@ from scheduling.fhir.outcomes import (
     unsupported_media_type,
 )
 from scheduling.http.dependencies import on_the_request_clock
-from scheduling.http.query_text import query_detail
+from scheduling.http.query_text import in_query_terms
 from scheduling.http.raw_body import (
     MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
@@ -49,7 +50,8 @@ def create_fhir_resolver() -> APIGatewayRestResolver:
         operation = (event.path_parameters or {}).get("operation")
         reading, holding = event.http_method == "GET", operation == "$hold"
         query = event.multi_value_query_string_parameters or {}
-        return error_response(in_search_terms(error, query), reading=reading, holding=holding)
+        named = in_query_terms(error, partial(sent_parameter, query))
+        return error_response(named, reading=reading, holding=holding)
 
     @app.not_found
     def _not_found(error: NotFoundError) -> Response[str]:
@@ -119,10 +121,7 @@ def base_url(event: dict[str, Any]) -> str:
 _BOUND_PARAMETERS = {"from": ("start", "date"), "to": ("end", "start", "date")}
 
 
-def in_search_terms(error: SchedulingError, query: Mapping[str, Any]) -> SchedulingError:
-    """A window's bad bound named as the FHIR search parameter the caller sent (docs/fhir.md)."""
-    if not isinstance(error, InvalidBound):
-        return error
-    candidates = _BOUND_PARAMETERS[error.name]
-    name = next((candidate for candidate in candidates if candidate in query), candidates[0])
-    return InvalidInput([FieldProblem(name, problem.message) for problem in error.problems], query_detail(name))
+def sent_parameter(query: Mapping[str, Any], bound: str) -> str:
+    """The FHIR search parameter the caller sent for a window's bound (docs/fhir.md)."""
+    candidates = _BOUND_PARAMETERS[bound]
+    return next((candidate for candidate in candidates if candidate in query), candidates[0])

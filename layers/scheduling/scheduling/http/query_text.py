@@ -55,11 +55,13 @@ def _read(name: str, read: Callable[[], _T]) -> _T:
         raise InvalidInput([FieldProblem(name, f"{problem['msg']}{also}")], query_detail(name)) from None
 
 
-def in_query_terms(error: SchedulingError) -> SchedulingError:
-    """A window's bad bound (`from`, `to`) named as the query parameter it came from, as both edges answer it."""
-    if isinstance(error, InvalidBound):
-        return InvalidInput(error.problems, query_detail(error.name))
-    return error
+def in_query_terms(error: SchedulingError, parameter: Callable[[str], str] = str) -> SchedulingError:
+    """A window's bad bound (`from`, `to`) named as the query parameter it came from, as both edges answer it:
+    `parameter` says which that is (the native edge's parameters are the bounds' own names)."""
+    if not isinstance(error, InvalidBound):
+        return error
+    name = parameter(error.name)
+    return InvalidInput([FieldProblem(name, problem.message) for problem in error.problems], query_detail(name))
 
 
 # Query parameters that are integers. Powertools reads them in pydantic's lax mode ("1.0", "+5" and "5_0" would
