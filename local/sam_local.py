@@ -64,7 +64,14 @@ class SamLocal:
 
     @property
     def environment(self) -> dict[str, str]:
-        return {**os.environ, "SAM_CLI_TELEMETRY": "0", **self.engine.environment}
+        # A container's first answer can take longer than the SAM CLI's default 20 s on a busy two-core machine
+        # (seen while the rest of the suite ran beside it); a slow start is not a failure of what we serve.
+        return {
+            **os.environ,
+            "SAM_CLI_TELEMETRY": "0",
+            "SAM_CLI_CONTAINER_CONNECTION_TIMEOUT": os.environ.get("SAM_CLI_CONTAINER_CONNECTION_TIMEOUT", "120"),
+            **self.engine.environment,
+        }
 
     def reset(self, seed: bool = True) -> None:
         """Empty DynamoDB (moto's reset), then the template's tables again, and the sample doctors if `seed`."""
