@@ -69,7 +69,7 @@ def test_a_second_more_than_31_days_names_to() -> None:
     with pytest.raises(InvalidBound) as error:
         window(NOW, NOW + MAX_SLOT_WINDOW + timedelta(seconds=1), NOW)
 
-    assert refused(error) == ("to", [FieldProblem("to", "the window may span at most 31 days")])
+    assert refused(error) == ("to", [FieldProblem("to", "must be at most 31 days after from")])
 
 
 @pytest.mark.parametrize("end", [NOW, NOW - timedelta(seconds=1), datetime(1970, 1, 1, tzinfo=UTC)])

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 INSTANT = f"RFC 3339 date-time with an offset, from {SUPPORTED_RANGE}."
 _PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _T = TypeVar("_T")
+_LOWER_BOUND = re.compile(r"(?<= than )from$|(?<= after )from$")
 
 
 def query_detail(name: str) -> str:
@@ -61,7 +62,9 @@ def in_query_terms(error: SchedulingError, parameter: Callable[[str], str] = str
     if not isinstance(error, InvalidBound):
         return error
     name = parameter(error.name)
-    return InvalidInput([FieldProblem(name, problem.message) for problem in error.problems], query_detail(name))
+    # a reason may name the other bound ("must be later than from"): as the edge names that one too
+    problems = [FieldProblem(name, _LOWER_BOUND.sub(parameter("from"), item.message)) for item in error.problems]
+    return InvalidInput(problems, query_detail(name))
 
 
 # Query parameters that are integers. Powertools reads them in pydantic's lax mode ("1.0", "+5" and "5_0" would
