@@ -87,3 +87,109 @@ def test_fhir_business_rule_diagnostics_read_as_sentences(doctor: Doctor, clock:
     assert_sentences(diagnostics(reversed_find) + diagnostics(too_long))
     assert "'end' must be later than" in diagnostics(reversed_find)[0]
     assert "'end' must be at most 31 days after" in diagnostics(too_long)[0]
+
+
+# 3. patient-busy names what is in the way neutrally (a hold is no appointment)
+
+
+def test_a_patient_held_elsewhere_is_told_of_a_booking_not_an_appointment(
+    doctor: Doctor, given_doctor: Any, clock: Clock
+) -> None:
+    from functions.holds.app import lambda_handler as holds_handler
+
+    other = given_doctor("1" * 32)
+    held = invoke(
+        holds_handler,
+        event_with(
+            "holds_create",
+            path_parameters={"doctor_id": other.id},
+            body={"start": "2035-06-04T09:30:00-04:00", "location": "123 Main St", "patient": {"id": "p-1"}},
+        ),
+    )
+    assert held.status == 201, held
+
+    answer = book(
+        {"start": "2035-06-04T09:30:00-04:00", "location": "123 Main St", "patient": {"id": "p-1", "name": "A"}}
+    )
+
+    assert answer.status == 409
+    problem = answer.json()
+    assert problem["type"] == "/problems/patient-busy"
+    assert "appointment from" not in problem["detail"]
+    assert problem["detail"].startswith("The patient already has a booking (an appointment or a hold) from ")
+
+
+# 4. instants in messages are written as everywhere else: Z for UTC
+
+
+def test_an_overlapping_series_names_its_starts_as_the_api_writes_instants(doctor: Doctor, clock: Clock) -> None:
+    event = event_with(
+        "appointments_book",
+        body={
+            "starts": ["2035-06-04T13:00:00Z", "2035-06-04T13:15:00Z"],
+            "location": "123 Main St",
+            "patient": {"id": "p-1", "name": "A"},
+        },
+    )
+    event["resource"] = event["path"] = f"/doctors/{SAMPLE_DOCTOR_ID}/appointments/series"
+    event["resource"] = "/doctors/{doctor_id}/appointments/series"
+
+    answer = invoke(appointments_handler, event)
+
+    assert answer.status == 422, answer
+    [error] = answer.json()["errors"]
+    assert "+00:00" not in error["message"]
+    assert error["message"] == "2035-06-04T13:15:00Z overlaps 2035-06-04T13:00:00Z of the same series"
+
+
+# 5. merge-patch null on a required field
+
+
+def test_a_merge_patch_removing_the_name_says_it_cannot_be_removed(doctor: Doctor, clock: Clock) -> None:
+    answer = invoke(doctors_handler, event_with("doctors_patch", body={"name": None, "locations": None}))
+
+    assert answer.status == 422
+    assert answer.json()["errors"] == [
+        {"path": "name", "message": "cannot be removed (null removes a field in a merge patch); it is required"},
+        {"path": "locations", "message": "cannot be removed (null removes a field in a merge patch); it is required"},
+    ]
+
+
+# 10. slot-taken names the slot the client asked for
+
+
+def test_after_a_grid_change_slot_taken_names_the_requested_start_and_the_booking_in_the_way(
+    doctor: Doctor, clock: Clock
+) -> None:
+    assert (
+        book(
+            {"start": "2035-06-04T10:00:00-04:00", "location": "123 Main St", "patient": {"id": "p-1", "name": "A"}}
+        ).status
+        == 201
+    )
+    changed = invoke(doctors_handler, event_with("doctors_patch", body={"slot_minutes": 20}))
+    assert changed.status == 200, changed
+
+    answer = book(
+        {"start": "2035-06-04T10:20:00-04:00", "location": "123 Main St", "patient": {"id": "p-2", "name": "B"}}
+    )
+
+    assert answer.status == 409, answer
+    problem = answer.json()
+    assert problem["type"] == "/problems/slot-taken"
+    assert problem["slot"] == {"start": "2035-06-04T14:20:00Z"}
+    assert problem["detail"].startswith("The slot starting 2035-06-04T14:20:00Z of doctor")
+    assert "2035-06-04T14:00:00Z" in problem["detail"]  # the booking in the way
+
+
+# 12. a repeated query parameter
+
+
+def test_a_repeated_query_parameter_is_one_clear_message(doctor: Doctor, clock: Clock) -> None:
+    event = event_with("slots_search", query={"location": "123 Main St"})
+    event["multiValueQueryStringParameters"]["location"] = ["123 Main St", "456 Central St"]
+
+    answer = invoke(availability_handler, event)
+
+    assert answer.status == 422
+    assert answer.json()["errors"] == [{"path": "location", "message": "may be given once"}]
