@@ -193,3 +193,104 @@ def test_a_repeated_query_parameter_is_one_clear_message(doctor: Doctor, clock: 
 
     assert answer.status == 422
     assert answer.json()["errors"] == [{"path": "location", "message": "may be given once"}]
+
+
+# 6. an empty from/to: refused on every route that takes one, naming it
+
+
+@pytest.mark.parametrize("name", ["from", "to"])
+@pytest.mark.parametrize(
+    ("handler", "sample", "query"),
+    [
+        (availability_handler, "slots_list", {}),
+        (availability_handler, "slots_search", {"location": "123 Main St"}),
+        (appointments_handler, "appointments_list", {}),
+        (patients_handler, "patients_appointments", {}),
+    ],
+)
+def test_an_empty_time_bound_is_refused_naming_it_on_every_native_route(
+    doctor: Doctor, clock: Clock, handler: Any, sample: str, query: dict[str, str], name: str
+) -> None:
+    answer = invoke(handler, event_with(sample, query={**query, name: ""}))
+
+    assert answer.status == 422, answer
+    assert answer.json()["errors"] == [{"path": name, "message": "must not be empty"}]
+
+
+@pytest.mark.parametrize(
+    ("sample", "query", "name"),
+    [
+        ("fhir_slots", {"schedule": f"Schedule/{SAMPLE_DOCTOR_ID}", "start": ""}, "start"),
+        ("fhir_find", {"practitioner": f"Practitioner/{SAMPLE_DOCTOR_ID}", "start": "", "end": "2035-06-05"}, "start"),
+        ("fhir_find", {"specialty": "diagnostics", "start": "2035-06-04", "end": ""}, "end"),
+        ("fhir_slots", {"practitioner": f"Practitioner/{SAMPLE_DOCTOR_ID}", "date": ""}, "date"),
+    ],
+)
+def test_an_empty_time_parameter_is_refused_naming_it_on_the_fhir_edge(
+    doctor: Doctor, clock: Clock, sample: str, query: dict[str, str], name: str
+) -> None:
+    event = event_with(sample, query=query)
+    if name == "date":
+        event["path"] = event["resource"] = "/fhir/R4/Appointment"
+
+    answer = invoke(fhir_handler, event)
+
+    assert answer.status == 400, answer
+    [issue] = answer.json()["issue"]
+    assert issue["expression"] == [name]
+    assert issue["diagnostics"] == f"Parameter '{name}' must not be empty."
+
+
+# 7. an undocumented `limit` on a doctor's slots is ignored like any unknown parameter
+
+
+@pytest.mark.parametrize("limit", ["x", "1.0", "5"])
+def test_a_doctors_free_slots_ignore_a_limit_they_do_not_take(doctor: Doctor, clock: Clock, limit: str) -> None:
+    plain = invoke(availability_handler, event_with("slots_list"))
+
+    answer = invoke(
+        availability_handler, event_with("slots_list", query={"from": "2035-06-04", "to": "2035-06-05", "limit": limit})
+    )
+
+    assert answer.status == 200, answer
+    assert answer.json() == plain.json()
+
+
+def test_a_loose_limit_is_still_refused_where_limit_is_taken(doctor: Doctor, clock: Clock) -> None:
+    answer = invoke(appointments_handler, event_with("appointments_list", query={"limit": "1.0"}))
+
+    assert answer.status == 422
+    assert answer.json()["errors"] == [{"path": "limit", "message": "must be a whole number written with digits only"}]
+
+
+# 8. If-Match with a list of entity tags
+
+
+def patch_with(if_match: str | list[str]) -> Answer:
+    event = event_with("doctors_patch", body={"locations": ["123 Main St"]})
+    lines = [if_match] if isinstance(if_match, str) else if_match
+    event["headers"]["If-Match"] = lines[-1]
+    event["multiValueHeaders"]["If-Match"] = lines
+    return invoke(doctors_handler, event)
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    ['"7", "1"', '"7","1"', '*, "7"', '"7", *', ['"7"', '"1"'], ['"1"', '"7"'], ['"7", "8"', '"1"']],
+    ids=str,
+)
+def test_an_if_match_list_naming_the_current_etag_or_star_matches(doctor: Doctor, clock: Clock, if_match: Any) -> None:
+    answer = patch_with(if_match)
+
+    assert answer.status == 200, answer
+    assert answer.headers["etag"] == '"2"'
+
+
+@pytest.mark.parametrize("if_match", ['"7", "8"', 'W/"1", "7"', ['"7"', '"8"']], ids=str)
+def test_an_if_match_list_without_the_current_etag_is_412_and_changes_nothing(
+    doctor: Doctor, clock: Clock, if_match: Any
+) -> None:
+    answer = patch_with(if_match)
+
+    assert answer.status == 412, answer
+    assert invoke(doctors_handler, event_with("doctors_get")).headers["etag"] == '"1"'

@@ -98,6 +98,7 @@ class SearchQuery:
         lower: TimeBound | None = None
         upper: TimeBound | None = None
         for value in self.values(name):
+            not_empty(name, value)
             for part in value.split(","):
                 low, high = _bound(name, part)
                 lower = _later(lower, low)
@@ -122,6 +123,12 @@ class SearchQuery:
 
     def tokens(self, name: str) -> list[str]:
         return [code.split("|")[-1] for value in self.values(name) for code in value.split(",") if code]
+
+
+def not_empty(name: str, text: str | None) -> None:
+    """An empty time parameter (`start=`) is refused, as the native API refuses an empty `from=`."""
+    if text is not None and not text.strip():
+        raise invalid(f"Parameter '{name}' must not be empty.", name)
 
 
 def instant(name: str, text: str) -> datetime:
