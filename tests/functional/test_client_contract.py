@@ -294,3 +294,70 @@ def test_an_if_match_list_without_the_current_etag_is_412_and_changes_nothing(
 
     assert answer.status == 412, answer
     assert invoke(doctors_handler, event_with("doctors_get")).headers["etag"] == '"1"'
+
+
+# 2. identical reschedules racing: the losers answer as a retry would
+
+
+def reschedule_losing_to(
+    monkeypatch: pytest.MonkeyPatch, appointment_id: str, winner: dict[str, Any], loser: dict[str, Any]
+) -> tuple[Answer, Answer]:
+    """The loser reads the appointment while it is booked; the winner's move commits just before the loser's."""
+    real = SchedulingStore.reschedule
+    answers: list[Answer] = []
+
+    def winner_first(self: SchedulingStore, *args: Any, **kwargs: Any) -> Any:
+        if not answers:
+            answers.append(Answer({"statusCode": 0, "headers": {}, "body": "null"}))  # the winner passes straight on
+            answers[0] = on_appointment("appointments_reschedule", appointment_id, winner)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchedulingStore, "reschedule", winner_first)
+    lost = on_appointment("appointments_reschedule", appointment_id, loser)
+    return answers[0], lost
+
+
+def stored_appointment_states() -> list[tuple[str, str]]:
+    items = [item for item in stored_items() if item.get("kind", {}).get("S") == "appointment"]
+    return sorted((item["start"]["S"], item["status"]["S"]) for item in items)
+
+
+def test_an_identical_reschedule_that_lost_the_race_answers_the_winners_appointment(
+    doctor: Doctor, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = book({"start": "2035-06-04T11:00:00-04:00", "location": "123 Main St", "patient": {"id": "p-1", "name": "A"}})
+    move = {"start": "2035-06-04T10:30:00-04:00"}
+
+    won, lost = reschedule_losing_to(monkeypatch, old.json()["id"], move, move)
+
+    assert (won.status, lost.status) == (201, 201), (won, lost)
+    assert lost.json() == won.json()
+    assert stored_appointment_states() == [
+        ("2035-06-04T14:30:00Z", "booked"),
+        ("2035-06-04T15:00:00Z", "cancelled"),
+    ]
+
+
+def test_another_reschedule_that_lost_the_race_is_told_the_appointment_was_moved_and_where(
+    doctor: Doctor, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = book({"start": "2035-06-04T11:00:00-04:00", "location": "123 Main St", "patient": {"id": "p-1", "name": "A"}})
+
+    won, lost = reschedule_losing_to(
+        monkeypatch, old.json()["id"], {"start": "2035-06-04T10:30:00-04:00"}, {"start": "2035-06-04T10:00:00-04:00"}
+    )
+    later = on_appointment("appointments_reschedule", old.json()["id"], {"start": "2035-06-04T09:30:00-04:00"})
+
+    assert won.status == 201, won
+    assert lost.status == 409, lost
+    problem = lost.json()
+    assert problem["type"] == "/problems/invalid-transition"
+    assert problem["detail"] == (
+        f"Appointment '{old.json()['id']}' was already rescheduled to appointment '{won.json()['id']}'; "
+        "reschedule that one instead."
+    )
+    assert later.json() == problem  # what a request sent after the move is told
+    assert stored_appointment_states() == [
+        ("2035-06-04T14:30:00Z", "booked"),
+        ("2035-06-04T15:00:00Z", "cancelled"),
+    ]
