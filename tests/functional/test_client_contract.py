@@ -361,3 +361,31 @@ def test_another_reschedule_that_lost_the_race_is_told_the_appointment_was_moved
         ("2035-06-04T14:30:00Z", "booked"),
         ("2035-06-04T15:00:00Z", "cancelled"),
     ]
+
+
+# 9. a time that takes no prefix is not described as taking one
+
+
+def test_find_across_doctors_describes_its_start_without_search_prefixes(doctor: Doctor, clock: Clock) -> None:
+    query = {"specialty": "diagnostics", "start": "ge2035-06-04T09:00:00Z", "end": "2035-06-05"}
+
+    answer = invoke(fhir_handler, event_with("fhir_find", query=query))
+
+    assert answer.status == 400, answer
+    [text] = diagnostics(answer)
+    assert "prefix ge" not in text
+    assert text == (
+        "Parameter 'start' must be a date (YYYY-MM-DD) or a dateTime with seconds and a time zone "
+        "(e.g. 2035-06-04T09:00:00Z), without a prefix."
+    )
+
+
+def test_native_instant_only_bounds_do_not_mention_dates(doctor: Doctor, clock: Clock) -> None:
+    searched = invoke(availability_handler, event_with("slots_search", query={"location": "123 Main St", "from": "x"}))
+    listed = invoke(patients_handler, event_with("patients_appointments", query={"from": "2035-06-01"}))
+
+    for answer in (searched, listed):
+        [error] = answer.json()["errors"]
+        assert error["path"] == "from"
+        assert "date (" not in error["message"] and "or a date" not in error["message"], error
+        assert error["message"].startswith("must be an RFC 3339 date-time string with an offset")
