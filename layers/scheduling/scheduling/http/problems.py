@@ -33,7 +33,11 @@ class FieldError(BaseModel):
 
 
 class SlotRef(BaseModel):
-    start: Instant = Field(description="The slot that is already booked.", examples=["2035-06-04T13:30:00Z"])
+    start: Instant = Field(
+        description="The slot asked for, which a booking or a hold already takes (the detail names that booking "
+        "when it starts elsewhere: the doctor's slots changed).",
+        examples=["2035-06-04T13:30:00Z"],
+    )
 
 
 class Problem(BaseModel):
