@@ -43,12 +43,15 @@ def etag(doctor: Doctor) -> str:
 def accepted_versions(if_match: str | None) -> service.Versions:
     """The versions an `If-Match` header names (RFC 9110: `*` or a list of entity tags, compared strongly, so a
     weak tag `W/"3"` never matches); None without the header. A tag that is not one of our ETags (not a quoted
-    decimal of at most 18 digits) names no version, so it never matches: 412."""
-    if if_match is None or if_match.strip() == "*":
+    decimal of at most 18 digits) names no version, so it never matches: 412. A list holding `*` matches any
+    version, as `*` alone does."""
+    if if_match is None:
         return None
     versions = set()
     for tag in if_match.split(","):
         text = tag.strip()
+        if text == "*":
+            return None
         if 2 < len(text) <= 20 and text[0] == text[-1] == '"' and text[1:-1].isascii() and text[1:-1].isdigit():
             versions.add(int(text[1:-1]))
     return frozenset(versions)

@@ -69,7 +69,7 @@ def test_a_second_more_than_31_days_names_to() -> None:
     with pytest.raises(InvalidBound) as error:
         window(NOW, NOW + MAX_SLOT_WINDOW + timedelta(seconds=1), NOW)
 
-    assert refused(error) == ("to", [FieldProblem("to", "the window may span at most 31 days")])
+    assert refused(error) == ("to", [FieldProblem("to", "must be at most 31 days after from")])
 
 
 @pytest.mark.parametrize("end", [NOW, NOW - timedelta(seconds=1), datetime(1970, 1, 1, tzinfo=UTC)])
@@ -170,7 +170,9 @@ def test_query_text_is_an_instant_or_a_plain_date() -> None:
     assert query_time_bound("from", "2035-06-04") == day("2035-06-04")
     assert query_time_bound("from", "2035-06-04T09:00:00+05:45") == at("2035-06-04T09:00:00+05:45")
     assert query_time_bound("from", None) is None
-    assert query_time_bound("from", "") is None  # the default, as before
+    with pytest.raises(InvalidInput) as refused:  # empty is refused on every route (docs/decisions.md)
+        query_time_bound("from", "")
+    assert refused.value.problems == [FieldProblem("from", "must not be empty")]
 
 
 @pytest.mark.parametrize(

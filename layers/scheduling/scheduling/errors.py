@@ -57,19 +57,25 @@ class AppointmentNotFound(SchedulingError):
 
 
 class SlotTaken(SchedulingError):
-    """The doctor already has an appointment in this slot."""
+    """The doctor already has an appointment in this slot. `start` is the slot the caller asked for; `booked`, when
+    given, the (start, end) of the booking in the way, which starts elsewhere when the doctor's slots changed."""
 
-    def __init__(self, doctor_id: str, start: datetime) -> None:
+    def __init__(self, doctor_id: str, start: datetime, booked: tuple[datetime, datetime] | None = None) -> None:
         self.slot_start = start
-        super().__init__(f"The slot starting {rfc3339(start)} of doctor '{doctor_id}' is already booked.")
+        super().__init__(
+            f"The slot starting {rfc3339(start)} of doctor '{doctor_id}' is already booked{_in_the_way(start, booked)}."
+        )
 
 
 class SlotHeld(SlotTaken):
     """An unexpired hold reserves the slot (or one overlapping it)."""
 
-    def __init__(self, doctor_id: str, start: datetime) -> None:
+    def __init__(self, doctor_id: str, start: datetime, held: tuple[datetime, datetime] | None = None) -> None:
         super().__init__(doctor_id, start)
-        self.detail = f"The slot starting {rfc3339(start)} of doctor '{doctor_id}' is held; try another slot."
+        self.detail = (
+            f"The slot starting {rfc3339(start)} of doctor '{doctor_id}' is held{_in_the_way(start, held)}; "
+            "try another slot."
+        )
         self.args = (self.detail,)
 
 
@@ -82,6 +88,13 @@ class SeriesSlotsTaken(SlotTaken):
         named = ", ".join(rfc3339(start) for start in self.slot_starts)
         self.detail = f"These slots of doctor '{doctor_id}' are not free: {named}; nothing was booked."
         self.args = (self.detail,)
+
+
+def _in_the_way(start: datetime, booked: tuple[datetime, datetime] | None) -> str:
+    """Where the booking in the way lies, when it does not start at the asked slot (a changed grid)."""
+    if booked is None or booked[0] == start:
+        return ""
+    return f" (a booking from {rfc3339(booked[0])} to {rfc3339(booked[1])} overlaps it)"
 
 
 class SeriesNotFound(SchedulingError):
@@ -133,11 +146,13 @@ class TransitionNotAllowed(SchedulingError):
 
 
 class PatientBusy(SchedulingError):
-    """The patient already has an active appointment at an overlapping time (with any doctor)."""
+    """The patient already has an active appointment or an unexpired hold at an overlapping time (with any
+    doctor); the message calls it a booking, as the store's look does not say which of the two it found."""
 
     def __init__(self, start: datetime, end: datetime) -> None:
         super().__init__(
-            f"The patient already has an appointment from {rfc3339(start)} to {rfc3339(end)}; choose another time."
+            f"The patient already has a booking (an appointment or a hold) from {rfc3339(start)} to "
+            f"{rfc3339(end)}; choose another time."
         )
 
 

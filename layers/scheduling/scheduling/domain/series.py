@@ -18,6 +18,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from scheduling.errors import FieldProblem, InvalidInput
+from scheduling.models import rfc3339
 
 MIN_SERIES = 2
 MAX_SERIES = 12
@@ -49,7 +50,7 @@ def check_series_starts(starts: list[datetime], slot_minutes: int) -> list[datet
     ordered = sorted(start.astimezone(UTC) for start in starts)
     length = timedelta(minutes=slot_minutes)
     problems = [
-        FieldProblem("starts", f"{later.isoformat()} overlaps {earlier.isoformat()} of the same series")
+        FieldProblem("starts", f"{rfc3339(later)} overlaps {rfc3339(earlier)} of the same series")
         for earlier, later in pairwise(ordered)
         if later < earlier + length
     ]

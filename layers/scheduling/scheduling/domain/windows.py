@@ -37,7 +37,7 @@ def window(start: datetime | None, end: datetime | None, now: datetime) -> Windo
     end = end or min(start + DEFAULT_SLOT_WINDOW, END_OF_INSTANTS)
     check_order(start, end)
     if end - start > MAX_SLOT_WINDOW:
-        raise InvalidBound("to", f"the window may span at most {MAX_SLOT_WINDOW.days} days")
+        raise InvalidBound("to", f"must be at most {MAX_SLOT_WINDOW.days} days after from")
     return Window(start, end)
 
 

@@ -33,7 +33,7 @@ from scheduling.fhir.ids import (
 )
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, invalid_body, not_found, not_supported
 from scheduling.fhir.resources import Resource
-from scheduling.fhir.search import SearchQuery, instant, reference_id
+from scheduling.fhir.search import SearchQuery, instant, not_empty, reference_id
 from scheduling.http.query_text import query_time_bound
 from scheduling.models import (
     Actor,
@@ -131,6 +131,8 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     query.check_known(FIND_PARAMETERS)
     count, state = query.count(), query.page_token()
     start, end = query.one("start"), query.one("end")
+    not_empty("start", start)
+    not_empty("end", end)
     missing = [name for name, value in (("start", start), ("end", end)) if value is None]
     if missing or start is None or end is None:
         raise invalid(f"$find needs {' and '.join(missing)} (dateTime).", missing[0], code="required")

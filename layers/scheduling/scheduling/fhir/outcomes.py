@@ -17,7 +17,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from scheduling.error_table import row_for
-from scheduling.errors import DayFull, InvalidInput, SchedulingError, SlotTaken
+from scheduling.errors import DayFull, FieldProblem, InvalidInput, SchedulingError, SlotTaken
 
 FHIR_JSON = "application/fhir+json"
 
@@ -88,10 +88,19 @@ def error_response(error: SchedulingError, *, reading: bool, holding: bool = Fal
     if isinstance(error, InvalidInput):
         if reading:
             status, code = HTTPStatus.BAD_REQUEST, "invalid"
-        issues = [Issue(code, f"{error.detail} {item.message}", item.path) for item in error.problems] or issues
+        issues = [Issue(code, field_sentence(error.detail, item), item.path) for item in error.problems] or issues
     if holding and isinstance(error, NO_LONGER_AVAILABLE):
         issues = [Issue("not-found", f"The proposed appointment is no longer available: {error.detail}", None, "fatal")]
     return outcome_response(status, issues, row.headers())
+
+
+def field_sentence(detail: str, problem: FieldProblem) -> str:
+    """One bad field as one sentence after the error's own: `This appointment cannot be booked: 'start' is not
+    the start of a published slot.` A field message is a predicate (`is not ...`, `must be ...`) written to
+    follow the field's name; a library's message (`Field required`) follows it after a colon."""
+    message = problem.message.rstrip(".")
+    joint = " " if message[:1].islower() else ": "
+    return f"{detail.rstrip('.')}: '{problem.path}'{joint}{message}."
 
 
 def invalid_body(errors: list[dict[str, Any]], root: str) -> FhirRequestError:

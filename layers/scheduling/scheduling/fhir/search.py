@@ -98,6 +98,7 @@ class SearchQuery:
         lower: TimeBound | None = None
         upper: TimeBound | None = None
         for value in self.values(name):
+            not_empty(name, value)
             for part in value.split(","):
                 low, high = _bound(name, part)
                 lower = _later(lower, low)
@@ -124,11 +125,17 @@ class SearchQuery:
         return [code.split("|")[-1] for value in self.values(name) for code in value.split(",") if code]
 
 
+def not_empty(name: str, text: str | None) -> None:
+    """An empty time parameter (`start=`) is refused, as the native API refuses an empty `from=`."""
+    if text is not None and not text.strip():
+        raise invalid(f"Parameter '{name}' must not be empty.", name)
+
+
 def instant(name: str, text: str) -> datetime:
     """A date or dateTime parameter as an instant (a date is midnight UTC)."""
     if _DATE.fullmatch(text):
         return datetime.combine(_date(name, text), time(0), tzinfo=UTC)
-    return _parse(name, text)
+    return _parse(name, text, prefixes=False)
 
 
 def reference_id(text: str, resource_type: str, name: str, base: str | None = None) -> str:
@@ -242,13 +249,20 @@ def _date(name: str, text: str) -> date:
         ) from None
 
 
-def _parse(name: str, text: str) -> datetime:
+def _parse(name: str, text: str, *, prefixes: bool = True) -> datetime:
+    """`prefixes`: the parameter is a search's date (`ge`, `lt`...); an operation's time (`$find`'s) takes none."""
     try:
         return parse_rfc3339(text)
     except ValidationError as error:
         if any(detail["type"] == "instant_out_of_range" for detail in error.errors()):
             raise invalid(
                 f"Parameter '{name}': '{text}' is outside the supported range ({SUPPORTED_RANGE}).", name
+            ) from None
+        if not prefixes:
+            raise invalid(
+                f"Parameter '{name}' must be a date (YYYY-MM-DD) or a dateTime with seconds and a time zone "
+                "(e.g. 2035-06-04T09:00:00Z), without a prefix.",
+                name,
             ) from None
         raise invalid(
             f"Parameter '{name}' must be a date (YYYY-MM-DD) or a dateTime with seconds and a time zone "

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scheduling.http.query_text import reject_loose_integers
+from scheduling.http.query_text import INTEGER_PARAMETERS, reject_loose_integers
 from scheduling.http.raw_body import reject_unreadable_body
 from scheduling.observability import logger, metrics, traced
 
@@ -22,16 +22,44 @@ def lambda_handler_for(app: APIGatewayRestResolver, check_body: BodyCheck = reje
 
     `check_body` answers a body that cannot be read (the FHIR function answers with an OperationOutcome)."""
 
+    integers: dict[tuple[str, str], frozenset[str]] = {}
+
+    def integers_taken(event: dict[str, Any]) -> frozenset[str]:
+        """The integer query parameters the event's route takes (read from the routes once, at the first event)."""
+        if not integers:
+            for route in [*app._static_routes, *app._dynamic_routes]:
+                names = {param.alias for param in route.dependant.query_params}
+                integers[(route.method, route.openapi_path)] = INTEGER_PARAMETERS & names
+        return integers.get((str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))), frozenset())
+
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        rejection = check_body(event) or reject_loose_integers(event)
+        combine_list_headers(event)
+        rejection = check_body(event) or reject_loose_integers(event, integers_taken(event))
         if rejection is not None:
             return _proxy_result(rejection)
         return app.resolve(event, context)
 
     return cast(LambdaHandler, lambda_handler)
+
+
+# Headers whose value is a comma-separated list (RFC 9110 section 5.3): several lines of one mean one line of them all.
+LIST_HEADERS = frozenset({"if-match", "if-none-match"})
+
+
+def combine_list_headers(event: dict[str, Any]) -> None:
+    """Several `If-Match` lines combined into one, as RFC 9110 combines field lines (powertools would otherwise
+    hand the route a list where it reads one string)."""
+    multi = event.get("multiValueHeaders") or {}
+    for name, values in multi.items():
+        if name.lower() in LIST_HEADERS and values and len(values) > 1:
+            combined = ", ".join(values)
+            multi[name] = [combined]
+            headers = event.get("headers") or {}
+            for single in [key for key in headers if key.lower() == name.lower()]:
+                headers[single] = combined
 
 
 def _proxy_result(response: Response[str]) -> dict[str, Any]:

@@ -33,7 +33,11 @@ class FieldError(BaseModel):
 
 
 class SlotRef(BaseModel):
-    start: Instant = Field(description="The slot that is already booked.", examples=["2035-06-04T13:30:00Z"])
+    start: Instant = Field(
+        description="The slot asked for, which a booking or a hold already takes (the detail names that booking "
+        "when it starts elsewhere: the doctor's slots changed).",
+        examples=["2035-06-04T13:30:00Z"],
+    )
 
 
 class Problem(BaseModel):
@@ -91,7 +95,8 @@ def validation_error_response(error: RequestValidationError) -> Response[str]:
         return problem(
             HTTPStatus.BAD_REQUEST, "malformed-json", "Malformed JSON", "The request body is not valid JSON."
         )
-    problems = problems_from_pydantic(errors)
+    problems = problems_from_pydantic([_once(item) for item in errors])
+    problems = list(dict.fromkeys(problems))  # a repeated parameter fails each type of a union alike: said once
     return problem(
         HTTPStatus.UNPROCESSABLE_ENTITY,
         "validation-error",
@@ -99,6 +104,15 @@ def validation_error_response(error: RequestValidationError) -> Response[str]:
         "Some fields are missing or not valid.",
         _errors(problems),
     )
+
+
+def _once(error: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter or header this API reads once, sent several times (powertools hands its values over as a
+    list): said so, rather than as the list's type error."""
+    location = error.get("loc", ())
+    if location and location[0] in {"query", "header"} and isinstance(error.get("input"), list):
+        return {**error, "msg": "may be given once"}
+    return error
 
 
 def unsupported_media_type(media_type: str | None = None) -> Response[str]:

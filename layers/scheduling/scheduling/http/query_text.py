@@ -4,7 +4,7 @@ and the words that name a bad bound as the query parameter it came from."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,16 +20,24 @@ if TYPE_CHECKING:
 INSTANT = f"RFC 3339 date-time with an offset, from {SUPPORTED_RANGE}."
 _PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _T = TypeVar("_T")
+_LOWER_BOUND = re.compile(r"(?<= than )from$|(?<= after )from$")
 
 
 def query_detail(name: str) -> str:
     return f"Query parameter '{name}' is not valid."
 
 
+def _not_empty(name: str, text: str) -> None:
+    """An empty `from=` is refused on every route (not read as absent): a client that meant a value sent none."""
+    if not text:
+        raise InvalidInput([FieldProblem(name, "must not be empty")], query_detail(name))
+
+
 def query_instant(name: str, text: str | None) -> datetime | None:
     """An instant from query text, for queries that span people in different zones (so no plain dates)."""
     if text is None:
         return None
+    _not_empty(name, text)
     try:
         return parse_rfc3339(text)
     except ValidationError as error:
@@ -38,9 +46,11 @@ def query_instant(name: str, text: str | None) -> datetime | None:
 
 def query_time_bound(name: str, text: str | None) -> TimeBound | None:
     """A bound of a doctor's window from query text: an RFC 3339 instant with an offset, or a plain date (a day
-    in the supported range of dates, which the doctor's zone turns into an instant). None if absent or empty."""
-    if not text:
+    in the supported range of dates, which the doctor's zone turns into an instant). None if absent; empty is
+    refused."""
+    if text is None:
         return None
+    _not_empty(name, text)
     if _PLAIN_DATE.fullmatch(text):
         return TimeBound(day=_read(name, lambda: parse_local_date(text)))
     return TimeBound(instant=_read(name, lambda: parse_rfc3339(text)))
@@ -61,7 +71,9 @@ def in_query_terms(error: SchedulingError, parameter: Callable[[str], str] = str
     if not isinstance(error, InvalidBound):
         return error
     name = parameter(error.name)
-    return InvalidInput([FieldProblem(name, problem.message) for problem in error.problems], query_detail(name))
+    # a reason may name the other bound ("must be later than from"): as the edge names that one too
+    problems = [FieldProblem(name, _LOWER_BOUND.sub(parameter("from"), item.message)) for item in error.problems]
+    return InvalidInput(problems, query_detail(name))
 
 
 # Query parameters that are integers. Powertools reads them in pydantic's lax mode ("1.0", "+5" and "5_0" would
@@ -69,10 +81,11 @@ def in_query_terms(error: SchedulingError, parameter: Callable[[str], str] = str
 INTEGER_PARAMETERS = frozenset({"limit"})
 
 
-def reject_loose_integers(event: dict[str, Any]) -> Response[str] | None:
-    """A `422` naming the first integer query parameter not written with digits only; None if all are."""
+def reject_loose_integers(event: dict[str, Any], taken: Collection[str] = INTEGER_PARAMETERS) -> Response[str] | None:
+    """A `422` naming the first integer query parameter not written with digits only; None if all are. `taken`:
+    the integer parameters the route takes (one it does not take is ignored, as every unknown parameter is)."""
     for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
-        if name in INTEGER_PARAMETERS and any(not (value.isascii() and value.isdigit()) for value in values or []):
+        if name in taken and any(not (value.isascii() and value.isdigit()) for value in values or []):
             problem = FieldProblem(name, "must be a whole number written with digits only")
             return scheduling_error_response(InvalidInput([problem], query_detail(name)))
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,8 @@ from scheduling.errors import (
     DoctorNotFound,
     FieldProblem,
     InvalidInput,
+    PatientBusy,
+    SlotTaken,
     StaleRecord,
     TransitionNotAllowed,
 )
@@ -137,11 +140,42 @@ def reschedule(
         return done
     if old.status != "booked":
         refused_while_the_doctor_exists(store, doctor_id)
-        raise TransitionNotAllowed(
-            f"Appointment '{appointment_id}' is {old.status}; only a booked appointment can be rescheduled.",
-            old.status,
-            list(NEXT_STATUSES[old.status]),
+        raise _not_booked(old)
+    try:
+        return _move(store, doctor_id, old, request, first, now, actor)
+    except (AppointmentNotActive, PatientBusy, SlotTaken):
+        # Lost a race? A request that lost to the same move answers that move, as its retry would; one that lost
+        # to another change is told what a request sent now would be told (docs/design.md, "Reschedule races").
+        again = get_appointment(store, doctor_id, appointment_id)
+        if (done := _same_move(store, again, request)) is not None:
+            return done
+        if again.status != "booked":
+            raise _not_booked(again) from None
+        raise
+
+
+def _not_booked(old: Appointment) -> TransitionNotAllowed:
+    """Why an appointment that is not booked cannot be rescheduled; a moved one names where it went."""
+    if old.replaced_by is not None:
+        detail = (
+            f"Appointment '{old.id}' was already rescheduled to appointment '{old.replaced_by}'; "
+            "reschedule that one instead."
         )
+    else:
+        detail = f"Appointment '{old.id}' is {old.status}; only a booked appointment can be rescheduled."
+    return TransitionNotAllowed(detail, old.status, list(NEXT_STATUSES[old.status]))
+
+
+def _move(
+    store: SchedulingStore,
+    doctor_id: str,
+    old: Appointment,
+    request: RescheduleRequest,
+    first: Looks,
+    now: datetime,
+    actor: Actor,
+) -> Appointment:
+    """The move itself: looks again after each lost write (the appointment `old` as first read)."""
     location = request.location or old.location
     looks: Looks | None = first
     for _ in attempts(BOOKING_ATTEMPTS):

@@ -80,6 +80,14 @@ def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: V
     if not isinstance(patch, dict):
         raise InvalidInput([FieldProblem("body", "a merge patch must be a JSON object")])
 
+    removed = [
+        FieldProblem(name, "cannot be removed (null removes a field in a merge patch); it is required")
+        for name, value in patch.items()
+        if value is None and name in DoctorIn.model_fields and DoctorIn.model_fields[name].is_required()
+    ]
+    if removed:
+        raise InvalidInput(removed)
+
     def patched(current: Doctor) -> DoctorIn:
         document = apply_merge_patch(current.model_dump(mode="json", include=set(DoctorIn.model_fields)), patch)
         try:

@@ -88,8 +88,8 @@ class SlotClaims:
             if booked.appointment_id == moving or not (booked.start < end and start < booked.end):
                 continue
             if booked.held_until is not None:
-                raise SlotHeld(doctor_id, booked.start)
-            raise SlotTaken(doctor_id, booked.start)
+                raise SlotHeld(doctor_id, start, (booked.start, booked.end))
+            raise SlotTaken(doctor_id, start, (booked.start, booked.end))
 
     def day_bump(self, doctor_id: str, day_lock: DayLock | None, at: datetime) -> list[TransactWriteItemTypeDef]:
         """The day lock's next version, if nobody booked that day since it was counted (daily cap only)."""
