@@ -68,7 +68,12 @@ def two_rounds(calls: list[str]) -> bool:
     ],
 )
 def test_the_day_is_the_doctors_local_date_whatever_the_zone(
-    given_doctor: Callable[..., Doctor], clock: Clock, dynamodb_calls: CallLog, zone: str, first_day: str, second_day: str
+    given_doctor: Callable[..., Doctor],
+    clock: Clock,
+    dynamodb_calls: CallLog,
+    zone: str,
+    first_day: str,
+    second_day: str,
 ) -> None:
     doctor_id = capped(given_doctor, zone, cap=1)
     dynamodb_calls.clear()

@@ -170,7 +170,9 @@ def reschedule(
                 "history": [*old.history, moved],
             }
         )
-        day_lock = lock_the_day(store, current.doctor, new.start, now, leaving=old.id, looked=None if attempt else looks)
+        day_lock = lock_the_day(
+            store, current.doctor, new.start, now, leaving=old.id, looked=None if attempt else looks
+        )
         patient_lock = None
         if new.patient_id is not None:
             patient_look, _ = look_at_patient(store, new.patient_id, new.start, now, ignoring=old.id)
