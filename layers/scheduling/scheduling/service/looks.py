@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from threading import Lock
 from typing import Any
 
 from scheduling.domain.booked import LONGEST_BOOKING, BookedInterval
@@ -144,13 +145,17 @@ _UNCAPPED: dict[str, None] = {}
 _REMEMBERED = 10_000
 
 
+_REMEMBERING = Lock()  # a local runner serves requests on threads of one process
+
+
 def _remember(doctor_id: str, record: DoctorRecord | None) -> None:
-    if record is None or record.doctor.rules.max_per_day is not None:
-        _UNCAPPED.pop(doctor_id, None)
-        return
-    _UNCAPPED[doctor_id] = None
-    if len(_UNCAPPED) > _REMEMBERED:
-        _UNCAPPED.pop(next(iter(_UNCAPPED)), None)
+    with _REMEMBERING:
+        if record is None or record.doctor.rules.max_per_day is not None:
+            _UNCAPPED.pop(doctor_id, None)
+            return
+        _UNCAPPED[doctor_id] = None
+        if len(_UNCAPPED) > _REMEMBERED:
+            _UNCAPPED.pop(next(iter(_UNCAPPED)), None)
 
 
 def _patient_around(
@@ -163,4 +168,5 @@ def _patient_around(
 
 def forget_doctors() -> None:
     """Forget which doctors were read without a cap (a new table: tests)."""
-    _UNCAPPED.clear()
+    with _REMEMBERING:
+        _UNCAPPED.clear()
