@@ -206,6 +206,10 @@ ROUNDS_BEFORE = {
     "no-show": 2,
     "check in": 2,
     "complete": 2,
+    # the rows added with the capped booking's change (commit ad4e332, measured by these rows the same day)
+    "book at a capped doctor": 3,
+    "reschedule an appointment with a patient": 3,
+    "reschedule an appointment with a patient booked seconds before": 4,
 }
 
 SEARCH_DOCTORS = 50
@@ -334,6 +338,7 @@ def rows() -> list[tuple[str, str, str, float, float, int]]:
             results.append(("check in", call(appointments, check_in)[0]))
             complete = event_with("appointments_complete", path_parameters=on_converted)
             results.append(("complete", call(appointments, complete)[0]))
+        results += _capped_and_patient_moves(call, doctors, appointments, ctx)
         unbooked = json.loads(doctors(event_with("doctors_list", query={"limit": "1"}), ctx)["body"])["items"][0]["id"]
         delete = event_with("doctors_delete", path_parameters={"doctor_id": unbooked})
         results.append(("delete doctor (no bookings)", call(doctors, delete)[0]))
@@ -342,6 +347,55 @@ def rows() -> list[tuple[str, str, str, float, float, int]]:
         (name, calls(usage.reads), calls(usage.writes), usage.read_units, usage.write_units, usage.rounds)
         for name, usage in results
     ]
+
+
+def _capped_and_patient_moves(
+    call: Callable[..., Any], doctors: Callable[..., Any], appointments: Callable[..., Any], ctx: Any
+) -> list[tuple[str, Usage]]:
+    """A booking at a doctor with a daily cap (its day booked a minute before: the day lock is settled), and a
+    reschedule of an appointment that names a patient (booked a minute before, and seconds before)."""
+    from tests.support.lambda_events import event_with
+
+    def created(**fields: Any) -> dict[str, str]:
+        body = {**json.loads(_sample_body()), **fields}
+        return {"doctor_id": json.loads(doctors(event_with("doctors_create", body=body), ctx)["body"])["id"]}
+
+    capped = created(name="Zoe Capped", rules={"max_per_day": 8})
+    plain = created(name="Zoe Plain")  # the moves: a doctor without a cap, so the rows show the patient's part
+
+    def book(start: str, patient: str | None = None, on: dict[str, str] = plain) -> dict[str, Any]:
+        booking: dict[str, Any] = {"start": start, "location": "123 Main St"}
+        if patient is not None:
+            booking["patient"] = {"id": patient}
+        answer = appointments(event_with("appointments_book", path_parameters=on, body=booking), ctx)
+        assert answer["statusCode"] == 201, answer
+        return dict(json.loads(answer["body"]))
+
+    def move(appointment: dict[str, Any], start: str) -> Usage:
+        on = {**plain, "appointment_id": appointment["id"]}
+        event = event_with("appointments_reschedule", path_parameters=on, body={"start": start})
+        return call(appointments, event)[0]  # type: ignore[no-any-return]
+
+    results: list[tuple[str, Usage]] = []
+    with clock_at("2035-06-01T09:00:00-04:00"):
+        book("2035-06-04T09:00:00-04:00", on=capped)
+        mover = book("2035-06-04T10:00:00-04:00", patient="p-21")
+    with clock_at("2035-06-01T09:01:00-04:00"):
+        booking = {"start": "2035-06-04T11:00:00-04:00", "location": "123 Main St"}
+        usage = call(appointments, event_with("appointments_book", path_parameters=capped, body=booking))[0]
+        results.append(("book at a capped doctor", usage))
+        results.append(("reschedule an appointment with a patient", move(mover, "2035-06-04T14:00:00-04:00")))
+        fresh = book("2035-06-06T10:00:00-04:00", patient="p-22")
+        results.append(
+            ("reschedule an appointment with a patient booked seconds before", move(fresh, "2035-06-06T14:00:00-04:00"))
+        )
+    return results
+
+
+def _sample_body() -> str:
+    from tests.support.lambda_events import sample_event
+
+    return str(sample_event("doctors_create")["body"])
 
 
 def _searches(

@@ -16,6 +16,7 @@ from moto import mock_aws
 from local.template import create_tables, load_template, table_names
 from scheduling.models import Doctor, DoctorIn
 from scheduling.observability import logger
+from scheduling.service.looks import forget_doctors
 from scheduling.store import SchedulingStore, dynamodb_client
 from tests.support.clock import Clock
 from tests.support.faults import Fault, install_faults
@@ -32,6 +33,7 @@ HOUSE: dict[str, Any] = json.loads(sample_event("doctors_create")["body"])
 def aws() -> Iterator[None]:
     with mock_aws():
         create_tables(boto3.client("dynamodb"), TEMPLATE, TABLES)
+        forget_doctors()  # what the service remembers of doctors (service/looks.py) was about other tables
         yield
 
 

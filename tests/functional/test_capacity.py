@@ -122,6 +122,7 @@ WRITES = [
     "check in",
     "complete",
     "replace doctor",
+    "book at a capped doctor",
 ]
 
 
@@ -142,6 +143,33 @@ def test_a_booking_with_a_patient_issues_its_four_reads_in_one_round(budgets: di
     reads, _, _, _, rounds = budgets["book appointment with a patient id"]
 
     assert (len(reads.split()), rounds) == (4, 2)
+
+
+def test_a_booking_at_a_capped_doctor_counts_its_day_from_its_one_look(budgets: dict[str, Budget]) -> None:
+    """The doctor and its bookings over every local day the start can fall on, together, then one transaction
+    that bumps the day lock only if it is settled (docs/design.md, point 8): 2 rounds, 2 RCU (it read the day lock
+    and counted the day in a round of their own: 3 rounds, 4 RCU, the same 8 WCU)."""
+    reads, writes, read_units, write_units, rounds = budgets["book at a capped doctor"]
+
+    assert (reads, writes, rounds) == ("GetItem Query", "TransactWriteItems", 2)
+    assert read_units <= 2
+    # the booking's 6 WCU and the day lock's update (a small item, doubled by the transaction)
+    assert write_units <= 8
+
+
+def test_a_reschedule_with_a_patient_looks_at_the_patient_once_the_appointment_names_them(
+    budgets: dict[str, Budget],
+) -> None:
+    """The patient is known only from the appointment, so the patient's lock and time are a second round (and the
+    time a third when the lock was written in the last seconds): 3 rounds, 4 when the patient booked seconds
+    before (docs/design.md, point 8, says why no read can come earlier)."""
+    reads, writes, read_units, write_units, rounds = budgets["reschedule an appointment with a patient"]
+    fresh = budgets["reschedule an appointment with a patient booked seconds before"]
+
+    assert (reads, writes, rounds) == ("GetItem Query Query GetItem Query", "TransactWriteItems", 3)
+    assert (fresh[0], fresh[4]) == ("GetItem Query Query GetItem Query Query", 4)
+    assert read_units <= 5
+    assert write_units <= 20
 
 
 def test_a_search_across_fifty_doctors_booked_at_the_first_hour_takes_three_rounds(budgets: dict[str, Budget]) -> None:

@@ -19,6 +19,12 @@ def local_day(instant: datetime, zone: ZoneInfo) -> date:
     return instant.astimezone(zone).date()
 
 
+# How far an instant's local day reaches on either side of it, in every zone whose clock changes by at most an
+# hour (UTC-12 to UTC+14): a local day lasts at most 25 hours. A look this wide holds the day's bookings before the
+# doctor's zone is known; a zone it does not cover (a 2-hour change) is counted after the doctor's read.
+ANY_LOCAL_DAY = timedelta(hours=25)
+
+
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The instants `[start, end)` of a local date: 23, 24 or 25 hours long around clock changes."""
     return (
@@ -36,3 +42,9 @@ def full_days(booked: Iterable[BookedInterval], zone: ZoneInfo, cap: int | None)
     if cap is None:
         return set()
     return {day for day, taken in taken_per_day(booked, zone).items() if taken >= cap}
+
+
+def within(day: date, zone: ZoneInfo, first: datetime, last: datetime) -> bool:
+    """Whether `[first, last)` holds the whole local `day` of `zone`."""
+    start, end = day_bounds(day, zone)
+    return first <= start and end <= last

@@ -30,3 +30,9 @@ def settled(first: bool, written_at: datetime | None, now: datetime) -> bool:
     if first:
         return True
     return written_at is not None and now >= written_at + _STAMP_ROUNDING + HOLD_EXPIRY_MARGIN
+
+
+def settled_by(now: datetime) -> datetime:
+    """The latest stamp a version may carry to be settled at `now`: `settled(False, at, now)` exactly when
+    `at <= settled_by(now)`. A transaction can check this itself, without reading the version first."""
+    return now - _STAMP_ROUNDING - HOLD_EXPIRY_MARGIN

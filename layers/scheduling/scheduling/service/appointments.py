@@ -48,7 +48,7 @@ def book(
         raise InvalidInput([FieldProblem(name, "is required unless hold_id is given") for name in missing])
     appointment_id = new_appointment_id(request.start, request_key) if request_key is not None else None
     patient_id = request.patient.id if request.patient else None
-    for _ in attempts(BOOKING_ATTEMPTS):
+    for attempt in attempts(BOOKING_ATTEMPTS):
         now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
         # one round: the doctor, its booked time, the patient's lock and time, and this request's own earlier
         # attempt (an attempt of this same request may commit meanwhile: its time is not another booking's)
@@ -61,7 +61,10 @@ def book(
         appointment = new_appointment(
             current.doctor, request.start, request.location, request.patient, now, appointment_id
         ).model_copy(update={"history": [HistoryEntry.of("booked", now, actor)]})
-        day_lock = lock_the_day(store, current.doctor, appointment.start, now, leaving=appointment.id)
+        # a first attempt counts a capped day from its look; a retry reads the day's lock (service/checks.py)
+        day_lock = lock_the_day(
+            store, current.doctor, appointment.start, now, leaving=appointment.id, looked=None if attempt else looks
+        )
         patient_lock = looks.patient.check(appointment.start, appointment.end) if looks.patient else None
         try:
             return store.book(
@@ -178,7 +181,7 @@ def _move(
     """The move itself: looks again after each lost write (the appointment `old` as first read)."""
     location = request.location or old.location
     looks: Looks | None = first
-    for _ in attempts(BOOKING_ATTEMPTS):
+    for attempt in attempts(BOOKING_ATTEMPTS):
         if looks is None:
             now = clock.now()
             looks = look_before_booking(store, doctor_id, request.start, None, now, None)
@@ -201,7 +204,9 @@ def _move(
                 "history": [*old.history, moved],
             }
         )
-        day_lock = lock_the_day(store, current.doctor, new.start, now, leaving=old.id)
+        day_lock = lock_the_day(
+            store, current.doctor, new.start, now, leaving=old.id, looked=None if attempt else looks
+        )
         patient_lock = None
         if new.patient_id is not None:
             patient_look, _ = look_at_patient(store, new.patient_id, new.start, now, ignoring=old.id)

@@ -8,13 +8,14 @@ from functools import partial
 from typing import Any
 
 from scheduling.domain.booked import LONGEST_BOOKING, BookedInterval
-from scheduling.domain.daily_cap import day_bounds, local_day, taken_per_day
+from scheduling.domain.daily_cap import day_bounds, local_day, taken_per_day, within
 from scheduling.domain.ids import new_appointment_id
 from scheduling.domain.notice import bookable_times
 from scheduling.domain.settled import settled
 from scheduling.domain.slots import published_slot_at
 from scheduling.errors import DayFull, DoctorNotFound, FieldProblem, InvalidInput, PatientBusy, TooLateToChange
 from scheduling.models import Appointment, Doctor, Hold, Patient
+from scheduling.service.looks import Looks
 from scheduling.store import DayLock, PatientLock, SchedulingStore
 from scheduling.store.fan_out import fan_out
 
@@ -26,19 +27,27 @@ def lock_the_day(
     now: datetime,
     leaving: str | None = None,
     adding: int = 1,
+    looked: Looks | None = None,
 ) -> DayLock | None:
-    """With a daily cap: refuse a full day, else the day's lock as counted, for the write to check. The lock's
-    version and the count are read together; the count counts for that version once it is settled, else it is
-    made again after the read (domain/settled.py), so any booking of that day that commits after the version
-    was written and before our count fails ours. One round more than an uncapped doctor (the day depends on the
-    doctor's zone, known only after the doctor's read). `adding`: how many appointments the write puts on that
-    day (a series may put several)."""
+    """With a daily cap: refuse a full day, else the day's lock as counted, for the write to check.
+
+    `looked`: the first round's look, if it reached the doctor's whole local day (service/looks.py; a first
+    attempt): the day is counted from it and the lock is not read; the write checks at commit that the lock is
+    settled at `now` (domain/settled.py), so every booking of that day the lock has seen had committed before our
+    look, and one that commits after it fails ours. No round of its own. Otherwise (a retry, the lock having moved
+    in the last seconds, or a look too narrow) the lock's version and the count are read together; the count
+    counts for that version once it is settled, else it is made again after the read, so any booking of that day
+    that commits after the version was written and before our count fails ours: one round more (two if not
+    settled). `adding`: how many appointments the write puts on that day (a series may put several)."""
     cap = doctor.rules.max_per_day
     if cap is None:
         return None
     zone = doctor.zone
     day = local_day(start, zone)
     first, last = day_bounds(day, zone)
+    if looked is not None and looked.reach is not None and within(day, zone, *looked.reach):
+        refuse_a_full_day(doctor, day, looked.booked, adding, leaving)
+        return DayLock(day, None)
     count = partial(store.booked_intervals, doctor.id, first, last, LONGEST_BOOKING, now)
     reads: list[Callable[[], Any]] = [partial(store.day_lock, doctor.id, day), count]
     lock: DayLock

@@ -48,7 +48,7 @@ def hold(
     start = request.start.astimezone(UTC)
     hold_id = new_hold_id(start, request_key) if request_key is not None else None
     patient_id = request.patient.id if request.patient else None
-    for _ in attempts(BOOKING_ATTEMPTS):
+    for attempt in attempts(BOOKING_ATTEMPTS):
         now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
         # one round: the doctor, its booked time, the patient's lock and time, and this request's own earlier
         # attempt (an attempt of this same request may commit meanwhile: its time is not another hold's)
@@ -73,7 +73,10 @@ def hold(
             patient=request.patient,
             created_by=actor.by,
         )
-        day_lock = lock_the_day(store, current.doctor, held.start, now, leaving=held.id)
+        # a first attempt counts a capped day from its look; a retry reads the day's lock (service/checks.py)
+        day_lock = lock_the_day(
+            store, current.doctor, held.start, now, leaving=held.id, looked=None if attempt else looks
+        )
         patient_lock = looks.patient.check(held.start, held.end) if looks.patient else None
         try:
             return store.hold(

@@ -104,7 +104,7 @@ class AppointmentItems:
 
     def day_version(self, doctor_id: str, day: date) -> int:
         """The version of a local day's lock (0 before its first capped booking)."""
-        return self.day_lock(doctor_id, day).version
+        return self.day_lock(doctor_id, day).version or 0  # as read: never None
 
     def day_lock(self, doctor_id: str, day: date) -> DayLock:
         """A local day's lock as stored now: its version and when that version was written."""

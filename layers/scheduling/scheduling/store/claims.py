@@ -15,7 +15,7 @@ from scheduling.domain.booked import BookedInterval
 from scheduling.domain.hold_expiry import lapsed_by, still_takes_its_time
 from scheduling.errors import DoctorNotFound, SlotHeld, SlotTaken, StaleRecord
 from scheduling.store.client import cancellation_codes, condition_failed, failed_item, only_conflicts, translated
-from scheduling.store.items import DayLock, deserialize, version_bump
+from scheduling.store.items import DayLock, deserialize, settled_bump, version_bump
 from scheduling.store.keys import (
     ONE_SECOND,
     SLOT_PREFIX,
@@ -92,10 +92,13 @@ class SlotClaims:
             raise SlotTaken(doctor_id, start, (booked.start, booked.end))
 
     def day_bump(self, doctor_id: str, day_lock: DayLock | None, at: datetime) -> list[TransactWriteItemTypeDef]:
-        """The day lock's next version, if nobody booked that day since it was counted (daily cap only)."""
+        """The day lock's next version, if nobody booked that day since it was counted (daily cap only): the
+        version as read, or, not read (`version` None), a lock settled at `at` (the count was made after `at`)."""
         if day_lock is None:
             return []
         day_key = key(doctor_pk(doctor_id), day_sk(day_lock.day))
+        if day_lock.version is None:
+            return [settled_bump(self._table, day_key, "day", at)]
         return [version_bump(self._table, day_key, "day", day_lock.version, at)]
 
     def fence_check(self, doctor_id: str, fence: int | None, now: datetime) -> TransactWriteItemTypeDef:

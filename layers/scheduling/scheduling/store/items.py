@@ -19,6 +19,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from scheduling.domain import hold_expiry
+from scheduling.domain.settled import settled_by
 from scheduling.domain.tags import Tag
 from scheduling.models import Appointment, Doctor, HistoryEntry, Hold
 from scheduling.models.base import STORED
@@ -62,7 +63,7 @@ class DayLock:
     """A doctor's local day as a booking counted it: the booking commits only if `version` is still current."""
 
     day: date
-    version: int
+    version: int | None  # None: not read; the write checks that the lock is settled (domain/settled.py) instead
     written_at: datetime | None = None  # when that version was written (domain/settled.py)
 
 
@@ -88,6 +89,29 @@ def version_bump(
             "Item": {**item_key, **serialize({"kind": kind, "version": read + 1, "at": stamp})},
             "ConditionExpression": "attribute_not_exists(PK) OR version = :read",
             "ExpressionAttributeValues": {":read": {"N": str(read)}},
+        }
+    }
+
+
+def settled_bump(table: str, item_key: dict[str, Any], kind: str, at: datetime) -> TransactWriteItemTypeDef:
+    """A transaction Update that moves a lock item to its next version without having read it, failing unless
+    its last write is settled at `at` (domain/settled.py): every write it superseded committed before the caller
+    looked, and any later one would carry a later stamp. A lock stored without a stamp fails too."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": item_key,
+            "UpdateExpression": "SET #kind = :kind, #version = if_not_exists(#version, :zero) + :one, #at = :at",
+            "ConditionExpression": "attribute_not_exists(PK) OR #at <= :settled_by",
+            "ExpressionAttributeNames": {"#kind": "kind", "#version": "version", "#at": "at"},
+            "ExpressionAttributeValues": {
+                ":kind": {"S": kind},
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":at": {"S": utc_key(at)},
+                # whole seconds, rounded down: a stamp at or before it is at or before the exact bound
+                ":settled_by": {"S": utc_key(settled_by(at))},
+            },
         }
     }
 
