@@ -26,7 +26,7 @@ def start_runner(
     log: Path,
     *arguments: str,
     environment: dict[str, str] | None = None,
-    timeout_seconds: float = 60,
+    timeout_seconds: float = 180,  # generous: a start on a loaded 2-core machine took over 60 s
 ) -> subprocess.Popen[bytes]:
     """`python -m local.runner` on `port`, quiet, its output in `log`; returns once it prints that it is ready."""
     settings = {**os.environ, "PORT": str(port), "LOCAL_ACCESS_LOG": "false", "POWERTOOLS_LOG_LEVEL": "WARNING"}

@@ -140,7 +140,8 @@ def start(
         gateway = Gateway(
             Router(api_routes(template)), functions, embedded, template=template, throttle_scale=settings.throttle_scale
         )
-        _prestart(functions)
+        if settings.prestart:
+            _prestart(functions)
         table = function_environment(template, "DoctorsFunction", references)["TABLE_NAME"]
         hospital = _hospital(endpoint, table, hospital_doctors, embedded is not None)
         if embedded is not None and stack is not None:

@@ -18,6 +18,7 @@ class RunnerSettings:
     dynamodb_port: int = 8000  # DYNAMODB_PORT: where the embedded DynamoDB listens (0: any free port, for tests)
     throttle_scale: float = 1.0  # LOCAL_THROTTLE_SCALE: times the stage's throttling limits (0: no throttling)
     state_save_seconds: float = 5.0  # LOCAL_STATE_SAVE_SECONDS: how often the kept state is saved (after writes)
+    prestart: bool = True  # LOCAL_PRESTART=false: each function's first worker starts with its first request
 
     @classmethod
     def from_environment(cls) -> RunnerSettings:
@@ -32,6 +33,7 @@ class RunnerSettings:
             dynamodb_port=int(_number("DYNAMODB_PORT", defaults.dynamodb_port, minimum=0, integer=True)),
             throttle_scale=_finite(_number("LOCAL_THROTTLE_SCALE", defaults.throttle_scale, minimum=0)),
             state_save_seconds=_number("LOCAL_STATE_SAVE_SECONDS", defaults.state_save_seconds, minimum=0.1),
+            prestart=os.environ.get("LOCAL_PRESTART", "true").lower() != "false",
         )
 
 

@@ -114,6 +114,9 @@ class Runner:
 def own_runner(folder: Path, *arguments: str, environment: dict[str, str] | None = None) -> Iterator[Runner]:
     port = free_port()
     log = folder / f"runner-{port}.log"
+    # Each serves two or three of the nine functions: their workers start with their first requests (the shared
+    # runner below keeps the start-up check that every function imports).
+    environment = {"LOCAL_PRESTART": "false", **(environment or {})}
     process = start_runner(port, log, "--no-seed", *arguments, environment=environment)
     try:
         yield Runner(Api(f"http://127.0.0.1:{port}"), process, log)

@@ -36,7 +36,9 @@ def fake_build(folder: Path) -> Path:
 
 def test_it_serves_the_built_functions_with_the_function_first_then_the_layer(tmp_path: Path) -> None:
     build = fake_build(tmp_path)
-    with own_runner(tmp_path, "--artifact", str(build), environment={"LOCAL_CONCURRENCY": "1"}) as runner:
+    with own_runner(
+        tmp_path, "--artifact", str(build), environment={"LOCAL_CONCURRENCY": "1", "LOCAL_PRESTART": "true"}
+    ) as runner:
         created = runner.api.post("/doctors", json={"name": "Built", "locations": ["1 Road"]})
         read = runner.api.get(f"/doctors/{created.json()['id']}")
         workers = {name: runner.workers(name) for name in FUNCTIONS}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from local.process import free_port
 from local.settings import RunnerSettings
+from local.template import load_template, resources
 from tests.api.conftest import local_client, own_runner
 
 
@@ -29,3 +30,20 @@ def test_the_runner_prints_its_dynamodb_endpoint_and_the_template_tables_it_depl
     assert sorted(tables) == ["IdempotencyTable", "SchedulingTable"]
     assert scheduling["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
+
+
+def test_every_function_starts_a_worker_with_the_runner_unless_told_to_wait_for_requests() -> None:
+    assert RunnerSettings().prestart is True  # make run: an import error stops it at start-up
+
+
+def test_without_prestart_a_function_starts_its_first_worker_with_its_first_request(tmp_path: Path) -> None:
+    with own_runner(tmp_path) as runner:  # the tests' own runners set LOCAL_PRESTART=false
+        before = runner.api.get("/_local/workers").json()
+        listed = runner.api.get("/doctors")
+        after = runner.api.get("/_local/workers").json()
+
+    assert listed.status_code == 200, listed.text
+    assert set(before) == set(resources(load_template(), "AWS::Serverless::Function"))
+    assert all(workers == [] for workers in before.values()), before
+    assert len(after["DoctorsFunction"]) == 1
+    assert all(workers == [] for function, workers in after.items() if function != "DoctorsFunction"), after

@@ -27,6 +27,8 @@ PATIENCE_SECONDS = 120  # generous: only tells "saved" from "never saved"
 @contextmanager
 def runner(folder: Path, *arguments: str, environment: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
+    # Workers start with their first requests (tests/api/conftest.py's `own_runner` says why).
+    environment = {"LOCAL_PRESTART": "false", **(environment or {})}
     process = start_runner(port, folder / f"runner-{port}.log", *arguments, environment=environment)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -105,7 +107,11 @@ def test_after_a_crash_what_was_saved_before_it_is_there(tmp_path: Path) -> None
     state = tmp_path / "state"
     port = free_port()
     process = start_runner(
-        port, tmp_path / "crashed.log", "--state", str(state), environment={"LOCAL_STATE_SAVE_SECONDS": "0.2"}
+        port,
+        tmp_path / "crashed.log",
+        "--state",
+        str(state),
+        environment={"LOCAL_STATE_SAVE_SECONDS": "0.2", "LOCAL_PRESTART": "false"},
     )
     try:
         created = kept_doctor(f"http://127.0.0.1:{port}")

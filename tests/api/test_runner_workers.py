@@ -25,7 +25,9 @@ A_MONTH = {"from": "2035-06-01T00:00:00Z", "to": "2035-07-01T00:00:00Z"}  # 8,64
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     """One worker per function, so the test knows which process serves a request."""
-    with own_runner(tmp_path_factory.mktemp("workers"), environment={"LOCAL_CONCURRENCY": "1"}) as started:
+    with own_runner(
+        tmp_path_factory.mktemp("workers"), environment={"LOCAL_CONCURRENCY": "1", "LOCAL_PRESTART": "true"}
+    ) as started:
         yield started
 
 
@@ -107,7 +109,7 @@ def test_a_worker_killed_while_idle_is_replaced_without_failing_a_request(runner
 
 
 def test_sigterm_during_a_request_stops_the_runner_and_its_workers_promptly(tmp_path: Path) -> None:
-    with own_runner(tmp_path, environment={"LOCAL_CONCURRENCY": "1"}) as runner:
+    with own_runner(tmp_path, environment={"LOCAL_CONCURRENCY": "1", "LOCAL_PRESTART": "true"}) as runner:
         slots = f"/doctors/{new_doctor(runner.api, WARD_DOCTOR)}/slots"
         functions = ("DoctorsFunction", "AvailabilityFunction", "AppointmentsFunction")
         pids = [worker["pid"] for function in functions for worker in runner.workers(function)]
