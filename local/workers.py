@@ -59,6 +59,19 @@ class FunctionTimedOut(InvokeError):
     """The handler ran past the function's timeout; its worker was ended."""
 
 
+def runtime_settings(package: FunctionPackage, fd: int, timeout_seconds: float) -> dict[str, Any]:
+    """What local/lambda_runtime.py takes: the function to import and the connection (`fd`) to serve it on."""
+    return {
+        "fd": fd,
+        "function": package.function,
+        "code_dir": str(package.code_dir),
+        "layer_dirs": [str(folder) for folder in package.layer_dirs],
+        "module": package.module,
+        "handler": package.handler,
+        "timeout_seconds": timeout_seconds,
+    }
+
+
 class Worker:
     """One execution environment: a fresh interpreter running local/lambda_runtime.py (started, then `wait_ready`)."""
 
@@ -73,15 +86,7 @@ class Worker:
     ) -> None:
         """`python`: the command that starts the interpreter (another CPU's Python under an emulator, say)."""
         ours, theirs = Pipe()
-        settings = {
-            "fd": theirs.fileno(),
-            "function": package.function,
-            "code_dir": str(package.code_dir),
-            "layer_dirs": [str(folder) for folder in package.layer_dirs],
-            "module": package.module,
-            "handler": package.handler,
-            "timeout_seconds": timeout_seconds,
-        }
+        settings = runtime_settings(package, theirs.fileno(), timeout_seconds)
         self._connection: Connection = ours
         self.process = subprocess.Popen(
             [*python, "-I", "-c", lambda_runtime.BOOTSTRAP, lambda_runtime.__file__, json.dumps(settings)],

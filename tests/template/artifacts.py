@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import platform
 import shutil
@@ -14,12 +15,16 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
 from pathlib import Path
 
+from local import lambda_runtime
 from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS
-from local.packages import artifact_packages
+from local.packages import FunctionPackage, artifact_packages
 from local.template import function_environment, load_template, table_names
-from local.workers import Worker
+from local.workers import Worker, runtime_settings
+from tests.template import zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM_CLI = os.environ.get("SAM_CLI", str(ROOT / ".tools" / "aws-sam-cli" / "bin" / "sam"))
@@ -28,6 +33,7 @@ ARM64 = "manylinux2014_aarch64"
 TWIN = ARM64 if platform.machine() in {"aarch64", "arm64"} else "manylinux2014_x86_64"
 PYC_MAGIC_313 = (3571).to_bytes(2, "little") + b"\r\n"
 UNCHECKED_HASH_FLAGS = 0b01  # hash-based, source not checked (PEP 552)
+ENVIRONMENT_TIMEOUT_SECONDS = 120  # a function's timeout in the artifact checks: emulated handlers are slow
 
 
 def sam_build(root: Path, layer_platform: str) -> Path:
@@ -112,19 +118,48 @@ def compiled(source: Path) -> Path:
     return source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
 
 
+# What every function imports from the same directories (the layer's pydantic and powertools, the runtime's
+# boto3): a forked environment finds them imported (tests/template/zygote.py).
+PRELOADED = ("boto3", "pydantic", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.logging")
+
+
+class ForkedEnvironment(Worker):
+    """An execution environment tests/template/zygote.py forked: the connection is its own, the process is the
+    zygote's, so stopping one stops them all (`execution_environments` stops them together)."""
+
+    def __init__(
+        self, function: str, connection: Connection, zygote: subprocess.Popen[bytes], start_timeout_seconds: float
+    ) -> None:
+        self._connection = connection
+        self.process = zygote
+        self.function = function
+        self._start_timeout = start_timeout_seconds
+        self.info = {"pid": zygote.pid}
+        self.busy = False
+
+
 @contextmanager
 def execution_environments(
-    build: Path, runtime: Path, python: Sequence[str], endpoint: str, start_timeout_seconds: float
+    build: Path,
+    runtime: Path,
+    python: Sequence[str],
+    endpoint: str,
+    start_timeout_seconds: float,
+    *,
+    forked: bool = False,
 ) -> Iterator[dict[str, Worker]]:
     """One started worker per built function: `python` (with `-S -B`, so that only the standard library, the
     artifact and `runtime` are importable and nothing is written) runs local/lambda_runtime.py, which puts the
     function's directory and its layers first on `sys.path`; `runtime`, the runtime's boto3, comes after them,
-    in Lambda's order. The workers start in parallel, as their cold starts are the slow part."""
+    in Lambda's order. The workers start in parallel, as their cold starts are the slow part. `forked`: one
+    interpreter imports PRELOADED from the layers and forks the workers (tests/template/zygote.py), where each
+    would otherwise import them itself."""
     template = load_template()
     tables = table_names(template)
-    workers: dict[str, Worker] = {}
+    packages: dict[str, FunctionPackage] = {}
+    environments: dict[str, dict[str, str]] = {}
     for name, package in artifact_packages(template, build).items():
-        environment = {
+        environments[name] = {
             "PATH": os.environ.get("PATH", ""),
             **function_environment(template, name, tables),
             **OFFLINE_AWS,
@@ -133,10 +168,20 @@ def execution_environments(
             "DYNAMODB_ENDPOINT_URL": endpoint,
             "EVENTS_ENDPOINT_URL": endpoint,  # moto's server answers EventBridge too
         }
-        with_runtime = replace(package, layer_dirs=(*package.layer_dirs, runtime))
-        workers[name] = Worker(
-            with_runtime, environment, 120, python=[*python, "-S", "-B"], start_timeout_seconds=start_timeout_seconds
-        )
+        packages[name] = replace(package, layer_dirs=(*package.layer_dirs, runtime))
+    if forked:
+        workers = _forked(packages, environments, [*python, "-S", "-B"], start_timeout_seconds)
+    else:
+        workers = {
+            name: Worker(
+                package,
+                environments[name],
+                ENVIRONMENT_TIMEOUT_SECONDS,
+                python=[*python, "-S", "-B"],
+                start_timeout_seconds=start_timeout_seconds,
+            )
+            for name, package in packages.items()
+        }
     failures: list[str] = []
 
     def wait(worker: Worker) -> None:
@@ -156,3 +201,38 @@ def execution_environments(
     finally:
         for worker in workers.values():
             worker.stop()
+
+
+def _forked(
+    packages: dict[str, FunctionPackage],
+    environments: dict[str, dict[str, str]],
+    python: Sequence[str],
+    start_timeout_seconds: float,
+) -> dict[str, Worker]:
+    """The workers of `packages`, forked by one zygote after it imported PRELOADED from their shared layers."""
+    [layer_dirs] = {package.layer_dirs for package in packages.values()}  # one layer set, or the preload would lie
+    first = next(iter(environments.values()))
+    common = {
+        key: value for key, value in first.items() if all(other.get(key) == value for other in environments.values())
+    }
+    pipes = {name: Pipe() for name in packages}
+    settings = {
+        "layer_dirs": [str(folder) for folder in layer_dirs],
+        "preload": PRELOADED,
+        "environments": [
+            {
+                "settings": runtime_settings(package, pipes[name][1].fileno(), ENVIRONMENT_TIMEOUT_SECONDS),
+                "environment": environments[name],
+            }
+            for name, package in packages.items()
+        ],
+    }
+    process = subprocess.Popen(
+        [*python, "-I", "-c", zygote.BOOTSTRAP, zygote.__file__, lambda_runtime.__file__, json.dumps(settings)],
+        env=common,
+        pass_fds=[theirs.fileno() for _, theirs in pipes.values()],
+        process_group=0,
+    )
+    for _, theirs in pipes.values():
+        theirs.close()
+    return {name: ForkedEnvironment(name, ours, process, start_timeout_seconds) for name, (ours, _) in pipes.items()}

@@ -1,6 +1,8 @@
 """The arm64 artifact that gets deployed serves every sample event: `sam build`'s functions and the arm64 layer
-(manylinux aarch64 wheels: pydantic-core's compiled extension among them), each function in its own arm64
-CPython 3.13, Debian's, run by `qemu-aarch64-static` on this machine, against moto's DynamoDB server.
+(manylinux aarch64 wheels: pydantic-core's compiled extension among them), each function in its own process of
+Debian's arm64 CPython 3.13, run by `qemu-aarch64-static` on this machine, against moto's DynamoDB server. The
+processes are forked from one interpreter that imported boto3, pydantic and powertools from the layer and the
+runtime's directories (tests/template/zygote.py: nine emulated imports of them cost a minute of CPU).
 
 `make arm64-check` prepares the arm64 Debian root (ARM64_ROOT: Debian's python3.13 for arm64 and the runtime's
 boto3 in Lambda's /var/lang site-packages) and runs this module; without it the module is skipped.
@@ -37,7 +39,7 @@ def test_the_arm64_artifact_serves_every_sample_event_under_qemu(arm64_build: Pa
     root = Path(ARM64_ROOT).resolve()
     python = [QEMU_AARCH64, "-L", str(root), str(root / "usr" / "bin" / "python3.13")]
     runtime = root / RUNTIME_SDK
-    with execution_environments(arm64_build, runtime, python, dynamodb, START_TIMEOUT_SECONDS) as workers:
+    with execution_environments(arm64_build, runtime, python, dynamodb, START_TIMEOUT_SECONDS, forked=True) as workers:
         served = serve_every_sample(lambda function, event: workers[function].invoke(event, INVOKE_TIMEOUT_SECONDS))
         started = {name: worker.info for name, worker in workers.items()}
 
