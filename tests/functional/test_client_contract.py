@@ -387,5 +387,6 @@ def test_native_instant_only_bounds_do_not_mention_dates(doctor: Doctor, clock: 
     for answer in (searched, listed):
         [error] = answer.json()["errors"]
         assert error["path"] == "from"
-        assert "date (" not in error["message"] and "or a date" not in error["message"], error
+        assert "date (" not in error["message"], error
+        assert "or a date" not in error["message"], error
         assert error["message"].startswith("must be an RFC 3339 date-time string with an offset")

@@ -135,7 +135,7 @@ def test_a_zone_changed_between_bookings_counts_the_day_of_the_new_zone(
     answer = book(doctor_id, "2027-03-09T05:00:00Z")  # 00:00 on the 9th in New York: a free day there
 
     assert (answer.status, answer.json()["type"]) == (409, "/problems/day-full")
-    assert dynamodb_calls.on() == ["GetItem", "Query"]  # counted from the one look
+    assert sorted(dynamodb_calls.on()) == ["GetItem", "Query"]  # counted from the one look (issued together)
     assert appointments_of(doctor_id) == ["SLOT#2027-03-09T04:00:00Z"]
     assert list(day_locks(doctor_id)) == ["DAY#2027-03-08"]  # the New York day the first booking bumped
 
