@@ -79,12 +79,13 @@ class EmbeddedDynamoDB:
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 """One line per DynamoDB call would drown the runner's own output."""
 
-        from local import moto_queries, moto_serializer, moto_sizes, moto_transactions
+        from local import moto_events, moto_queries, moto_serializer, moto_sizes, moto_transactions
 
         moto_transactions.install()
         moto_sizes.install()
         moto_serializer.install()
         moto_queries.install()
+        moto_events.install()
         _list_moto_modules_once()
         self.lock = ReadWriteLock()  # DynamoDB: reads together, writes alone (`with lock:` writes)
         self.other_services = threading.Lock()  # EventBridge, SQS, STS, ...: one at a time

@@ -8,10 +8,13 @@ docs/performance.md): every booking (its overlap Query), every list and every se
 the whole table.
 
 While a Query runs, `all_items` here answers only what that Query would keep anyway, in an order it does not
-depend on: the one partition's items (moto then filters them by partition, as before, and sorts them by sort
-key) for a table Query, or every item unsorted for an index Query (moto sorts what it keeps by the index's key
-and the table's key, a total order, so the first order is irrelevant). Scans and everything else keep moto's
-sorted list. The override is per thread, as reads run together (local/dynamodb.py).
+depend on: the one partition's items within the Query's sort key condition (moto then filters them by
+partition and by that condition, as before, and sorts them by sort key) for a table Query, or every item
+unsorted for an index Query (moto sorts what it keeps by the index's key and the table's key, a total order, so
+the first order is irrelevant). Scans and everything else keep moto's sorted list. Moto sizes (and sorts)
+every item it walks, even those outside the sort key condition, so a booking's overlap Query (a few hours of
+one doctor) cost as much as the doctor's whole partition: under the booking load, sizing was 40% of the Query
+time (py-spy). The override is per thread, as reads run together (local/dynamodb.py).
 
 Moto then deep-copies every item it answers (so that a projection cannot change the stored item) and sizes each
 one twice (for the 1 MB page). For `GET /doctors?limit=100` over profiles of ~12 KB (nested maps of a year of
@@ -86,6 +89,11 @@ def install() -> None:
         index = next((one for one in table.all_indexes() if one.name == index_name), None)
         return index is not None and (index.projection or {}).get("ProjectionType") == "ALL"
 
+    def in_range(items: list[Any], comparison: str | None, bounds: list[Any]) -> list[Any]:
+        if not comparison:
+            return items
+        return [item for item in items if item.range_key is not None and item.range_key.compare(comparison, bounds)]
+
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name") if len(args) < 7 else args[6]  # its position
         if index_name:
@@ -93,7 +101,8 @@ def install() -> None:
         elif hash_key is None:  # not a Query moto answers from one partition: as moto does it
             return original_query(self, hash_key, *args, **kwargs)
         else:
-            chosen = (self, lambda: partition(self, hash_key))
+            comparison, bounds = args[0], args[1]  # range_comparison, range_objs: always positional
+            chosen = (self, lambda: in_range(partition(self, hash_key), comparison, bounds))
         projections = kwargs.get("projection_expressions") if len(args) < 6 else args[5]  # its position
         previous = (getattr(_scope, "items", None), getattr(_scope, "shared", False), getattr(_scope, "sizes", None))
         _scope.items = chosen

@@ -160,3 +160,26 @@ def test_a_projecting_query_still_answers_a_copy_and_leaves_the_stored_items_who
         item["overrides"] == PROFILE_LIKE and set(item) == {"PK", "SK", "GSI1PK", "GSI1SK", "overrides"}
         for item in whole
     )
+
+
+def test_a_table_query_walks_only_the_items_within_its_sort_key_condition(
+    undone: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = boto3.client("dynamodb")
+    fill(client)
+    between = QUERIES[2] | {"Limit": 100}
+    by_moto = every_page(client, **between)
+    sized: list[Item] = []
+    real_size = Item.size
+
+    def counted_size(item: Item) -> int:
+        sized.append(item)
+        return real_size(item)
+
+    monkeypatch.setattr(Item, "size", counted_size)  # before install: the size it memoises
+    moto_queries.install()
+    ours = every_page(client, **between)
+
+    assert ours == by_moto
+    assert len(ours[0][0]) == 8  # SLOT#002 to SLOT#009 of DOCTOR#2's 12
+    assert sorted(item.range_key.value for item in sized) == [f"SLOT#{n:03d}" for n in range(2, 10)]  # type: ignore[union-attr]
