@@ -27,4 +27,12 @@ def install() -> None:
         return compile_path(path, debug)
 
     parse.compiled_once = True  # type: ignore[attr-defined]
+    parse.original = compile_path  # type: ignore[attr-defined]
     ext.parse = parse
+
+
+def uninstall() -> None:
+    """Put jsonpath_ng's own parse back (the tests compare the two in one process)."""
+    from jsonpath_ng import ext
+
+    ext.parse = getattr(ext.parse, "original", ext.parse)

@@ -16,32 +16,56 @@ every item it walks, even those outside the sort key condition, so a booking's o
 one doctor) cost as much as the doctor's whole partition: under the booking load, sizing was 40% of the Query
 time (py-spy). The override is per thread, as reads run together (local/dynamodb.py).
 
-Moto then deep-copies every item it answers (so that a projection cannot change the stored item) and sizes each
-one twice (for the 1 MB page). For `GET /doctors?limit=100` over profiles of ~12 KB (nested maps of a year of
-date overrides) the copy was 73% and the sizing 22% of the Query (py-spy), which took 2-3 s: past botocore's 1 s
-read timeout, so the list answered `503`. Here a Query that projects nothing (no ProjectionExpression, and the
-table itself or an index projecting ALL) answers the stored items themselves: nothing changes them before the
-answer is written, since the embedded DynamoDB writes the whole answer while it holds its read lock, which no
-write can take meanwhile (local/dynamodb.py). A projecting Query is still copied (moto's index projection
-changes the copy). Each item is sized once per Query. tests/functional/test_local_moto_queries.py compares the
-answers with moto's own.
+Moto then deep-copies every item it answers and sizes each one twice (for the 1 MB page). For
+`GET /doctors?limit=100` over profiles of ~12 KB (nested maps of a year of date overrides) the copy was 73% and
+the sizing 22% of the Query (py-spy), which took 2-3 s: past botocore's 1 s read timeout, so the list answered
+`503`. The copy only isolates the answer from later writes: moto's projections (the index's, the
+ProjectionExpression's) build new items and change nothing. Here a Query answers the stored items themselves:
+nothing changes them before the answer is written, since the embedded DynamoDB writes the whole answer while it
+holds its read lock, which no write can take meanwhile (local/dynamodb.py). Each item is sized once per Query.
+A ProjectionExpression of plain top-level names (the booking's overlap Query: `SK, #end, #status, expires_at`)
+keeps those attributes as they are instead of moto's round trip through Python values
+(`to_regular_json`, then back), which was a quarter of that Query's time; other projections are moto's.
+tests/functional/test_local_moto_queries.py compares the answers with moto's own.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import threading
 import types
 from typing import Any
 
 _scope = threading.local()
+_originals: dict[str, Any] = {}  # moto's own, for `uninstall`
+_LIST_ELEMENT = re.compile(r"\[\d+\]$")  # moto's projection path `name[3]`: a list element
 
 
 def _deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-    """moto.dynamodb.models.table's `copy.deepcopy`: skipped for the answer of a Query that projects nothing."""
-    if getattr(_scope, "shared", False):
+    """moto.dynamodb.models.table's `copy.deepcopy`: skipped for the answer of a Query."""
+    if getattr(_scope, "sizes", None) is not None:
         return value
     return copy.deepcopy(value, memo)
+
+
+def partition(table: Any, hash_key: Any) -> list[Any]:
+    bucket = table.items.get(hash_key) if hash_key is not None else None
+    if bucket is None:
+        return []
+    return list(bucket.values()) if table.range_key_attr else [bucket]
+
+
+def every_item(table: Any) -> list[Any]:
+    if not table.range_key_attr:
+        return list(table.items.values())
+    return [item for bucket in table.items.values() for item in bucket.values()]
+
+
+def in_range(items: list[Any], comparison: str | None, bounds: list[Any]) -> list[Any]:
+    if not comparison:
+        return items
+    return [item for item in items if item.range_key is not None and item.range_key.compare(comparison, bounds)]
 
 
 def install() -> None:
@@ -54,6 +78,7 @@ def install() -> None:
     original_query = Table.query
     original_all_items = Table.all_items
     original_size = Item.size
+    original_project = Item.project
 
     def all_items(self: Any) -> Any:
         only = getattr(_scope, "items", None)
@@ -70,30 +95,6 @@ def install() -> None:
             known = sizes[id(self)] = original_size(self)
         return int(known)
 
-    def partition(table: Any, hash_key: Any) -> list[Any]:
-        bucket = table.items.get(hash_key) if hash_key is not None else None
-        if bucket is None:
-            return []
-        return list(bucket.values()) if table.range_key_attr else [bucket]
-
-    def every_item(table: Any) -> list[Any]:
-        if not table.range_key_attr:
-            return list(table.items.values())
-        return [item for bucket in table.items.values() for item in bucket.values()]
-
-    def projects_nothing(table: Any, index_name: str | None, projection_expressions: Any) -> bool:
-        if projection_expressions:
-            return False
-        if not index_name:
-            return True
-        index = next((one for one in table.all_indexes() if one.name == index_name), None)
-        return index is not None and (index.projection or {}).get("ProjectionType") == "ALL"
-
-    def in_range(items: list[Any], comparison: str | None, bounds: list[Any]) -> list[Any]:
-        if not comparison:
-            return items
-        return [item for item in items if item.range_key is not None and item.range_key.compare(comparison, bounds)]
-
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name") if len(args) < 7 else args[6]  # its position
         if index_name:
@@ -103,18 +104,47 @@ def install() -> None:
         else:
             comparison, bounds = args[0], args[1]  # range_comparison, range_objs: always positional
             chosen = (self, lambda: in_range(partition(self, hash_key), comparison, bounds))
-        projections = kwargs.get("projection_expressions") if len(args) < 6 else args[5]  # its position
-        previous = (getattr(_scope, "items", None), getattr(_scope, "shared", False), getattr(_scope, "sizes", None))
+        previous = (getattr(_scope, "items", None), getattr(_scope, "sizes", None))
         _scope.items = chosen
-        _scope.shared = projects_nothing(self, index_name, projections)
         _scope.sizes = {}
         try:
             return original_query(self, hash_key, *args, **kwargs)
         finally:
-            _scope.items, _scope.shared, _scope.sizes = previous
+            _scope.items, _scope.sizes = previous
 
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        names = [path[0] for path in projection_expressions if len(path) == 1 and not _LIST_ELEMENT.search(path[0])]
+        if len(names) < len(projection_expressions):
+            return original_project(self, projection_expressions)
+        kept = Item(self.hash_key, self.range_key, {})
+        dict.update(kept.attrs, {name: self.attrs[name] for name in names if name in self.attrs})
+        return kept
+
+    _originals.update(
+        query=original_query,
+        all_items=original_all_items,
+        size=original_size,
+        project=original_project,
+        copy=table_module.copy,
+    )
     query.partition_first = True  # type: ignore[attr-defined]
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
     Item.size = size  # type: ignore[method-assign]
+    Item.project = project  # type: ignore[method-assign]
     setattr(table_module, "copy", types.SimpleNamespace(copy=copy.copy, deepcopy=_deepcopy))  # noqa: B010  # module global
+
+
+def uninstall() -> None:
+    """Put moto's own back (the tests compare the two in one process)."""
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
+    if not getattr(Table.query, "partition_first", False):
+        return
+    Table.query = _originals["query"]  # type: ignore[method-assign]
+    Table.all_items = _originals["all_items"]  # type: ignore[method-assign]
+    Item.size = _originals["size"]  # type: ignore[method-assign]
+    Item.project = _originals["project"]  # type: ignore[method-assign]
+    table_module.copy = _originals["copy"]

@@ -28,6 +28,7 @@ TEMPLATE = '{"appointment": "<id>", "kind": "<kind>"}'
 
 def test_input_transformers_give_the_same_events_with_each_path_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ext, "parse", ext.parse)  # undone after the test
+    moto_events.uninstall()  # jsonpath_ng's own, even when an embedded DynamoDB of an earlier test installed ours
     built: list[object] = []
     real_init = ExtendedJsonPathParser.__init__
 
