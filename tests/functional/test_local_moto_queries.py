@@ -99,7 +99,7 @@ def undone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Table, "all_items", Table.all_items)
     monkeypatch.setattr(Item, "size", Item.size)
     monkeypatch.setattr(Item, "project", Item.project)
-    monkeypatch.setattr(table_module, "copy", table_module.copy)
+    monkeypatch.setattr(table_module, "copy", vars(table_module)["copy"])
     moto_queries.uninstall()  # moto's own, even when an embedded DynamoDB of an earlier test installed ours
 
 
@@ -123,7 +123,11 @@ PROFILE_LIKE = {  # a doctor profile's shape: a map of dates to lists of maps (a
         for day in range(1, 6)
     }
 }
-LIST = {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :g", "ExpressionAttributeValues": {":g": {"S": "D"}}}
+LIST: dict[str, Any] = {
+    "IndexName": "GSI1",
+    "KeyConditionExpression": "GSI1PK = :g",
+    "ExpressionAttributeValues": {":g": {"S": "D"}},
+}
 
 
 def fill_profiles(client: Any) -> None:
