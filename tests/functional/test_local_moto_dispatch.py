@@ -14,7 +14,8 @@ from local import dynamodb
 def test_moto_s_modules_are_listed_once_and_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)  # undone after the test
     if isinstance(backends.list_of_moto_modules, dynamodb._ModuleList):  # an earlier embedded DynamoDB listed it
-        monkeypatch.setattr(backends, "list_of_moto_modules", lambda: iter(backends.list_of_moto_modules.names))
+        names = backends.list_of_moto_modules.names
+        monkeypatch.setattr(backends, "list_of_moto_modules", lambda: iter(names))
     by_moto = list(backends.list_of_moto_modules())
     listed: list[Any] = []
     real_listdir = os.listdir
