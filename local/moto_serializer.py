@@ -24,6 +24,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+_originals: dict[str, Any] = {}  # moto's own, for `uninstall`
 FAST = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
 CONTENT_TYPE = "application/x-amz-json-1.0"
 
@@ -90,10 +91,23 @@ def install() -> None:
         headers.update(self.response_headers)
         return 200, headers, serialize(result)
 
+    _originals.update(serialized=generic, result_init=DynamoResult.__init__)
     serialized.plain_json = True  # type: ignore[attr-defined]
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
     DynamoResult.__init__ = keep_as_is  # type: ignore[method-assign]
     _install_streams()
+
+
+def uninstall() -> None:
+    """Put moto's own serializers back (the tests compare the two in one process)."""
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    if not getattr(DynamoHandler.serialized, "plain_json", False):
+        return
+    DynamoHandler.serialized = _originals["serialized"]  # type: ignore[method-assign]
+    DynamoResult.__init__ = _originals["result_init"]  # type: ignore[method-assign]
+    DynamoDBStreamsHandler.serialized = _originals["streams"]  # type: ignore[method-assign]
 
 
 def _install_streams() -> None:
@@ -109,5 +123,6 @@ def _install_streams() -> None:
         headers.update(self.response_headers)
         return 200, headers, serialize_records(result)
 
+    _originals["streams"] = generic
     serialized.plain_json = True  # type: ignore[attr-defined]
     DynamoDBStreamsHandler.serialized = serialized  # type: ignore[method-assign]

@@ -123,6 +123,7 @@ def test_stream_records_answer_the_document_moto_would(monkeypatch: pytest.Monke
     monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized)
     monkeypatch.setattr(DynamoResult, "__init__", DynamoResult.__init__)
     monkeypatch.setattr(DynamoDBStreamsHandler, "serialized", DynamoDBStreamsHandler.serialized)
+    moto_serializer.uninstall()  # moto's own, even when an embedded DynamoDB of an earlier test installed ours
     client = boto3.client("dynamodb")
     client.put_item(TableName=TABLE, Item={**key("A"), **EVERY_TYPE})
     client.put_item(TableName=TABLE, Item={**key("A"), "s": {"S": "replaced"}})
