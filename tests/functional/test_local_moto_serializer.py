@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 from local import moto_serializer
 from tests.functional.conftest import TABLES
@@ -100,3 +101,38 @@ def test_errors_and_other_operations_keep_moto_s_answers(monkeypatch: pytest.Mon
     assert old["m"] == EVERY_TYPE["m"]
     assert description["TableName"] == TABLE
     assert description["CreationDateTime"].year >= 2024  # a timestamp: moto's serializer wrote it
+
+
+def stream_answers() -> tuple[list[Any], list[Any]]:
+    """The GetRecords records of the table's stream: as the client received them, and as botocore parsed them."""
+    streams = boto3.client("dynamodbstreams", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com")
+    arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+    bodies: list[Any] = []
+
+    def keep(response_dict: dict[str, Any], **_: Any) -> None:
+        bodies.append(json.loads(response_dict["body"])["Records"])
+
+    streams.meta.events.register("before-parse.dynamodbstreams.GetRecords", keep)
+    parsed = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return bodies, parsed
+
+
+def test_stream_records_answer_the_document_moto_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized)
+    monkeypatch.setattr(DynamoResult, "__init__", DynamoResult.__init__)
+    monkeypatch.setattr(DynamoDBStreamsHandler, "serialized", DynamoDBStreamsHandler.serialized)
+    moto_serializer.uninstall()  # moto's own, even when an embedded DynamoDB of an earlier test installed ours
+    client = boto3.client("dynamodb")
+    client.put_item(TableName=TABLE, Item={**key("A"), **EVERY_TYPE})
+    client.put_item(TableName=TABLE, Item={**key("A"), "s": {"S": "replaced"}})
+    client.delete_item(TableName=TABLE, Key=key("A"))
+    by_moto = stream_answers()
+    moto_serializer.install()
+    ours = stream_answers()
+
+    assert DynamoDBStreamsHandler.serialized.plain_json  # type: ignore[attr-defined]  # the second run used ours
+    assert [record["eventName"] for record in ours[1]] == ["INSERT", "MODIFY", "REMOVE"]
+    assert ours[1][0]["dynamodb"]["NewImage"]["b"] == EVERY_TYPE["b"]
+    assert ours == by_moto
