@@ -21,6 +21,10 @@ from local.process import free_port, start_runner
 
 USERS = 20
 SECONDS = 15
+# Each scenario first runs this long unmeasured: the runner starts its workers on demand (cold starts, up to
+# LOCAL_CONCURRENCY per function), and the table reports the steady state after them, as a warm Lambda fleet
+# serves (cold starts are measured by `bench cold_start`).
+WARM_UP_SECONDS = 5
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -31,7 +35,7 @@ def _http(method: str, url: str, body: Any = None) -> Any:
         return json.loads(answer.read() or b"null")
 
 
-def _locust(base: str, scenario: str, doctor_id: str, folder: Path) -> dict[str, str]:
+def _locust(base: str, scenario: str, doctor_id: str, folder: Path, seconds: int = SECONDS) -> dict[str, str]:
     prefix = folder / scenario
     finished = subprocess.run(
         [
@@ -46,7 +50,7 @@ def _locust(base: str, scenario: str, doctor_id: str, folder: Path) -> dict[str,
             "-r",
             str(USERS),
             "-t",
-            f"{SECONDS}s",
+            f"{seconds}s",
             "--host",
             base,
             "--tags",
@@ -115,6 +119,7 @@ def rows(*arguments: str) -> list[tuple[str, int, int, float, str, str, str, str
                 },
             )
             for scenario in ("book", "search"):
+                _locust(base, scenario, doctor["id"], folder, WARM_UP_SECONDS)
                 before = _http("GET", f"{base}/_local/moto-stats")
                 cpu = _cpu_seconds(runner.pid)
                 stats = _locust(base, scenario, doctor["id"], folder)

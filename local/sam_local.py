@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,13 +87,14 @@ class SamLocal:
 
 
 @contextmanager
-def sam_local(python313: str, port: int = DYNAMODB_PORT) -> Iterator[SamLocal]:
-    """Engine, image, build, DynamoDB with the seed and env.json ready; all stopped afterwards."""
+def sam_local(python313: str, port: int = DYNAMODB_PORT, built_by: Path | None = None) -> Iterator[SamLocal]:
+    """Engine, image, build, DynamoDB with the seed and env.json ready; all stopped afterwards. `built_by`: a
+    `sam build` output for this machine's wheels to use instead of building again (the tests' shared build)."""
     engine = start_engine(STATE)
     dynamodb = None
     try:
         image = base_image(engine, STATE, python313)
-        built = build(python313)
+        built = build(python313, built_by)
         _bridge_up(engine, image)
         for name, value in OFFLINE_AWS.items():
             os.environ.setdefault(name, value)
@@ -105,20 +107,25 @@ def sam_local(python313: str, port: int = DYNAMODB_PORT) -> Iterator[SamLocal]:
         engine.stop()
 
 
-def build(python313: str) -> Path:
-    """`sam build` for this machine's architecture; the built template's path."""
-    environment = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": host_wheel_platform(),
-                   "PYTHON313": python313}  # fmt: skip
-    done = subprocess.run(
-        [SAM_CLI, "build", "--build-dir", str(STATE / "build"), "--cache-dir", str(STATE / "cache")],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise EngineUnavailable(f"sam build failed:\n{done.stdout}{done.stderr}")
+def build(python313: str, built_by: Path | None = None) -> Path:
+    """`sam build` for this machine's architecture (or a copy of `built_by`, one made the same way); the built
+    template's path."""
+    if built_by is not None:
+        shutil.rmtree(STATE / "build", ignore_errors=True)
+        shutil.copytree(built_by, STATE / "build", symlinks=True)
+    else:
+        environment = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": host_wheel_platform(),
+                       "PYTHON313": python313}  # fmt: skip
+        done = subprocess.run(
+            [SAM_CLI, "build", "--build-dir", str(STATE / "build"), "--cache-dir", str(STATE / "cache")],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise EngineUnavailable(f"sam build failed:\n{done.stdout}{done.stderr}")
     built = STATE / "build" / "template.yaml"
     # Architectures and CompatibleArchitectures lists: the one value they hold becomes this machine's.
     text = re.sub(r"^(\s*)- (arm64|x86_64)$", rf"\g<1>- {HOST_ARCHITECTURE}", built.read_text(), flags=re.MULTILINE)

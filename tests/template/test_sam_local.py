@@ -29,6 +29,7 @@ from local.sam_local import SAM_CLI, SamLocal, sam_local, target_function
 from tests.api.conftest import Api
 from tests.api.test_workflow_http import test_search_hold_convert_check_in_complete as receptionist_flow
 from tests.support.lambda_events import EVENTS
+from tests.template.artifacts import TWIN, shared_build
 from tests.template.every_sample import SAMPLES, serve_every_sample
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[SamLocal]:
-    with sam_local(PYTHON313, port=free_port()) as ready:
+    # The x86_64 twin's build (tests/template/artifacts.py): `sam build` with this machine's wheels, as `sam
+    # local` needs, made once for the built-artifact checks too.
+    with sam_local(PYTHON313, port=free_port(), built_by=shared_build(TWIN) / "build") as ready:
         yield ready
 
 
