@@ -29,9 +29,16 @@ TABLES = table_names(TEMPLATE)
 HOUSE: dict[str, Any] = json.loads(sample_event("doctors_create")["body"])
 
 
+# mock_aws starts every test with a new default boto3 session, whose clients parse botocore's service models
+# again (about 60 ms of CPU a test, over 700 tests); this session, made once after moto's import (so moto's
+# handler is on its events), keeps the parsed models. Nothing else is shared: each test's moto state is new.
+SESSION = boto3.Session()
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():
+        boto3.DEFAULT_SESSION = SESSION
         create_tables(boto3.client("dynamodb"), TEMPLATE, TABLES)
         forget_doctors()  # what the service remembers of doctors (service/looks.py) was about other tables
         yield
