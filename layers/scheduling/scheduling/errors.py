@@ -172,6 +172,16 @@ class AppointmentNotActive(SchedulingError):
     """The appointment was cancelled, so it cannot be rescheduled."""
 
 
+class PatientMismatch(SchedulingError):
+    """A reschedule names a patient the appointment is not booked for (another patient, or none): nothing is
+    moved. The message never names the appointment's own patient."""
+
+    def __init__(self, appointment_id: str) -> None:
+        super().__init__(
+            f"Appointment '{appointment_id}' is not booked for the patient this request names; nothing was changed."
+        )
+
+
 class PreconditionFailed(SchedulingError):
     """`If-Match` named a version that is not the current one."""
 
