@@ -174,12 +174,7 @@ class AppointmentNotActive(SchedulingError):
 
 class PatientMismatch(SchedulingError):
     """A reschedule names a patient the appointment is not booked for (another patient, or none): nothing is
-    moved. The message never names the appointment's own patient."""
-
-    def __init__(self, appointment_id: str) -> None:
-        super().__init__(
-            f"Appointment '{appointment_id}' is not booked for the patient this request names; nothing was changed."
-        )
+    moved. Its detail names the appointment, never the appointment's own patient."""
 
 
 class PreconditionFailed(SchedulingError):

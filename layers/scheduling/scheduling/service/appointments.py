@@ -167,7 +167,9 @@ def reschedule(
 def _check_named_patient(appointment: Appointment, named: str | None) -> None:
     """A request that names a patient moves only that patient's appointment (the transaction checks it too)."""
     if named is not None and appointment.patient_id != named:
-        raise PatientMismatch(appointment.id)
+        raise PatientMismatch(
+            f"Appointment '{appointment.id}' is not booked for the patient this request names; nothing was changed."
+        )
 
 
 def _not_booked(old: Appointment) -> TransitionNotAllowed:
