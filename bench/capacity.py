@@ -210,6 +210,9 @@ ROUNDS_BEFORE = {
     "book at a capped doctor": 3,
     "reschedule an appointment with a patient": 3,
     "reschedule an appointment with a patient booked seconds before": 4,
+    # the request could not name the patient before (issue #23, item 1): the same move, unnamed, took these
+    "reschedule an appointment, the request naming its patient": 3,
+    "reschedule an appointment, the request naming its patient booked seconds before": 4,
 }
 
 SEARCH_DOCTORS = 50
@@ -353,7 +356,8 @@ def _capped_and_patient_moves(
     call: Callable[..., Any], doctors: Callable[..., Any], appointments: Callable[..., Any], ctx: Any
 ) -> list[tuple[str, Usage]]:
     """A booking at a doctor with a daily cap (its day booked a minute before: the day lock is settled), and a
-    reschedule of an appointment that names a patient (booked a minute before, and seconds before)."""
+    reschedule of an appointment that names a patient (booked a minute before, and seconds before), the request
+    not naming the patient and then naming it."""
     from tests.support.lambda_events import event_with
 
     def created(**fields: Any) -> dict[str, str]:
@@ -371,15 +375,19 @@ def _capped_and_patient_moves(
         assert answer["statusCode"] == 201, answer
         return dict(json.loads(answer["body"]))
 
-    def move(appointment: dict[str, Any], start: str) -> Usage:
+    def move(appointment: dict[str, Any], start: str, naming: bool = False) -> Usage:
         on = {**plain, "appointment_id": appointment["id"]}
-        event = event_with("appointments_reschedule", path_parameters=on, body={"start": start})
+        body: dict[str, Any] = {"start": start}
+        if naming:
+            body["patient"] = {"id": appointment["patient"]["id"]}
+        event = event_with("appointments_reschedule", path_parameters=on, body=body)
         return call(appointments, event)[0]  # type: ignore[no-any-return]
 
     results: list[tuple[str, Usage]] = []
     with clock_at("2035-06-01T09:00:00-04:00"):
         book("2035-06-04T09:00:00-04:00", on=capped)
         mover = book("2035-06-04T10:00:00-04:00", patient="p-21")
+        named = book("2035-06-11T10:00:00-04:00", patient="p-23")
     with clock_at("2035-06-01T09:01:00-04:00"):
         booking = {"start": "2035-06-04T11:00:00-04:00", "location": "123 Main St"}
         usage = call(appointments, event_with("appointments_book", path_parameters=capped, body=booking))[0]
@@ -389,6 +397,11 @@ def _capped_and_patient_moves(
         results.append(
             ("reschedule an appointment with a patient booked seconds before", move(fresh, "2035-06-06T14:00:00-04:00"))
         )
+        naming = "reschedule an appointment, the request naming its patient"
+        results.append((naming, move(named, "2035-06-11T14:00:00-04:00", naming=True)))
+        fresh_named = book("2035-06-13T10:00:00-04:00", patient="p-24")
+        moved = move(fresh_named, "2035-06-13T14:00:00-04:00", naming=True)
+        results.append((f"{naming} booked seconds before", moved))
     return results
 
 

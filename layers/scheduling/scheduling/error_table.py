@@ -29,6 +29,7 @@ from scheduling.errors import (
     InvalidBound,
     InvalidInput,
     PatientBusy,
+    PatientMismatch,
     PreconditionFailed,
     SchedulingError,
     SeriesNotFound,
@@ -84,6 +85,9 @@ ERROR_TABLE: dict[type[SchedulingError], ErrorRow] = {
     HoldReleased: ErrorRow(_CONFLICT, "hold-released", "The hold was released", "conflict"),
     HoldConverted: ErrorRow(_CONFLICT, "hold-booked", "The hold became an appointment", "conflict"),
     PatientBusy: ErrorRow(_CONFLICT, "patient-busy", "The patient is booked elsewhere at that time", "conflict"),
+    PatientMismatch: ErrorRow(
+        _CONFLICT, "patient-mismatch", "The appointment is not booked for the patient named", _RULE
+    ),
     DayFull: ErrorRow(_CONFLICT, "day-full", "The doctor's day is fully booked", _RULE),
     TooLateToChange: ErrorRow(_CONFLICT, "too-late", "Too late to cancel or reschedule", _RULE),
     TransitionNotAllowed: ErrorRow(_CONFLICT, "invalid-transition", "The appointment cannot change that way", _RULE),

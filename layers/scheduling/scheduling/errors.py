@@ -172,6 +172,11 @@ class AppointmentNotActive(SchedulingError):
     """The appointment was cancelled, so it cannot be rescheduled."""
 
 
+class PatientMismatch(SchedulingError):
+    """A reschedule names a patient the appointment is not booked for (another patient, or none): nothing is
+    moved. Its detail names the appointment, never the appointment's own patient."""
+
+
 class PreconditionFailed(SchedulingError):
     """`If-Match` named a version that is not the current one."""
 

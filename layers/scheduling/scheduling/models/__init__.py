@@ -9,6 +9,7 @@ from scheduling.models.appointments import (
     AppointmentStatus,
     BookingRequest,
     CancelRequest,
+    NamedPatient,
     Patient,
     RescheduleRequest,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "LocalDate",
     "LocalSlot",
     "Name",
+    "NamedPatient",
     "Patient",
     "RescheduleRequest",
     "Series",

@@ -19,6 +19,16 @@ class Patient(StrictModel):
     name: PatientName | None = None
 
 
+class NamedPatient(StrictModel):
+    """The patient a reschedule names: the appointment's own (the shape bookings take, its `id` required)."""
+
+    id: PatientId = Field(
+        description="The appointment's patient id; 1-100 of letters, digits, `.`, `_`, `~`, `:`, `@`, `-`, "
+        "starting with a letter or digit."
+    )
+    name: PatientName | None = Field(None, description="Not compared: the id names the patient.")
+
+
 class BookingRequest(StrictModel):
     """Either a slot (`start` and `location`, both required then) or a hold to convert (`hold_id`)."""
 
@@ -56,6 +66,12 @@ class RescheduleRequest(StrictModel):
         description=f"A published slot start, RFC 3339 with an offset, from {SUPPORTED_RANGE}."
     )
     location: Address | None = Field(None, description="Defaults to the location of the appointment it replaces.")
+    patient: NamedPatient | None = Field(
+        None,
+        description="The appointment's patient, if the caller knows it: the patient's time is then looked at "
+        "together with the doctor's (two database rounds instead of three). An appointment not booked for this "
+        "patient is not moved (409 `patient-mismatch`).",
+    )
 
 
 class CancelRequest(StrictModel):

@@ -18,6 +18,7 @@ from scheduling.errors import (
     FieldProblem,
     InvalidInput,
     PatientBusy,
+    PatientMismatch,
     SlotTaken,
     StaleRecord,
     TransitionNotAllowed,
@@ -125,20 +126,25 @@ def reschedule(
     store: SchedulingStore, doctor_id: str, appointment_id: str, request: RescheduleRequest, *, actor: Actor
 ) -> Appointment:
     """Move a booked appointment; asking again for the same move (a retry whose first answer was lost) answers
-    the appointment that move made."""
+    the appointment that move made. A request that names the appointment's patient (`request.patient`) has the
+    patient's lock and time looked at in the first round; one naming another patient (or a patient for an
+    appointment without one) moves nothing (`PatientMismatch`)."""
     now = clock.now()  # before every look (domain/hold_expiry.py, domain/settled.py)
-    # one round: the appointment, the doctor and its booked time around the new start (the patient's look needs
-    # the appointment's patient: a second round when it has one)
+    named = request.patient.id if request.patient else None
+    # one round: the appointment, the doctor and its booked time around the new start, and with a named patient
+    # that patient's lock and time (the appointment itself not in the way); a patient known only from the
+    # appointment is looked at in a second round
     first = look_before_booking(
         store,
         doctor_id,
         request.start,
-        None,
+        named,
         now,
-        None,
+        appointment_id if named else None,
         extra=partial(get_appointment, store, doctor_id, appointment_id),
     )
     old: Appointment = first.extra
+    _check_named_patient(old, named)
     if (done := _same_move(store, old, request)) is not None:
         return done
     if old.status != "booked":
@@ -150,11 +156,20 @@ def reschedule(
         # Lost a race? A request that lost to the same move answers that move, as its retry would; one that lost
         # to another change is told what a request sent now would be told (docs/design.md, "Reschedule races").
         again = get_appointment(store, doctor_id, appointment_id)
+        _check_named_patient(again, named)
         if (done := _same_move(store, again, request)) is not None:
             return done
         if again.status != "booked":
             raise _not_booked(again) from None
         raise
+
+
+def _check_named_patient(appointment: Appointment, named: str | None) -> None:
+    """A request that names a patient moves only that patient's appointment (the transaction checks it too)."""
+    if named is not None and appointment.patient_id != named:
+        raise PatientMismatch(
+            f"Appointment '{appointment.id}' is not booked for the patient this request names; nothing was changed."
+        )
 
 
 def _not_booked(old: Appointment) -> TransitionNotAllowed:
@@ -180,11 +195,12 @@ def _move(
 ) -> Appointment:
     """The move itself: looks again after each lost write (the appointment `old` as first read)."""
     location = request.location or old.location
+    named = request.patient.id if request.patient else None
     looks: Looks | None = first
     for attempt in attempts(BOOKING_ATTEMPTS):
         if looks is None:
             now = clock.now()
-            looks = look_before_booking(store, doctor_id, request.start, None, now, None)
+            looks = look_before_booking(store, doctor_id, request.start, named, now, old.id if named else None)
         current = looks.doctor()
         check_cutoff(store, old, now, current.doctor)
         check_bookable(current.doctor, request.start, location, now)
@@ -209,12 +225,20 @@ def _move(
         )
         patient_lock = None
         if new.patient_id is not None:
-            patient_look, _ = look_at_patient(store, new.patient_id, new.start, now, ignoring=old.id)
+            # named by the request: looked at with the doctor; else known only now, from the appointment
+            patient_look = looks.patient or look_at_patient(store, new.patient_id, new.start, now, ignoring=old.id)[0]
             patient_lock = patient_look.check(new.start, new.end)
         booked, looks = looks.booked, None
         try:
             return store.reschedule(
-                new, cancelled_old, current.fence, LONGEST_BOOKING, day_lock, patient_lock, looked=booked
+                new,
+                cancelled_old,
+                current.fence,
+                LONGEST_BOOKING,
+                day_lock,
+                patient_lock,
+                looked=booked,
+                patient_named=named,
             ).in_own_timezone()
         except StaleRecord:
             continue

@@ -164,15 +164,17 @@ class AppointmentItems:
         day_lock: DayLock | None = None,
         patient_lock: PatientLock | None = None,
         looked: list[BookedInterval] | None = None,
+        patient_named: str | None = None,
     ) -> Appointment:
-        """Book the new slot and cancel the old appointment in one fenced transaction (`looked`: as for `book`)."""
+        """Book the new slot and cancel the old appointment in one fenced transaction (`looked`: as for `book`;
+        `patient_named`: the patient the request names, which the old appointment's stored patient must be)."""
         self._claims.refuse_overlaps(
             new.doctor_id, new.start, new.end, new.created_at, longest, moving=cancelled_old.id, looked=looked
         )
         items = [
             self._claims.fence_check(new.doctor_id, fence, new.created_at),
             self._claims.slot_put(booked_item(new), new.created_at),
-            *self._cancel_items(cancelled_old, from_statuses=("booked",)),
+            *self._cancel_items(cancelled_old, from_statuses=("booked",), patient_id=patient_named),
             *self._claims.day_bump(new.doctor_id, day_lock, new.created_at),
             *self._patients.lock_and_entry(new, patient_lock),
         ]
@@ -289,16 +291,27 @@ class AppointmentItems:
         where = TimeRange(doctor_pk(doctor_id), "LSI1SK", "APPT#", BY_START_INDEX)
         return appointments_page(self._client, self._table, where, (start, end), status, limit, next_token)
 
-    def _cancel_items(self, cancelled: Appointment, from_statuses: tuple[str, ...]) -> list[TransactWriteItemTypeDef]:
+    def _cancel_items(
+        self, cancelled: Appointment, from_statuses: tuple[str, ...], patient_id: str | None = None
+    ) -> list[TransactWriteItemTypeDef]:
+        """The booked item's delete if it is still as read (and, with `patient_id`, still that patient's), the
+        cancelled record's put, and the patient's copy."""
         statuses = {f":from{index}": {"S": status} for index, status in enumerate(from_statuses)}
+        condition = f"appointment_id = :id AND #status IN ({', '.join(statuses)})"
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":id": {"S": cancelled.id}, **statuses}
+        if patient_id is not None:
+            condition += " AND #patient.#patient_id = :patient_id"
+            names |= {"#patient": "patient", "#patient_id": "id"}
+            values[":patient_id"] = {"S": patient_id}
         return [
             {
                 "Delete": {
                     "TableName": self._table,
                     "Key": key(doctor_pk(cancelled.doctor_id), slot_sk(cancelled.start)),
-                    "ConditionExpression": f"appointment_id = :id AND #status IN ({', '.join(statuses)})",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {":id": {"S": cancelled.id}, **statuses},
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
                 }
             },
             {
