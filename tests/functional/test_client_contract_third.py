@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from functions.doctors.app import lambda_handler as doctors_handler
 from functions.fhir.app import lambda_handler as fhir_handler
 from scheduling.models import Doctor
-from tests.functional.conftest import invoke
+from tests.functional.conftest import invoke, stored_items
 from tests.support.clock import Clock
 from tests.support.lambda_events import SAMPLE_DOCTOR_ID, Answer, event_with
 
@@ -98,3 +99,44 @@ def test_get_find_without_start_or_end_still_says_what_it_needs(doctor: Doctor, 
     assert answer.status == 400
     issue = the_issue(answer)
     assert (issue["code"], issue["diagnostics"]) == ("required", "$find needs end (dateTime).")
+
+
+# 3. an empty body is no JSON (400, as malformed JSON); a JSON null is no object (422, as an array)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", None])
+def test_an_empty_body_is_400_malformed_json_saying_it_is_empty(
+    doctor: Doctor, clock: Clock, content_type: str | None
+) -> None:
+    before = stored_items()
+    event = event_with("doctors_create", body="")
+    if content_type is None:
+        event["headers"].pop("Content-Type")
+        event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+
+    answer = invoke(doctors_handler, event)
+
+    assert answer.status == 400, answer
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["type"] == "/problems/malformed-json"
+    assert problem["detail"] == "The request body is empty; send a JSON object."
+    assert stored_items() == before
+
+
+@pytest.mark.parametrize(
+    ("sample", "content_type"),
+    [
+        ("doctors_create", "application/json"),
+        ("doctors_patch", "application/merge-patch+json"),
+        ("doctors_patch", "application/json"),
+    ],
+)
+def test_a_json_null_body_is_said_to_be_no_object(doctor: Doctor, clock: Clock, sample: str, content_type: str) -> None:
+    before = stored_items()
+
+    answer = invoke(doctors_handler, event_with(sample, body="null", headers={"Content-Type": content_type}))
+
+    assert answer.status == 422, answer
+    assert answer.json()["errors"] == [{"path": "body", "message": "must be a JSON object, not null"}]
+    assert stored_items() == before
