@@ -140,3 +140,50 @@ def test_a_json_null_body_is_said_to_be_no_object(doctor: Doctor, clock: Clock, 
     assert answer.status == 422, answer
     assert answer.json()["errors"] == [{"path": "body", "message": "must be a JSON object, not null"}]
     assert stored_items() == before
+
+
+# 4. a merge patch whose result is the current doctor writes nothing and keeps the ETag
+
+
+def doctor_call(sample: str, body: Any = ..., headers: dict[str, str] | None = None) -> Answer:
+    return invoke(doctors_handler, event_with(sample, body=body, headers=headers))
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"id": None},
+        {"created_at": None},
+        {"bogus": None},
+        {"rules": {"bogus": None}},
+        {},
+        "restated",
+    ],
+    ids=["id-null", "created_at-null", "unknown-null", "rules-unknown-null", "empty", "restated"],
+)
+def test_a_merge_patch_that_changes_nothing_writes_nothing(doctor: Doctor, clock: Clock, patch: Any) -> None:
+    if patch == "restated":
+        patch = {"name": doctor.name, "slot_minutes": doctor.slot_minutes, "locations": doctor.locations}
+    read = doctor_call("doctors_get")
+    before = stored_items()
+
+    answer = doctor_call("doctors_patch", body=patch)
+
+    assert answer.status == 200, answer
+    assert answer.headers["etag"] == read.headers["etag"]
+    assert answer.json() == read.json()
+    assert stored_items() == before  # no version bump, no fence moved, nothing else written
+    # another client that read the doctor before still writes with its If-Match
+    other = doctor_call("doctors_patch", body={"name": "Dr. Other"}, headers={"If-Match": read.headers["etag"]})
+    assert other.status == 200, other
+    assert other.headers["etag"] == f'"{doctor.version + 1}"'
+
+
+def test_a_merge_patch_that_changes_something_still_bumps_the_etag(doctor: Doctor, clock: Clock) -> None:
+    read = doctor_call("doctors_get")
+
+    answer = doctor_call("doctors_patch", body={"rules": {"horizon_days": 61}})
+
+    assert answer.status == 200, answer
+    assert answer.headers["etag"] != read.headers["etag"]
+    assert answer.json()["rules"]["horizon_days"] == 61
