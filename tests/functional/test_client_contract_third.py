@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from functions.appointments.app import lambda_handler as appointments_handler
+from functions.availability.app import lambda_handler as availability_handler
 from functions.doctors.app import lambda_handler as doctors_handler
 from functions.fhir.app import lambda_handler as fhir_handler
+from functions.patients.app import lambda_handler as patients_handler
 from scheduling.models import Doctor
 from tests.functional.conftest import invoke, stored_items
 from tests.support.clock import Clock
@@ -187,3 +190,41 @@ def test_a_merge_patch_that_changes_something_still_bumps_the_etag(doctor: Docto
     assert answer.status == 200, answer
     assert answer.headers["etag"] != read.headers["etag"]
     assert answer.json()["rules"]["horizon_days"] == 61
+
+
+# 5. an empty next_token is refused as an empty from/to is, never read as absent (page 1)
+
+
+@pytest.mark.parametrize(
+    ("handler", "sample", "query"),
+    [
+        (doctors_handler, "doctors_list", {}),
+        (availability_handler, "slots_search", {"location": "123 Main St"}),
+        (appointments_handler, "appointments_list", {}),
+        (appointments_handler, "waitlist", {}),
+        (patients_handler, "patients_appointments", {}),
+    ],
+)
+def test_an_empty_next_token_is_refused_naming_it_on_every_route_that_takes_one(
+    doctor: Doctor, clock: Clock, handler: Any, sample: str, query: dict[str, str]
+) -> None:
+    if sample == "waitlist":
+        event = event_with("appointments_list", query={**query, "next_token": ""})
+        event["resource"] = "/doctors/{doctor_id}/waitlist"
+        event["path"] = f"/doctors/{SAMPLE_DOCTOR_ID}/waitlist"
+    else:
+        event = event_with(sample, query={**query, "next_token": ""})
+
+    answer = invoke(handler, event)
+
+    assert answer.status == 422, answer
+    assert answer.json()["errors"] == [{"path": "next_token", "message": "must not be empty"}]
+
+
+def test_next_token_is_still_ignored_where_it_is_not_taken(doctor: Doctor, clock: Clock) -> None:
+    plain = invoke(availability_handler, event_with("slots_list"))
+
+    answer = invoke(availability_handler, event_with("slots_list", query={"from": "2035-06-04", "next_token": ""}))
+
+    assert answer.status == 200, answer
+    assert plain.status == 200
