@@ -228,3 +228,26 @@ def test_next_token_is_still_ignored_where_it_is_not_taken(doctor: Doctor, clock
 
     assert answer.status == 200, answer
     assert plain.status == 200
+
+
+# 6. a 415 on PATCH names the media types PATCH takes
+
+
+def test_a_patch_in_another_media_type_is_told_which_types_patch_takes(doctor: Doctor, clock: Clock) -> None:
+    before = stored_items()
+
+    answer = doctor_call("doctors_patch", body='{"name": "Dr. X"}', headers={"Content-Type": "text/plain"})
+
+    assert answer.status == 415, answer
+    assert answer.json()["type"] == "/problems/unsupported-media-type"
+    assert (
+        answer.json()["detail"] == "Send the body as application/merge-patch+json or application/json, not text/plain."
+    )
+    assert stored_items() == before
+
+
+def test_a_post_in_another_media_type_is_still_told_json(doctor: Doctor, clock: Clock) -> None:
+    answer = invoke(doctors_handler, event_with("doctors_create", headers={"Content-Type": "text/plain"}))
+
+    assert answer.status == 415, answer
+    assert answer.json()["detail"] == "Send the body as application/json, not text/plain."

@@ -131,13 +131,14 @@ def _once(error: dict[str, Any]) -> dict[str, Any]:
     return error
 
 
-def unsupported_media_type(media_type: str | None = None) -> Response[str]:
-    detail = f"Send the body as application/json, not {media_type}." if media_type else None
+def unsupported_media_type(media_type: str | None = None, accepted: str = "application/json") -> Response[str]:
+    """`accepted`: the media types the route takes, as words (PATCH takes a merge patch too)."""
+    detail = f"Send the body as {accepted}, not {media_type}." if media_type else None
     return problem(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
         "unsupported-media-type",
         "Unsupported media type",
-        detail or "Send the body as application/json.",
+        detail or f"Send the body as {accepted}.",
     )
 
 
