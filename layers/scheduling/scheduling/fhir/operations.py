@@ -33,8 +33,7 @@ from scheduling.fhir.ids import (
 )
 from scheduling.fhir.outcomes import FhirRequestError, Issue, invalid, invalid_body, not_found, not_supported
 from scheduling.fhir.resources import Resource
-from scheduling.fhir.search import SearchQuery, instant, not_empty, reference_id
-from scheduling.http.query_text import query_time_bound
+from scheduling.fhir.search import SearchQuery, reference_id, time_bound
 from scheduling.models import (
     Actor,
     BookingRequest,
@@ -83,7 +82,9 @@ class OperationInput:
         try:
             Parameters.model_validate(document)
         except ValidationError as error:
-            raise invalid_body(list(error.errors()), "Parameters") from None  # type: ignore[arg-type]
+            given = document.get("parameter")
+            named = [_name_of(item) for item in given] if isinstance(given, list) else []
+            raise invalid_body(list(error.errors()), "Parameters", named) from None  # type: ignore[arg-type]
         self.parameters: list[dict[str, Any]] = document.get("parameter") or []
 
     def named(self, *names: str) -> list[dict[str, Any]]:
@@ -121,6 +122,11 @@ class OperationInput:
         return found[0]
 
 
+def _name_of(parameter: Any) -> str | None:
+    name = parameter.get("name") if isinstance(parameter, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
 # $find
 
 
@@ -130,12 +136,13 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     `location-string` and/or `specialty`, paged as that search pages."""
     query.check_known(FIND_PARAMETERS)
     count, state = query.count(), query.page_token()
-    start, end = query.one("start"), query.one("end")
-    not_empty("start", start)
-    not_empty("end", end)
-    missing = [name for name, value in (("start", start), ("end", end)) if value is None]
-    if missing or start is None or end is None:
+    texts_of = {"start": query.one("start"), "end": query.one("end")}
+    # what was sent is read first: an unreadable start is named as such, before any complaint of a missing end
+    read = {name: time_bound(name, text) for name, text in texts_of.items() if text is not None}
+    missing = [name for name in texts_of if name not in read]
+    if missing:
         raise invalid(f"$find needs {' and '.join(missing)} (dateTime).", missing[0], code="required")
+    start, end = read["start"], read["end"]
     practitioners = query.reference("practitioner", "Practitioner")
     places = {
         (place.doctor_id, place.address_hash)
@@ -149,8 +156,7 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     if practitioners or wanted_places:
         doctor_ids = practitioners or [doctor_id for doctor_id, _ in sorted(places)]
         # the practitioners' own windows, as the native search of one doctor reads them (a date is a local day)
-        window = query_time_bound("start", start), query_time_bound("end", end)
-        keyed = _proposals(store, doctor_ids, window, places if wanted_places else None, texts, specialties)
+        keyed = _proposals(store, doctor_ids, (start, end), places if wanted_places else None, texts, specialties)
         return keyset_page(keyed, count, state, with_total=True)
     if len(texts) > 1 or len(specialties) > 1:
         name = "location-string" if len(texts) > 1 else "specialty"
@@ -163,8 +169,8 @@ def find(store: SchedulingStore, query: SearchQuery) -> SearchPage:
     search = SlotSearch(
         location=texts[0] if texts else None,
         specialty=specialties[0] if specialties else None,
-        start=instant("start", start),
-        end=instant("end", end),
+        start=start.at(UTC),
+        end=end.at(UTC),
         limit=count,
         next_token=None,
     )

@@ -103,14 +103,32 @@ def field_sentence(detail: str, problem: FieldProblem) -> str:
     return f"{detail.rstrip('.')}: '{problem.path}'{joint}{message}."
 
 
-def invalid_body(errors: list[dict[str, Any]], root: str) -> FhirRequestError:
-    """A body `fhir.resources` refused: one issue per error (at most 20), at its FHIRPath-like location."""
+def invalid_body(
+    errors: list[dict[str, Any]], root: str, parameter_names: list[str | None] | None = None
+) -> FhirRequestError:
+    """A body `fhir.resources` refused: one issue per error (at most 20), at its FHIRPath-like location, each one
+    sentence naming the parameter (`parameter_names`, by position) or the element, the library's message after a
+    colon: `Parameter 'start' is not a valid dateTime: DateTime value string does not match spec regex.`"""
     issues = []
     for item in errors[:20]:
-        path = ".".join([root, *(str(part) for part in item.get("loc", ()))])
+        location = tuple(item.get("loc", ()))
+        path = ".".join([root, *(str(part) for part in location)])
         code = "structure" if item.get("type") == "extra_forbidden" else "invalid"
-        issues.append(Issue(code, str(item.get("msg")), path))
+        issues.append(Issue(code, _body_sentence(location, path, str(item.get("msg")), parameter_names or []), path))
     return FhirRequestError(HTTPStatus.BAD_REQUEST, issues or [Issue("invalid", "The body is not valid.", root)])
+
+
+def _body_sentence(location: tuple[Any, ...], path: str, message: str, names: list[str | None]) -> str:
+    said = message.removeprefix("Value error, ").rstrip(".")
+    index = location[1] if len(location) > 2 and location[0] == "parameter" else None
+    name = names[index] if isinstance(index, int) and 0 <= index < len(names) else None
+    if name is None:
+        return f"'{path}' is not valid: {said}."
+    element = ".".join(str(part) for part in location[2:])
+    if len(location) == 3 and element.startswith("value") and len(element) > len("value"):
+        kind = element[len("value") :]
+        return f"Parameter '{name}' is not a valid {kind[:1].lower()}{kind[1:]}: {said}."
+    return f"Parameter '{name}' is not valid at '{element}': {said}."
 
 
 def route_not_found() -> Response[str]:

@@ -138,6 +138,15 @@ def instant(name: str, text: str) -> datetime:
     return _parse(name, text, prefixes=False)
 
 
+def time_bound(name: str, text: str) -> TimeBound:
+    """An operation's date or dateTime parameter (`$find`'s start, end; no prefix) as a window's bound: a date
+    stays a day (a doctor's search reads it as local midnight); an unreadable one is `400 invalid` naming it."""
+    not_empty(name, text)
+    if _DATE.fullmatch(text):
+        return TimeBound(day=_date(name, text))
+    return TimeBound(instant=_parse(name, text, prefixes=False))
+
+
 def reference_id(text: str, resource_type: str, name: str, base: str | None = None) -> str:
     """The id a reference names on this server: a bare `id`, `Type/id`, or `{our base}/Type/id`."""
     return typed_reference(text, (resource_type,), name, base)[1]

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from scheduling.http.query_text import INTEGER_PARAMETERS, reject_loose_integers
+from scheduling.http.query_text import INTEGER_PARAMETERS, reject_empty_parameters, reject_loose_integers
 from scheduling.http.raw_body import reject_unreadable_body
 from scheduling.observability import logger, metrics, traced
 
@@ -22,22 +22,28 @@ def lambda_handler_for(app: APIGatewayRestResolver, check_body: BodyCheck = reje
 
     `check_body` answers a body that cannot be read (the FHIR function answers with an OperationOutcome)."""
 
-    integers: dict[tuple[str, str], frozenset[str]] = {}
+    taken: dict[tuple[str, str], frozenset[str]] = {}
 
-    def integers_taken(event: dict[str, Any]) -> frozenset[str]:
-        """The integer query parameters the event's route takes (read from the routes once, at the first event)."""
-        if not integers:
+    def parameters_taken(event: dict[str, Any]) -> frozenset[str]:
+        """The query parameters the event's route takes (read from the routes once, at the first event)."""
+        if not taken:
             for route in [*app._static_routes, *app._dynamic_routes]:
-                names = {param.alias for param in route.dependant.query_params}
-                integers[(route.method, route.openapi_path)] = INTEGER_PARAMETERS & names
-        return integers.get((str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))), frozenset())
+                taken[(route.method, route.openapi_path)] = frozenset(
+                    param.alias for param in route.dependant.query_params
+                )
+        return taken.get((str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))), frozenset())
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         combine_list_headers(event)
-        rejection = check_body(event) or reject_loose_integers(event, integers_taken(event))
+        names = parameters_taken(event)
+        rejection = (
+            check_body(event)
+            or reject_loose_integers(event, INTEGER_PARAMETERS & names)
+            or reject_empty_parameters(event, names)
+        )
         if rejection is not None:
             return _proxy_result(rejection)
         return app.resolve(event, context)

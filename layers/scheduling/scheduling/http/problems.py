@@ -89,12 +89,19 @@ def scheduling_error_response(error: SchedulingError) -> Response[str]:
     return problem(row.status, row.problem, row.title, error.detail, extra, row.headers())
 
 
-def validation_error_response(error: RequestValidationError) -> Response[str]:
+def validation_error_response(error: RequestValidationError, body: str | None = None) -> Response[str]:
+    """`body`: the request's body text, to tell an empty body (no JSON: 400) and a JSON `null` (no object: 422)
+    from each other where the route finds its body missing."""
     errors = list(error.errors())
     if any(item.get("type") == "json_invalid" for item in errors):
         return problem(
             HTTPStatus.BAD_REQUEST, "malformed-json", "Malformed JSON", "The request body is not valid JSON."
         )
+    if any(_body_missing(item) for item in errors) and not body:
+        return problem(
+            HTTPStatus.BAD_REQUEST, "malformed-json", "Malformed JSON", "The request body is empty; send a JSON object."
+        )
+    errors = [_no_object(item) if _body_missing(item) else item for item in errors]
     problems = problems_from_pydantic([_once(item) for item in errors])
     problems = list(dict.fromkeys(problems))  # a repeated parameter fails each type of a union alike: said once
     return problem(
@@ -106,6 +113,15 @@ def validation_error_response(error: RequestValidationError) -> Response[str]:
     )
 
 
+def _body_missing(error: dict[str, Any]) -> bool:
+    return tuple(error.get("loc", ())) == ("body",) and error.get("type") == "missing"
+
+
+def _no_object(error: dict[str, Any]) -> dict[str, Any]:
+    """A body the route found missing although one was sent: the JSON `null` (as an array is refused)."""
+    return {**error, "msg": "must be a JSON object, not null"}
+
+
 def _once(error: dict[str, Any]) -> dict[str, Any]:
     """A query parameter or header this API reads once, sent several times (powertools hands its values over as a
     list): said so, rather than as the list's type error."""
@@ -115,13 +131,14 @@ def _once(error: dict[str, Any]) -> dict[str, Any]:
     return error
 
 
-def unsupported_media_type(media_type: str | None = None) -> Response[str]:
-    detail = f"Send the body as application/json, not {media_type}." if media_type else None
+def unsupported_media_type(media_type: str | None = None, accepted: str = "application/json") -> Response[str]:
+    """`accepted`: the media types the route takes, as words (PATCH takes a merge patch too)."""
+    detail = f"Send the body as {accepted}, not {media_type}." if media_type else None
     return problem(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
         "unsupported-media-type",
         "Unsupported media type",
-        detail or "Send the body as application/json.",
+        detail or f"Send the body as {accepted}.",
     )
 
 

@@ -21,6 +21,7 @@ from scheduling.http.problems import (
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
+PATCH_MEDIA_TYPES = "application/merge-patch+json or application/json"  # as a 415 on PATCH names them
 # Our deepest document is 4 levels (overrides -> date -> interval list -> interval). Python's parser and
 # validators recurse per level and fail with RecursionError near 1,000 levels, which a 2 KB body reaches.
 MAX_JSON_DEPTH = 32
@@ -56,7 +57,8 @@ def reject_unreadable_body(event: dict[str, Any]) -> Response[str] | None:
     names = [name for name in headers if name.lower() == "content-type"]
     media_type = headers[names[0]].split(";")[0].strip().lower() if names else ""
     if media_type and media_type not in JSON_MEDIA_TYPES:
-        return unsupported_media_type(media_type)
+        patching = str(event.get("httpMethod", "")).upper() == "PATCH"
+        return unsupported_media_type(media_type, PATCH_MEDIA_TYPES if patching else "application/json")
     for name in names:  # powertools parses only application/json
         headers[name] = "application/json"
     return _unreadable_json(body)

@@ -35,7 +35,7 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[str]:
-        return validation_error_response(error)
+        return validation_error_response(error, app.current_event.body)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported_media(error: RequestUnsupportedContentType) -> Response[str]:

@@ -97,7 +97,7 @@ def patch_doctor(store: SchedulingStore, doctor_id: str, patch: Any, if_match: V
         check_opening_hours(draft)
         return draft
 
-    return _update_doctor(store, doctor_id, patched, if_match, actor)
+    return _update_doctor(store, doctor_id, patched, if_match, actor, keep_unchanged=True)
 
 
 def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) -> None:
@@ -125,12 +125,23 @@ def delete_doctor(store: SchedulingStore, doctor_id: str, if_match: Versions) ->
 
 
 def _update_doctor(
-    store: SchedulingStore, doctor_id: str, change: Callable[[Doctor], DoctorIn], if_match: Versions, actor: Actor
+    store: SchedulingStore,
+    doctor_id: str,
+    change: Callable[[Doctor], DoctorIn],
+    if_match: Versions,
+    actor: Actor,
+    *,
+    keep_unchanged: bool = False,
 ) -> Doctor:
+    """`keep_unchanged`: a change whose result is the current doctor writes nothing and answers the current doctor
+    (same version, so other clients' If-Match still holds; no fence moved, no event): a merge patch that changes
+    nothing (`{"id": null}`, current values restated)."""
     for _ in attempts(DOCTOR_WRITE_ATTEMPTS):
         current = doctor_record(store, doctor_id)
         _check_if_match(current.doctor, if_match)
         draft = change(current.doctor)
+        if keep_unchanged and draft.model_dump() == current.doctor.model_dump(include=set(DoctorIn.model_fields)):
+            return current.doctor
         updated = Doctor(
             **draft.model_dump(),
             id=current.doctor.id,
