@@ -131,7 +131,7 @@ def list_appointments(
     to: Annotated[TimeBoundText | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=TIME_BOUND)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> AppointmentsPage:
     start, end = query_time_bound("from", from_), query_time_bound("to", to)
     page = service.list_appointments(store, doctor_id, start, end, status, limit, next_token)
@@ -321,7 +321,7 @@ def list_waitlist(
     actor: Caller,
     status: Annotated[WaitlistStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> WaitlistPage:
     page = service.list_waitlist(store, doctor_id, status, limit, next_token)
     audit("waitlist.list", actor, doctor_id, patients=[entry.patient_id for entry in page.items])

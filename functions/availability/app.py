@@ -97,7 +97,7 @@ def search_slots(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> DoctorSlotsPage:
     search = service.SlotSearch(
         location=location,

@@ -83,7 +83,7 @@ def create_doctor(draft: Annotated[DoctorIn, Body()], store: Store, actor: Calle
 def list_doctors(
     store: Store,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> DoctorsPage:
     page = service.list_doctors(store, limit, next_token)
     return DoctorsPage(items=page.items, next_token=page.next_token)

@@ -51,7 +51,7 @@ def list_patient_appointments(
     to: Annotated[InstantText | None, Query(max_length=TIME_BOUND_MAX_LENGTH, description=INSTANT)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> AppointmentsPage:
     try:
         PATIENT_ID.validate_python(patient_id)
