@@ -107,6 +107,19 @@ def sam_local(python313: str, port: int = DYNAMODB_PORT, built_by: Path | None =
         engine.stop()
 
 
+def sam_build(root: Path, layer_platform: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """`sam build` into `<root>/build` (its cache in `<root>/cache`), the layer's wheels for `layer_platform`
+    (the layer's build Makefile reads LAYER_PLATFORM), with `environment` over this process's."""
+    return subprocess.run(
+        [SAM_CLI, "build", "--build-dir", str(root / "build"), "--cache-dir", str(root / "cache")],
+        cwd=ROOT,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": layer_platform, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def build(python313: str, built_by: Path | None = None) -> Path:
     """`sam build` for this machine's architecture (or a copy of `built_by`, one made the same way); the built
     template's path."""
@@ -114,16 +127,7 @@ def build(python313: str, built_by: Path | None = None) -> Path:
         shutil.rmtree(STATE / "build", ignore_errors=True)
         shutil.copytree(built_by, STATE / "build", symlinks=True)
     else:
-        environment = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": host_wheel_platform(),
-                       "PYTHON313": python313}  # fmt: skip
-        done = subprocess.run(
-            [SAM_CLI, "build", "--build-dir", str(STATE / "build"), "--cache-dir", str(STATE / "cache")],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = sam_build(STATE, host_wheel_platform(), PYTHON313=python313)
         if done.returncode != 0:
             raise EngineUnavailable(f"sam build failed:\n{done.stdout}{done.stderr}")
     built = STATE / "build" / "template.yaml"

@@ -22,6 +22,7 @@ from pathlib import Path
 from local import lambda_runtime
 from local.environment import OFFLINE_AWS, QUIET_POWERTOOLS
 from local.packages import FunctionPackage, artifact_packages
+from local.sam_local import sam_build as local_sam_build
 from local.template import function_environment, load_template, table_names
 from local.workers import Worker, runtime_settings
 from tests.template import zygote
@@ -38,15 +39,7 @@ ENVIRONMENT_TIMEOUT_SECONDS = 120  # a function's timeout in the artifact checks
 
 def sam_build(root: Path, layer_platform: str) -> Path:
     """`<root>/build`: sam build's output, the layer's wheels for `layer_platform`."""
-    environment = {**os.environ, "SAM_CLI_TELEMETRY": "0", "LAYER_PLATFORM": layer_platform}
-    build = subprocess.run(
-        [SAM_CLI, "build", "--build-dir", str(root / "build"), "--cache-dir", str(root / "cache")],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    build = local_sam_build(root, layer_platform)
     assert build.returncode == 0, build.stdout + build.stderr
     return root / "build"
 
