@@ -66,11 +66,12 @@ class SamLocal:
     @property
     def environment(self) -> dict[str, str]:
         # A container's first answer can take longer than the SAM CLI's default 20 s on a busy two-core machine
-        # (seen while the rest of the suite ran beside it); a slow start is not a failure of what we serve.
+        # (seen while the rest of the suite ran beside it, and 120 s was once too few there): a slow start is not
+        # a failure of what we serve.
         return {
             **os.environ,
             "SAM_CLI_TELEMETRY": "0",
-            "SAM_CLI_CONTAINER_CONNECTION_TIMEOUT": os.environ.get("SAM_CLI_CONTAINER_CONNECTION_TIMEOUT", "120"),
+            "SAM_CLI_CONTAINER_CONNECTION_TIMEOUT": os.environ.get("SAM_CLI_CONTAINER_CONNECTION_TIMEOUT", "300"),
             **self.engine.environment,
         }
 

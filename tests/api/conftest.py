@@ -44,10 +44,11 @@ def local_client(service: Literal["dynamodb", "scheduler"], endpoint: str, **con
 
 
 class Api:
-    def __init__(self, base_url: str, dynamodb_url: str | None = None) -> None:
+    def __init__(self, base_url: str, dynamodb_url: str | None = None, timeout_seconds: float = 30) -> None:
         self.base_url = base_url
         self.session = requests.Session()
         self.dynamodb_url = dynamodb_url
+        self.timeout_seconds = timeout_seconds
 
     def stored_items(self, doctor_id: str) -> list[dict[str, Any]]:
         """Every item of a doctor's partition, read straight from the runner's embedded DynamoDB: what is
@@ -74,7 +75,7 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, f"{self.base_url}{path}", timeout=30, **kwargs)
+        return self.session.request(method, f"{self.base_url}{path}", timeout=self.timeout_seconds, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)

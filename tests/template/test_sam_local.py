@@ -92,7 +92,9 @@ def test_every_sample_is_served_through_sam_local(local: SamLocal, tmp_path: Pat
             region_name="us-east-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",  # the SAM CLI's, not a secret
-            config=Config(read_timeout=120, retries={"total_max_attempts": 1}),
+            # a function's first invoke waits for sam to build its image with the layer, then for the container's
+            # first answer (up to SAM_CLI_CONTAINER_CONNECTION_TIMEOUT, 300 s): generous, never reached when well
+            config=Config(read_timeout=420, retries={"total_max_attempts": 1}),
         )
 
         def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -121,8 +123,8 @@ def test_the_sample_doctors_are_served_by_sam_local_start_api(local: SamLocal, t
     """make sam-api's DynamoDB holds the sample doctors, with the ids the samples name; the flow books over HTTP."""
     local.reset(seed=True)
     with sam_service(local, "start-api", tmp_path / "start-api.log") as url:
-        doctors = requests.get(f"{url}/doctors", timeout=120).json()["items"]
-        receptionist_flow(Api(url))  # search, hold, convert, check in, complete over HTTP
+        doctors = requests.get(f"{url}/doctors", timeout=420).json()["items"]
+        receptionist_flow(Api(url, timeout_seconds=420))  # search, hold, convert, check in, complete over HTTP
 
     assert {doctor["name"]: doctor["id"] for doctor in doctors} == {
         "Gregory House": "0f8fad5bd9cb469fa16570867728950e",  # the doctor events/ names
