@@ -107,6 +107,8 @@ def _capacity() -> list[tuple[object, ...]]:
             target = "<= 2 rounds: " + ("met" if rounds <= 2 else "MISSED")
             if rounds > 2 and name.endswith("seconds before"):  # not a first attempt's cost: docs/design.md point 8
                 target += " (the patient's lock moved < 16 s ago, so its look is made again)"
+            elif rounds > 2 and name == "reschedule an appointment with a patient":
+                target += " (the request names no patient, read after the appointment; naming it: 2 rounds)"
         before = capacity.ROUNDS_BEFORE.get(name)
         shown = f"{rounds} rounds" + (f" (before {before})" if before is not None and before != rounds else "")
         units = f"{read_units:g} RCU / {write_units:g} WCU"
