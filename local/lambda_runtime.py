@@ -27,14 +27,16 @@ from datetime import timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
-# How a runner starts this file without putting the repository on `sys.path`.
+# How a runner starts this file (or another stdlib-only file with a `main`: tests/template/zygote.py) without
+# putting the repository on `sys.path`: `python -c BOOTSTRAP <file> <main's arguments>`.
 BOOTSTRAP = """
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("local_lambda_runtime", sys.argv[1])
+import importlib.util, os, sys
+name = "local_" + os.path.splitext(os.path.basename(sys.argv[1]))[0]
+spec = importlib.util.spec_from_file_location(name, sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = module
 spec.loader.exec_module(module)
-sys.exit(module.main(sys.argv[2]))
+sys.exit(module.main(*sys.argv[2:]))
 """
 
 

@@ -73,32 +73,46 @@ def runtime_settings(package: FunctionPackage, fd: int, timeout_seconds: float) 
 
 
 class Worker:
-    """One execution environment: a fresh interpreter running local/lambda_runtime.py (started, then `wait_ready`)."""
+    """One execution environment: an interpreter running local/lambda_runtime.py (`start`, then `wait_ready`)."""
 
     def __init__(
         self,
+        function: str,
+        connection: Connection,
+        process: subprocess.Popen[bytes],
+        start_timeout_seconds: float = START_TIMEOUT_SECONDS,
+    ) -> None:
+        """A started environment serving `function` on `connection`; `process` is the one to poll and end (its own,
+        or the one that forked several: tests/template/zygote.py, where ending one ends them all)."""
+        self._connection = connection
+        self.process = process
+        self.function = function
+        self._start_timeout = start_timeout_seconds
+        self.info: dict[str, Any] = {"pid": self.process.pid}
+        self.busy = False
+
+    @classmethod
+    def start(
+        cls,
         package: FunctionPackage,
         environment: dict[str, str],
         timeout_seconds: float,
         *,
         python: Sequence[str] = (sys.executable,),
         start_timeout_seconds: float = START_TIMEOUT_SECONDS,
-    ) -> None:
-        """`python`: the command that starts the interpreter (another CPU's Python under an emulator, say)."""
+    ) -> Worker:
+        """A fresh interpreter for `package`; `python`: the command that starts it (another CPU's Python under an
+        emulator, say)."""
         ours, theirs = Pipe()
         settings = runtime_settings(package, theirs.fileno(), timeout_seconds)
-        self._connection: Connection = ours
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             [*python, "-I", "-c", lambda_runtime.BOOTSTRAP, lambda_runtime.__file__, json.dumps(settings)],
             env=environment,
             pass_fds=(theirs.fileno(),),
             process_group=0,  # Ctrl-C in a terminal reaches the runner, which stops its workers itself
         )
         theirs.close()
-        self.function = package.function
-        self._start_timeout = start_timeout_seconds
-        self.info: dict[str, Any] = {"pid": self.process.pid}
-        self.busy = False
+        return cls(package.function, ours, process, start_timeout_seconds)
 
     def wait_ready(self) -> None:
         """Wait for the init phase to end (the handler imported); FunctionFailed if it failed or took too long."""
@@ -280,7 +294,7 @@ class FunctionWorkers:
                 raise WorkerLost("the runner is stopping")
             self._starting += 1
         try:
-            worker = Worker(self.package, self._environment, self._timeout)
+            worker = Worker.start(self.package, self._environment, self._timeout)
             with self._lock:
                 listed = not self._stopped
                 if listed:

@@ -16,7 +16,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from multiprocessing import Pipe
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from local import lambda_runtime
@@ -116,21 +115,6 @@ def compiled(source: Path) -> Path:
 PRELOADED = ("boto3", "pydantic", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.logging")
 
 
-class ForkedEnvironment(Worker):
-    """An execution environment tests/template/zygote.py forked: the connection is its own, the process is the
-    zygote's, so stopping one stops them all (`execution_environments` stops them together)."""
-
-    def __init__(
-        self, function: str, connection: Connection, zygote: subprocess.Popen[bytes], start_timeout_seconds: float
-    ) -> None:
-        self._connection = connection
-        self.process = zygote
-        self.function = function
-        self._start_timeout = start_timeout_seconds
-        self.info = {"pid": zygote.pid}
-        self.busy = False
-
-
 @contextmanager
 def execution_environments(
     build: Path,
@@ -166,7 +150,7 @@ def execution_environments(
         workers = _forked(packages, environments, [*python, "-S", "-B"], start_timeout_seconds)
     else:
         workers = {
-            name: Worker(
+            name: Worker.start(
                 package,
                 environments[name],
                 ENVIRONMENT_TIMEOUT_SECONDS,
@@ -221,11 +205,12 @@ def _forked(
         ],
     }
     process = subprocess.Popen(
-        [*python, "-I", "-c", zygote.BOOTSTRAP, zygote.__file__, lambda_runtime.__file__, json.dumps(settings)],
+        [*python, "-I", "-c", lambda_runtime.BOOTSTRAP, zygote.__file__, lambda_runtime.__file__, json.dumps(settings)],
         env=common,
         pass_fds=[theirs.fileno() for _, theirs in pipes.values()],
         process_group=0,
     )
     for _, theirs in pipes.values():
         theirs.close()
-    return {name: ForkedEnvironment(name, ours, process, start_timeout_seconds) for name, (ours, _) in pipes.items()}
+    # the zygote's process for each: ending one ends them all, as `execution_environments` does at its end
+    return {name: Worker(name, ours, process, start_timeout_seconds) for name, (ours, _) in pipes.items()}

@@ -7,8 +7,9 @@ environments cost one import of them instead of nine (tests/template/test_built_
 environment then has its own environment variables, puts its function's directory and the layers on `sys.path`
 in Lambda's order and imports its own handler, as a fresh interpreter would.
 
-Run as `python -S -B -I -c <BOOTSTRAP> <this file> <lambda_runtime.py> <settings JSON>`, with every
-environment's connection inherited; like local/lambda_runtime.py it imports nothing but the standard library.
+Run as `python -S -B -I -c <BOOTSTRAP> <this file> <lambda_runtime.py> <settings JSON>` (local/lambda_runtime.py's
+BOOTSTRAP), with every environment's connection inherited; like local/lambda_runtime.py it imports nothing but
+the standard library.
 Settings: {"layer_dirs": [...], "preload": [module, ...], "environments": [{"settings": {...}, "environment":
 {...}}, ...]}, each "settings" being what local/lambda_runtime.py takes. The zygote ends when every environment has
 ended; SIGTERM ends them all.
@@ -24,15 +25,6 @@ import os
 import signal
 import sys
 from types import FrameType, ModuleType
-
-BOOTSTRAP = """
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("zygote", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = module
-spec.loader.exec_module(module)
-sys.exit(module.main(sys.argv[2], sys.argv[3]))
-"""
 
 
 def main(runtime_file: str, settings_json: str) -> int:
@@ -71,7 +63,7 @@ def main(runtime_file: str, settings_json: str) -> int:
 
 
 def _loaded(path: str) -> ModuleType:
-    """local/lambda_runtime.py, loaded as its bootstrap loads it (the repository is not on `sys.path`)."""
+    """local/lambda_runtime.py, loaded under the name its bootstrap gives it (the repository is not on `sys.path`)."""
     spec = importlib.util.spec_from_file_location("local_lambda_runtime", path)
     assert spec is not None
     assert spec.loader is not None
