@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
+from annotated_types import MinLen
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -22,33 +23,41 @@ def lambda_handler_for(app: APIGatewayRestResolver, check_body: BodyCheck = reje
 
     `check_body` answers a body that cannot be read (the FHIR function answers with an OperationOutcome)."""
 
-    taken: dict[tuple[str, str], frozenset[str]] = {}
+    taken: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
 
-    def parameters_taken(event: dict[str, Any]) -> frozenset[str]:
-        """The query parameters the event's route takes (read from the routes once, at the first event)."""
+    def parameters_taken(event: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+        """The query parameters the event's route takes, and those of them it declares non-empty (a minimum
+        length): read from the routes once, at the first event."""
         if not taken:
             for route in [*app._static_routes, *app._dynamic_routes]:
-                taken[(route.method, route.openapi_path)] = frozenset(
-                    param.alias for param in route.dependant.query_params
+                params = route.dependant.query_params
+                taken[(route.method, route.openapi_path)] = (
+                    frozenset(param.alias for param in params),
+                    frozenset(param.alias for param in params if _declared_non_empty(param.field_info.metadata)),
                 )
-        return taken.get((str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))), frozenset())
+        key = (str(event.get("httpMethod", "")).upper(), str(event.get("resource", "")))
+        return taken.get(key, (frozenset(), frozenset()))
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         combine_list_headers(event)
-        names = parameters_taken(event)
+        names, non_empty = parameters_taken(event)
         rejection = (
             check_body(event)
             or reject_loose_integers(event, INTEGER_PARAMETERS & names)
-            or reject_empty_parameters(event, names)
+            or reject_empty_parameters(event, non_empty)
         )
         if rejection is not None:
             return _proxy_result(rejection)
         return app.resolve(event, context)
 
     return cast(LambdaHandler, lambda_handler)
+
+
+def _declared_non_empty(metadata: list[Any]) -> bool:
+    return any(isinstance(item, MinLen) and item.min_length > 0 for item in metadata)
 
 
 # Headers whose value is a comma-separated list (RFC 9110 section 5.3): several lines of one mean one line of them all.

@@ -91,15 +91,13 @@ def reject_loose_integers(event: dict[str, Any], taken: Collection[str] = INTEGE
     return None
 
 
-# Query parameters refused when sent empty (`next_token=`) rather than read as absent, as an empty `from=` is:
-# a client that sends one meant a value, and page 1 again would loop it over the same page.
-NOT_EMPTY_PARAMETERS = frozenset({"next_token"})
-
-
-def reject_empty_parameters(event: dict[str, Any], taken: Collection[str]) -> Response[str] | None:
-    """A `422` naming the first of `NOT_EMPTY_PARAMETERS` the route takes (`taken`) and was sent empty."""
+def reject_empty_parameters(event: dict[str, Any], not_empty: Collection[str]) -> Response[str] | None:
+    """A `422` naming the first query parameter of `not_empty` sent empty: those the route declares with a minimum
+    length (`next_token`, http/handler.py reads them from the route), refused as an empty `from=` is, in the same
+    words, rather than read as absent: a client that sends one meant a value, and page 1 again would loop it
+    over the same page."""
     for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
-        if name in taken and name in NOT_EMPTY_PARAMETERS and any(value == "" for value in values or []):
+        if name in not_empty and any(value == "" for value in values or []):
             return scheduling_error_response(
                 InvalidInput([FieldProblem(name, "must not be empty")], query_detail(name))
             )
