@@ -139,3 +139,45 @@ def test_twenty_concurrent_holds_of_one_patient_with_twenty_doctors_leave_one(ap
     for doctor in doctors:
         slots = api.get(f"/doctors/{doctor}/slots", params={"from": start, "to": start[:-6] + "30:00Z"}).json()
         assert (slots["items"] == []) == (doctor == held["doctor_id"])
+
+
+@pytest.mark.serial  # concurrent requests: alone, so the race is the test's own
+def test_a_reschedule_naming_its_patient_racing_that_patients_bookings_elsewhere_leaves_one_there(api: Api) -> None:
+    """The 2-round reschedule (the request names the patient, looked at in its first round) against ten bookings of
+    the same patient at other doctors at the new time, started together: one wins the hour, the patient's calendar
+    has no overlap, and a losing reschedule left the appointment where it was. Five rounds."""
+    for round_number in range(5):
+        patient = f"p-named-move-{round_number}-{datetime.now(UTC).timestamp()}"
+        mover, others = new_doctor(api, DOCTOR), [new_doctor(api, DOCTOR) for _ in range(10)]
+        booked = api.post(
+            f"/doctors/{mover}/appointments",
+            json={"start": hour(13 + round_number, 8), "location": "Main", "patient": {"id": patient}},
+        )
+        assert booked.status_code == 201, booked.text
+        target = hour(13 + round_number, 15)
+        move: Callable[[], requests.Response] = partial(
+            requests.post,
+            f"{api.base_url}/doctors/{mover}/appointments/{booked.json()['id']}/reschedule",
+            json={"start": target, "patient": {"id": patient}},
+            timeout=60,
+        )
+        bookings: list[Callable[[], requests.Response]] = [
+            partial(
+                requests.post,
+                f"{api.base_url}/doctors/{doctor}/appointments",
+                json={"start": target, "location": "Main", "patient": {"id": patient}},
+                timeout=60,
+            )
+            for doctor in others
+        ]
+
+        moved, *answers = simultaneously([move, *bookings])
+
+        winners = [answer for answer in [moved, *answers] if answer.status_code == 201]
+        assert len(winners) == 1, [answer.text for answer in [moved, *answers] if answer.status_code != 409][:2]
+        assert {answer.status_code for answer in [moved, *answers]} <= {201, 409}
+        stored = calendar(api, patient)
+        assert overlapping_pairs(stored) == []
+        # the winner's appointment, and the one the reschedule would have moved if it lost (still where it was)
+        expected = {winners[0].json()["id"]} | ({booked.json()["id"]} if moved.status_code != 201 else set())
+        assert {item["id"] for item in stored} == expected
